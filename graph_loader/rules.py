@@ -1,0 +1,93 @@
+"""Domain rules that go beyond types: a category must follow from the four elements, dates must agree, ..."""
+from __future__ import annotations
+
+from .errors import Problem
+
+ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")
+PAIR_FILES = ("trade.csv", "contiguity.csv", "distances.csv", "alliances.csv", "shared_igos.csv",
+              "language_ties.csv", "colonial_ties.csv", "rivalries.csv", "historical_ties.csv")
+
+
+def category_from_elements(values: tuple[str, ...]) -> int | None | str:
+    """The proposal's rule: the category is 1 + the index of the first element that is not met.
+
+    Category 1 lacks intention; 2 has intention but not laws; 3 has laws but not enforcement; 4 has
+    enforcement but not industry cooperation. Returns the category, None when an 'unknown' comes before
+    the first 'no' (undecidable), or 'graduated' when all four are met (outside categories 1-4).
+    """
+    for i, v in enumerate(values):
+        if v == "no":
+            return i + 1
+        if v != "yes":
+            return None
+    return "graduated"
+
+
+def _assessments(t, problems: list[Problem]) -> None:
+    for row, line in zip(t.rows(), t.lines):
+        values = tuple(row[e] for e in ELEMENTS)
+        if None in values or row["category"] is None:
+            continue  # already reported as missing
+        derived = category_from_elements(values)
+        shown = "/".join(f"{e}={v}" for e, v in zip(ELEMENTS, values))
+        if derived is None:
+            problems.append(Problem(t.file, line, "category",
+                                    f"cannot follow from the elements ({shown}): an element before the first "
+                                    "'no' is unknown (expected yes/no up to the first unmet element)"))
+        elif derived == "graduated":
+            problems.append(Problem(t.file, line, "category",
+                                    f"all four elements are met ({shown}), so the country is outside categories 1-4"))
+        elif derived != row["category"]:
+            problems.append(Problem(t.file, line, "category",
+                                    f"{row['category']} disagrees with the elements ({shown}), which give "
+                                    f"category {derived}"))
+
+
+def _dates_agree(t, date_col: str, problems: list[Problem]) -> None:
+    has_month = "month" in t.data
+    for row, line in zip(t.rows(), t.lines):
+        d = row.get(date_col)
+        if d is None or row.get("year") is None:
+            continue
+        if int(d[:4]) != row["year"]:
+            problems.append(Problem(t.file, line, date_col, f"{d} is not in year {row['year']} (expected the same year)"))
+        elif has_month and row.get("month") is not None and int(d[5:7]) != row["month"]:
+            problems.append(Problem(t.file, line, date_col, f"{d} is not in month {row['month']} (expected the same month)"))
+
+
+def _pairs(t, problems: list[Problem]) -> None:
+    a, b = ("exporter", "importer") if "exporter" in t.data else ("iso3_a", "iso3_b")
+    for x, y, line in zip(t.data[a], t.data[b], t.lines):
+        if x is not None and x == y:
+            problems.append(Problem(t.file, line, b, f"{y!r} is the same country as {a} (expected two different countries)"))
+
+
+def _periods(t, start: str, end: str, problems: list[Problem]) -> None:
+    for s, e, line in zip(t.data[start], t.data[end], t.lines):
+        if s is not None and e is not None and e < s:
+            problems.append(Problem(t.file, line, end, f"{e} is before {start} {s} (expected a later or equal year)"))
+
+
+def _contacts(t, problems: list[Problem]) -> None:
+    for row, line in zip(t.rows(), t.lines):
+        if row["country"] is None and row["organisation"] is None:
+            problems.append(Problem(t.file, line, "country", "missing value (expected a country or an organisation)"))
+        if row["leaving_month"] is not None and row["leaving_year"] is None:
+            problems.append(Problem(t.file, line, "leaving_year", "missing value (expected a year with leaving_month)"))
+
+
+def check_rules(tables: dict, problems: list[Problem]) -> None:
+    if "assessments.csv" in tables:
+        _assessments(tables["assessments.csv"], problems)
+    for name in ("activities.csv", "meetings.csv"):
+        if name in tables:
+            _dates_agree(tables[name], "date", problems)
+    for name in PAIR_FILES:
+        if name in tables:
+            _pairs(tables[name], problems)
+    if "contiguity.csv" in tables:
+        _periods(tables["contiguity.csv"], "from_year", "to_year", problems)
+    if "rivalries.csv" in tables:
+        _periods(tables["rivalries.csv"], "start_year", "end_year", problems)
+    if "contacts.csv" in tables:
+        _contacts(tables["contacts.csv"], problems)

@@ -1,0 +1,228 @@
+"""Validate every file in data/ against the schema and return typed tables — or raise DataError with all problems.
+
+Nothing is returned when any problem exists, so no caller can build a partial graph.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
+
+from .errors import DataError, Problem
+from .read import Table, read_table
+from .rules import check_rules
+from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
+
+TRUE = {"true", "1", "yes", "y", "t"}
+FALSE = {"false", "0", "no", "n", "f"}
+INT_RE = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass
+class Typed:
+    """A validated file: typed column lists (None = blank) and the line of each record."""
+    file: str
+    data: dict[str, list]
+    lines: list[int]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def rows(self):
+        cols = list(self.data)
+        for values in zip(*(self.data[c] for c in cols)):
+            yield dict(zip(cols, values))
+
+
+@dataclass
+class Dataset:
+    """All validated files of one data folder, keyed by file name."""
+    root: Path
+    tables: dict[str, Typed]
+    schema: Schema
+
+
+@lru_cache(maxsize=4096)
+def is_iso3(code: str) -> bool:
+    return pycountry.countries.get(alpha_3=code) is not None
+
+
+def _convert(prop: Prop, raw: str):
+    """Return (value, None) or (None, reason)."""
+    t = prop.type
+    if t in ("string", "enum", "list"):
+        if t == "enum" and raw not in prop.values:
+            return None, f"{raw!r} is not allowed (expected {prop.expected()})"
+        if t == "list":
+            return ";".join(x.strip() for x in raw.split(";") if x.strip()), None
+        if prop.pattern and not re.fullmatch(prop.pattern, raw):
+            return None, f"{raw!r} does not match the pattern {prop.pattern}"
+        return raw, None
+    if t == "int":
+        if not INT_RE.match(raw):
+            return None, f"{raw!r} is not {prop.expected()}"
+        value = int(raw)
+    elif t == "float":
+        try:
+            value = float(raw)
+        except ValueError:
+            return None, f"{raw!r} is not {prop.expected()}"
+        if not math.isfinite(value):
+            return None, f"{raw!r} is not a finite number (expected {prop.expected()})"
+    elif t == "bool":
+        low = raw.lower()
+        if low not in TRUE and low not in FALSE:
+            return None, f"{raw!r} is not true or false"
+        return low in TRUE, None
+    else:  # date
+        try:
+            if len(raw) != 10:
+                raise ValueError
+            return date.fromisoformat(raw).isoformat(), None
+        except ValueError:
+            return None, f"{raw!r} is not a valid date (expected YYYY-MM-DD)"
+    if prop.min is not None and value < prop.min or prop.max is not None and value > prop.max:
+        return None, f"{raw} is out of range (expected {prop.expected()})"
+    return value, None
+
+
+def convert_column(table: Table, prop: Prop, problems: list[Problem]) -> list:
+    out: list = []
+    append = out.append
+    for raw, line in zip(table.data[prop.name], table.lines):
+        if raw == "":
+            if prop.required:
+                problems.append(Problem(table.file, line, prop.name, f"missing value (expected {prop.expected()})"))
+            append(None)
+            continue
+        value, why = _convert(prop, raw)
+        if why:
+            problems.append(Problem(table.file, line, prop.name, why))
+        elif prop.check == "iso3" and not is_iso3(value):
+            problems.append(Problem(table.file, line, prop.name,
+                                    f"unknown country code {value!r} (expected an ISO 3166-1 alpha-3 code)"))
+        append(value)
+    return out
+
+
+def file_columns(schema: Schema, filename: str) -> dict[str, Prop]:
+    """The CSV columns of one file: the node's data properties (less a composite key the loader builds),
+    or the relationship's properties."""
+    node = schema.node_for_file(filename)
+    if node:
+        return {n: p for n, p in node.data_props.items() if not (node.key_columns and n == node.key)}
+    return next(r.props for r in schema.rels_in_file(filename) if r.own_file)
+
+
+def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
+    """Fill composite keys, reject duplicates; return key -> row index."""
+    if spec.key_columns:
+        t.data[spec.key] = [None if any(t.data[c][i] is None for c in spec.key_columns)
+                            else spec.key_format.format(**{c: t.data[c][i] for c in spec.key_columns})
+                            for i in range(len(t))]
+    seen: dict = {}
+    label = "+".join(spec.key_columns) if spec.key_columns else spec.key
+    for i, (k, line) in enumerate(zip(t.data[spec.key], t.lines)):
+        if k is None:
+            continue
+        if k in seen:
+            problems.append(Problem(t.file, line, label, f"duplicate key {k!r} (first on line {t.lines[seen[k]]})"))
+        else:
+            seen[k] = i
+    return seen
+
+
+def _rel_keys(rel: RelSpec, t: Typed, problems: list[Problem]) -> None:
+    if not rel.key:
+        return
+    seen: dict = {}
+    for i, line in enumerate(t.lines):
+        k = tuple(t.data[c][i] for c in rel.key)
+        if k in seen:
+            problems.append(Problem(t.file, line, "+".join(rel.key),
+                                    f"duplicate row for {'/'.join(map(str, k))} (first on line {seen[k]})"))
+        else:
+            seen[k] = line
+
+
+def endpoint_columns(rel: RelSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """(column, labels it may reference) for both ends of a relationship."""
+    ends = [(rel.from_column, rel.from_labels)]
+    if len(rel.to_columns) == len(rel.to_labels) and len(rel.to_columns) > 1:
+        ends += [(c, (label,)) for c, label in zip(rel.to_columns, rel.to_labels)]
+    else:
+        ends += [(c, rel.to_labels) for c in rel.to_columns]
+    return ends
+
+
+def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
+    files = ", ".join(schema.nodes[lb].file for lb in label_names if schema.nodes[lb].file)
+    if "Country" in label_names and isinstance(value, str) and len(value) == 3 and value.isupper() \
+            and not is_iso3(value) and value not in schema.non_iso_countries:
+        return f"unknown country code {value!r} (expected an ISO 3166-1 alpha-3 code listed in {files})"
+    return f"{value!r} refers to a missing {' or '.join(label_names)} (not in {files})"
+
+
+def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem]) -> None:
+    node_rows = {spec.label: ds_tables[spec.file] for spec in schema.nodes.values() if spec.file in ds_tables}
+    for rel in schema.rels.values():
+        t = ds_tables.get(rel.file) if rel.file else None
+        if t is None:
+            continue
+        own_node = schema.node_for_file(rel.file)
+        for col, labels in endpoint_columns(rel):
+            if own_node and col == own_node.key and labels == (own_node.label,):
+                continue  # the file's own key: always present
+            for i, (value, line) in enumerate(zip(t.data[col], t.lines)):
+                for v in ([] if value is None else str(value).split(";") if rel.type == "TARGETS" else [value]):
+                    hit = next((lb for lb in labels if v in keys.get(lb, {})), None)
+                    if hit is None:
+                        problems.append(Problem(t.file, line, col, _missing_ref(labels, v, schema)))
+                    elif col == rel.from_column and rel.from_where:
+                        row = keys[hit][v]
+                        for prop, want in rel.from_where.items():
+                            if node_rows[hit].data[prop][row] != want:
+                                problems.append(Problem(t.file, line, col,
+                                                        f"{v!r} is not a {prop} country (expected {prop}=true in "
+                                                        f"{schema.nodes[hit].file})"))
+        for name, prop in rel.props.items():
+            if prop.references:
+                for value, line in zip(t.data[name], t.lines):
+                    if value is not None and value not in keys.get(prop.references, {}):
+                        problems.append(Problem(t.file, line, name, _missing_ref((prop.references,), value, schema)))
+
+
+def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
+    """Read and validate every file; return the Dataset or raise DataError listing all problems."""
+    schema = schema or load_schema()
+    root = Path(data_dir)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
+    tables: dict[str, Typed] = {}
+    for filename in schema.files():
+        props = file_columns(schema, filename)
+        required = {n for n, p in props.items() if p.required}
+        cols = list(props)
+        table = read_table(root / filename, cols, required, problems)
+        if table is None:
+            continue
+        tables[filename] = Typed(filename, {n: convert_column(table, p, problems) for n, p in props.items()
+                                            if n in table.data}, table.lines)
+    keys: dict[str, dict] = {}
+    for spec in schema.nodes.values():
+        if spec.file in tables:
+            keys[spec.label] = _node_keys(spec, tables[spec.file], problems)
+    for rel in schema.rels.values():
+        if rel.own_file and rel.file in tables:
+            _rel_keys(rel, tables[rel.file], problems)
+    _check_refs(tables, keys, schema, problems)
+    check_rules(tables, problems)
+    if problems:
+        raise DataError(problems)
+    return Dataset(root=root, tables=tables, schema=schema)
