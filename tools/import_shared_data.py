@@ -128,6 +128,10 @@ def country_years(shared: Path) -> list[dict]:
         if num(r["total_imports_usd_mn"]) != "":
             facts[k]["imports_world_usd_mn"] = num(r["total_imports_usd_mn"])
             sources[k].add("imports: " + SRC["cow_totals"])
+        if "exports_world_usd_mn" not in facts[k] and num(r["total_exports_usd_mn"]) != "":
+            # IMF DOTS has no World row for this reporter-year (e.g. Taiwan): COW's total stands in
+            facts[k]["exports_world_usd_mn"] = num(r["total_exports_usd_mn"])
+            sources[k].add("exports: " + SRC["cow_totals"])
     for r in read(shared / "tech_atlas_eci_1995_2021.csv"):
         k = (r["iso3"], int(r["year"]))
         if num(r["eci"]) != "":

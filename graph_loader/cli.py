@@ -1,0 +1,145 @@
+"""`python -m graph_loader` — validate, stats, export, risk, sync, briefing."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ConfigError, DataError
+from .tables import render_table, to_csv
+
+
+def _data_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, default=None, help="data folder (default: data/ of this checkout)")
+
+
+def cmd_validate(a) -> int:
+    from .build import build_graph, counts
+    from .pipeline import DEFAULT_DATA
+    from .validate import validate
+    ds = validate(a.data or DEFAULT_DATA)
+    c = counts(build_graph(ds), ds.schema)
+    print(f"{ds.root}: valid — {sum(len(t) for t in ds.tables.values())} rows in {len(ds.tables)} files; "
+          f"{sum(c['nodes'].values())} nodes, {sum(c['relationships'].values())} relationships")
+    return 0
+
+
+def cmd_stats(a) -> int:
+    from .build import counts
+    from .pipeline import load
+    g, ds = load(a.data)
+    c = counts(g, ds.schema)
+    if a.format == "json":
+        print(json.dumps(c, indent=1))
+    else:
+        for section in ("nodes", "relationships", "categories", "roles"):
+            rows = [{section: k, "count": v} for k, v in c[section].items()]
+            print(render_table(rows, [section, "count"]) + "\n")
+    return 0
+
+
+def cmd_export(a) -> int:
+    from .export import export_graph
+    from .pipeline import load
+    g, ds = load(a.data)
+    out = export_graph(g, ds.schema, a.format, a.out)
+    print(f"wrote {out} ({a.format}, {g.number_of_nodes()} nodes, {g.number_of_edges()} relationships)")
+    return 0
+
+
+RISK_COLUMNS = ["iso3", "name", "year", "score", "tier", "assessed_tier", "technology", "trade", "geography",
+                "ties", "missing"]
+
+
+def cmd_risk(a) -> int:
+    from . import risk
+    from .pipeline import load
+    weights = risk.load_weights(a.weights)
+    weights = risk.override_weights(weights, a.set or [])
+    g, _ = load(a.data)
+    inp = risk.risk_inputs(g)
+    year = risk.check_year(inp, a.year)
+    rows = risk.rank_rows(inp, year, weights)
+    out_rows = [{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "contributions", "missing",
+                                   "assessed_tier", "factors", "components")} for r in rows]
+    report = None
+    if a.sensitivity:
+        report = {"weights": weights, "agreement": risk.agreement(rows),
+                  "sensitivity": risk.sensitivity(inp, year, weights)}
+    if a.format == "json":
+        print(json.dumps({"rows": out_rows, **report} if report else out_rows, indent=1, default=str))
+        return 0
+    flat = [{**{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "assessed_tier")},
+             **r["contributions"], "missing": "; ".join(r["missing"])} for r in rows]
+    print(to_csv(flat, RISK_COLUMNS) if a.format == "csv" else render_table(flat, RISK_COLUMNS), end="")
+    if report and a.format == "table":
+        ag = report["agreement"]
+        print(f"\n\nagreement with analysts' tiers: {ag['agree']}/{ag['n']} agree, kappa={ag['kappa']:.2f}, "
+              f"within-category AUC={ag['auc_within_category']:.2f}\n")
+        print(render_table([{**s, "changed": ",".join(s["changed"])} for s in report["sensitivity"]],
+                           ["factor", "multiplier", "tier_changes", "spearman", "changed"]))
+    print()
+    return 0
+
+
+def cmd_sync(a) -> int:
+    from .stores.neo4j_sync import cli_sync
+    return cli_sync(a)
+
+
+def cmd_briefing(a) -> int:
+    from .briefing import cli_briefing
+    return cli_briefing(a)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m graph_loader", description="Outreach Graph: load, check and export data.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check every file in data/ against the schema")
+    _data_arg(p)
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("stats", help="counts per node label, relationship type and category")
+    _data_arg(p)
+    p.add_argument("--format", choices=["json", "table"], default="table")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("export", help="write the graph as GraphML, GEXF or JSON (atomically)")
+    _data_arg(p)
+    p.add_argument("--format", choices=["graphml", "gexf", "json"], required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("risk", help="diversion-risk scores for a year")
+    _data_arg(p)
+    p.add_argument("--year", type=int, default=None, help="default: the latest year with trade data")
+    p.add_argument("--weights", type=Path, default=None, help="YAML weights file (default: graph_loader/risk_weights.yaml)")
+    p.add_argument("--set", action="append", metavar="FACTOR=WEIGHT", help="override one weight (repeatable)")
+    p.add_argument("--sensitivity", action="store_true", help="add agreement with analysts and the ±25%% weight report")
+    p.add_argument("--format", choices=["json", "table", "csv"], default="table")
+    p.set_defaults(func=cmd_risk)
+    p = sub.add_parser("sync", help="write the graph to Neo4j (NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE)")
+    _data_arg(p)
+    p.add_argument("--uri")
+    p.add_argument("--user")
+    p.add_argument("--database")
+    p.add_argument("--batch-size", type=int, default=5000)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_sync)
+    p = sub.add_parser("briefing", help="write a self-contained HTML briefing (works offline)")
+    _data_arg(p)
+    p.add_argument("--country", help="ISO3 of a country to focus on")
+    p.add_argument("--year", type=int, help="risk and coverage year (default: latest)")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_briefing)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    try:
+        return a.func(a)
+    except DataError as e:
+        print(e.summary(), file=sys.stderr)
+        return 1
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,63 @@
+"""Export the graph for Gephi and other tools (GraphML, GEXF, JSON), always written atomically."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import networkx as nx
+
+from .schema import Schema
+
+FORMATS = ("graphml", "gexf", "json")
+
+
+@contextmanager
+def atomic_path(out: Path | str, suffix: str = ""):
+    """Yield a temporary path beside `out`; rename it onto `out` only if the block succeeds."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix or ".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(g: nx.MultiDiGraph, schema: Schema) -> dict:
+    """{"nodes": [{id, label, properties}], "relationships": [{type, from, to, properties}]} in schema order."""
+    order = {label: i for i, label in enumerate(schema.nodes)}
+    nodes = sorted(g.nodes(data=True), key=lambda nd: (order.get(nd[1]["label"], 99), nd[0]))
+    rels = sorted(g.edges(data=True), key=lambda e: (e[2]["type"], e[0], e[1], json.dumps(e[2], sort_keys=True)))
+    return {"nodes": [{"id": n, "label": d["label"], "properties": {k: v for k, v in d.items() if k != "label"}}
+                      for n, d in nodes],
+            "relationships": [{"type": d["type"], "from": u, "to": v,
+                               "properties": {k: x for k, x in d.items() if k != "type"}} for u, v, d in rels]}
+
+
+def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose edges carry an id (GEXF needs one) and whose values are plain scalars."""
+    h = nx.MultiDiGraph()
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True))
+    for i, (u, v, d) in enumerate(g.edges(data=True)):
+        h.add_edge(u, v, key=i, **d)
+    return h
+
+
+def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) -> Path:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        if fmt == "json":
+            tmp.write_text(json.dumps(to_json(g, schema), ensure_ascii=False, indent=1), encoding="utf-8")
+        elif fmt == "graphml":
+            nx.write_graphml(_flat(g), tmp)
+        else:
+            nx.write_gexf(_flat(g), tmp)
+    return out

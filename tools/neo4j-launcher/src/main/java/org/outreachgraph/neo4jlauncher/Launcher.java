@@ -1,0 +1,181 @@
+package org.outreachgraph.neo4jlauncher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
+
+/**
+ * Runs a Neo4j Community server (embedded API + Bolt connector) on 127.0.0.1 until the JVM is
+ * told to stop (SIGTERM / SIGINT), then shuts the database down cleanly.
+ *
+ * <pre>
+ * Launcher --home DIR [--port 7687] [--auth | --no-auth] [--pagecache 128m]
+ * </pre>
+ *
+ * Environment: NEO4J_LAUNCHER_AUTH=true|false (default false; the flags win),
+ * NEO4J_LAUNCHER_PASSWORD (required with auth on; becomes the password of user "neo4j").
+ */
+public final class Launcher {
+
+    private static final String HOST = "127.0.0.1";
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = null;
+        int port = 7687;
+        Boolean authFlag = null;
+        long pageCacheBytes = parseBytes("128m");
+
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--home" -> home = Path.of(requireValue(args, ++i, a));
+                case "--port" -> port = Integer.parseInt(requireValue(args, ++i, a));
+                case "--auth" -> authFlag = Boolean.TRUE;
+                case "--no-auth" -> authFlag = Boolean.FALSE;
+                case "--pagecache" -> pageCacheBytes = parseBytes(requireValue(args, ++i, a));
+                case "-h", "--help" -> {
+                    System.out.println("usage: Launcher --home DIR [--port N] [--auth|--no-auth] [--pagecache SIZE]");
+                    return;
+                }
+                default -> fail("unknown argument: " + a);
+            }
+        }
+        if (home == null) {
+            fail("--home DIR is required");
+        }
+        if (port < 1 || port > 65535) {
+            fail("bad --port: " + port);
+        }
+        boolean auth = authFlag != null ? authFlag : envFlag("NEO4J_LAUNCHER_AUTH");
+        String password = System.getenv("NEO4J_LAUNCHER_PASSWORD");
+        if (auth && (password == null || password.isEmpty())) {
+            fail("auth is on but NEO4J_LAUNCHER_PASSWORD is not set");
+        }
+
+        Files.createDirectories(home);
+        home = home.toAbsolutePath();
+        log("starting Neo4j (home " + home + ", bolt " + HOST + ":" + port + ", auth "
+                + (auth ? "on" : "off") + ", page cache " + pageCacheBytes / (1024 * 1024) + " MiB)");
+
+        long t0 = System.nanoTime();
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+                // Bolt on loopback only, plain text (no TLS locally).
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress(HOST, port))
+                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+                .setConfig(GraphDatabaseSettings.default_listen_address, new SocketAddress(HOST))
+                // Auth: dbms.security.auth_enabled (false by default in embedded mode; set explicitly).
+                .setConfig(GraphDatabaseSettings.auth_enabled, auth)
+                .setConfig(GraphDatabaseSettings.auth_minimum_password_length, 1)
+                // No outbound network: anonymous usage data reporting off (dbms.usage_report.enabled).
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                // Keep memory modest (2-core / small dev machines).
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheBytes)
+                .setConfig(GraphDatabaseSettings.pagecache_warmup_enabled, false)
+                .build();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log("shutdown requested, stopping Neo4j");
+            try {
+                dbms.shutdown();
+                log("Neo4j stopped cleanly");
+            } catch (Throwable t) {
+                log("error during shutdown: " + t);
+            } finally {
+                stopped.countDown();
+            }
+        }, "neo4j-launcher-shutdown"));
+
+        try {
+            if (auth) {
+                setPassword(dbms, password);
+            }
+            GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            if (!db.isAvailable(Duration.ofSeconds(60).toMillis())) {
+                throw new IllegalStateException("database 'neo4j' did not become available");
+            }
+            String version = db.executeTransactionally(
+                    "CALL dbms.components() YIELD versions, edition RETURN versions[0] + ' ' + edition AS v",
+                    Map.of(), r -> r.hasNext() ? String.valueOf(r.next().get("v")) : "?");
+            log("Neo4j " + version + " ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            log("READY bolt://" + HOST + ":" + port);
+        } catch (Throwable t) {
+            log("startup failed: " + t);
+            t.printStackTrace();
+            System.exit(1);
+        }
+
+        stopped.await(); // blocks until the shutdown hook has run (i.e. until killed)
+    }
+
+    /** Sets the password of user neo4j via the system database (works in Community). */
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        GraphDatabaseService system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+        try {
+            system.executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        } catch (RuntimeException e) {
+            // Neo4j refuses to "change" a password to the value it already has; that is fine here.
+            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            if (!msg.contains("same")) {
+                throw e;
+            }
+            system.executeTransactionally("ALTER USER neo4j SET PASSWORD CHANGE NOT REQUIRED");
+        }
+        log("password of user 'neo4j' set from NEO4J_LAUNCHER_PASSWORD");
+    }
+
+    private static long parseBytes(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        long mul = 1;
+        if (v.endsWith("k")) {
+            mul = 1024L;
+        } else if (v.endsWith("m")) {
+            mul = 1024L * 1024;
+        } else if (v.endsWith("g")) {
+            mul = 1024L * 1024 * 1024;
+        }
+        if (mul != 1) {
+            v = v.substring(0, v.length() - 1);
+        }
+        return Long.parseLong(v) * mul;
+    }
+
+    private static boolean envFlag(String name) {
+        String v = System.getenv(name);
+        return v != null && (v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes")
+                || v.equalsIgnoreCase("on"));
+    }
+
+    private static String requireValue(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            fail(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void log(String msg) {
+        System.out.println("[neo4j-launcher] " + java.time.Instant.now() + " " + msg);
+        System.out.flush();
+    }
+
+    private static void fail(String msg) {
+        System.err.println("[neo4j-launcher] error: " + msg);
+        System.exit(2);
+    }
+}
