@@ -75,8 +75,9 @@ def cmd_risk(a) -> int:
     print(to_csv(flat, RISK_COLUMNS) if a.format == "csv" else render_table(flat, RISK_COLUMNS), end="")
     if report and a.format == "table":
         ag = report["agreement"]
-        print(f"\n\nagreement with analysts' tiers: {ag['agree']}/{ag['n']} agree, kappa={ag['kappa']:.2f}, "
-              f"within-category AUC={ag['auc_within_category']:.2f}\n")
+        num = lambda x: "n/a" if x is None else f"{x:.2f}"  # kappa / AUC are None when undefined
+        print(f"\n\nagreement with analysts' tiers: {ag['agree']}/{ag['n']} agree, kappa={num(ag['kappa'])}, "
+              f"within-category AUC={num(ag.get('auc_within_category'))}\n")
         print(render_table([{**s, "changed": ",".join(s["changed"])} for s in report["sensitivity"]],
                            ["factor", "multiplier", "tier_changes", "spearman", "changed"]))
     print()

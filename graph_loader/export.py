@@ -49,6 +49,22 @@ def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return h
 
 
+def _one_type_per_name(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GEXF declares one type per attribute name (for nodes, and for edges): where one name carries values of
+    different types (Country.partner is a flag, Activity.partner a country code) write that name as text,
+    or the file does not read back."""
+    for attrs in ([d for _, d in h.nodes(data=True)], [d for *_, d in h.edges(keys=True, data=True)]):
+        types: dict[str, set] = {}
+        for d in attrs:
+            for k, v in d.items():
+                types.setdefault(k, set()).add(type(v))
+        mixed = {k for k, ts in types.items() if len(ts) > 1}
+        for d in attrs:
+            for k in mixed & d.keys():
+                d[k] = ("true" if d[k] else "false") if isinstance(d[k], bool) else str(d[k])
+    return h
+
+
 def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
@@ -59,5 +75,5 @@ def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) 
         elif fmt == "graphml":
             nx.write_graphml(_flat(g), tmp)
         else:
-            nx.write_gexf(_flat(g), tmp)
+            nx.write_gexf(_one_type_per_name(_flat(g)), tmp)
     return out

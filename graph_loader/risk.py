@@ -345,8 +345,10 @@ def ties(inp: RiskInputs, iso3: str, year: int) -> Factor:
     else:
         parts["language"] = parts["colonial"] = None
         notes.append("ties: not covered by CEPII (language, colonial)")
-    parts["recorded"] = max((s for a, b, y, s in inp.recorded if iso3 in (a, b) and ({a, b} - {iso3}) & k_set
-                             and y <= year), default=0.0)
+    recorded = [s for a, b, y, s in inp.recorded if iso3 in (a, b) and ({a, b} - {iso3}) & k_set and y <= year]
+    covered = any(v is not None for v in parts.values())
+    # no recorded tie counts as 0 only where other tie data show the country is covered at all
+    parts["recorded"] = max(recorded) if recorded else (0.0 if covered else None)
     positive = combine(parts, {"alliance": 0.35, "igo": 0.2, "language": 0.15, "colonial": 0.15, "recorded": 0.15})
     rivalry = any(iso3 in (a, b) and ({a, b} - {iso3}) & k_set and start <= year
                   and (end is None or end >= year or end >= RIVALRY_DATA_END) for a, b, start, end in inp.rivalries)

@@ -170,6 +170,9 @@ def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
 
 def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem]) -> None:
     node_rows = {spec.label: ds_tables[spec.file] for spec in schema.nodes.values() if spec.file in ds_tables}
+    # a node file that could not be read is already reported; checking references into it would bury that
+    # one problem under one "missing" problem per referencing row
+    unread = {spec.label for spec in schema.nodes.values() if spec.file and spec.file not in ds_tables}
     for rel in schema.rels.values():
         t = ds_tables.get(rel.file) if rel.file else None
         if t is None:
@@ -178,6 +181,8 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
         for col, labels in endpoint_columns(rel):
             if own_node and col == own_node.key and labels == (own_node.label,):
                 continue  # the file's own key: always present
+            if unread & set(labels):
+                continue
             for i, (value, line) in enumerate(zip(t.data[col], t.lines)):
                 for v in ([] if value is None else str(value).split(";") if rel.type == "TARGETS" else [value]):
                     hit = next((lb for lb in labels if v in keys.get(lb, {})), None)
@@ -186,12 +191,13 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                     elif col == rel.from_column and rel.from_where:
                         row = keys[hit][v]
                         for prop, want in rel.from_where.items():
-                            if node_rows[hit].data[prop][row] != want:
+                            flag = node_rows[hit].data[prop][row]
+                            if flag is not None and flag != want:  # None: blank or unreadable, already reported
                                 problems.append(Problem(t.file, line, col,
                                                         f"{v!r} is not a {prop} country (expected {prop}=true in "
                                                         f"{schema.nodes[hit].file})"))
         for name, prop in rel.props.items():
-            if prop.references:
+            if prop.references and prop.references not in unread:
                 for value, line in zip(t.data[name], t.lines):
                     if value is not None and value not in keys.get(prop.references, {}):
                         problems.append(Problem(t.file, line, name, _missing_ref((prop.references,), value, schema)))

@@ -1,0 +1,211 @@
+"""The embedded store: the built graph written into an in-process Ladybug database (zero set-up).
+
+Node and relationship tables are generated from the one schema. A store is built once per version of the
+data (fingerprint of data files, schema, weights and code), in a cache folder, into a temporary folder that
+is renamed into place when complete — so a reader never sees a half-built store. Queries run on a
+read-only database with a query timeout and a bounded buffer pool, so a runaway query fails fast.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..schema import Schema, load_schema
+
+if TYPE_CHECKING:  # pandas and networkx load lazily: a cached store answers without them
+    import networkx as nx
+    import pandas as pd
+
+STORE_VERSION = "1"
+LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "STRING",
+            "enum": "STRING", "list": "STRING"}
+DEFAULT_TIMEOUT_MS = int(os.environ.get("OUTREACH_QUERY_TIMEOUT_MS", "10000"))
+DEFAULT_BUFFER_POOL_MB = int(os.environ.get("OUTREACH_BUFFER_POOL_MB", "512"))
+CODE_DIR = Path(__file__).resolve().parents[1]
+
+
+class StoreError(Exception):
+    """A query or build failure on the embedded store, with a one-line message."""
+
+
+def cache_root() -> Path:
+    base = os.environ.get("OUTREACH_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "outreach-graph")
+    return Path(base) / "embedded"
+
+
+def ddl(schema: Schema) -> list[str]:
+    """CREATE statements for every node label and relationship type of the schema."""
+    out = []
+    for spec in schema.nodes.values():
+        cols = ", ".join(f"{n} {LB_TYPES[p.type]}" for n, p in spec.props.items())
+        out.append(f"CREATE NODE TABLE {spec.label}({cols}, PRIMARY KEY({spec.key}))")
+    for rel in schema.rels.values():
+        pairs = ", ".join(f"FROM {a} TO {b}" for a in rel.from_labels for b in rel.to_labels)
+        cols = "".join(f", {n} {LB_TYPES[p.type]}" for n, p in rel.props.items())
+        out.append(f"CREATE REL TABLE {rel.type}({pairs}{cols})")
+    return out
+
+
+def _frame(rows: list[list], columns: list[str]) -> "pd.DataFrame":
+    import pandas as pd
+    # object columns keep None as NULL (Ladybug rejects pandas' nullable Int64)
+    return pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)})
+
+
+def node_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[str, pd.DataFrame]":
+    rows: dict[str, list] = {label: [] for label in schema.nodes}
+    for _, d in g.nodes(data=True):
+        spec = schema.nodes[d["label"]]
+        rows[spec.label].append([d.get(p) for p in spec.props])
+    return {label: _frame(r, list(schema.nodes[label].props)) for label, r in rows.items() if r}
+
+
+def rel_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[tuple[str, str, str], pd.DataFrame]":
+    """One frame per (type, from label, to label): from key, to key, then the relationship's properties."""
+    rows: dict[tuple, list] = {}
+    for u, v, d in g.edges(data=True):
+        rel = schema.rels[d["type"]]
+        lu, lv = g.nodes[u]["label"], g.nodes[v]["label"]
+        ku, kv = g.nodes[u][schema.nodes[lu].key], g.nodes[v][schema.nodes[lv].key]
+        rows.setdefault((rel.type, lu, lv), []).append([ku, kv, *(d.get(p) for p in rel.props)])
+    return {k: _frame(r, ["from", "to", *schema.rels[k[0]].props]) for k, r in rows.items()}
+
+
+def write_store(g: "nx.MultiDiGraph", path: Path, schema: Schema | None = None) -> Path:
+    """Write the graph into a new Ladybug database at `path` (which must not exist yet)."""
+    import ladybug
+    schema = schema or load_schema()
+    # one checkpoint at the end instead of one per statement: ~3x faster for a cache we can always rebuild
+    db = ladybug.Database(str(path), buffer_pool_size=DEFAULT_BUFFER_POOL_MB * 1024 ** 2,
+                          auto_checkpoint=False, enable_checksums=False)
+    try:
+        conn = ladybug.Connection(db)
+        conn.execute("BEGIN TRANSACTION")
+        for stmt in ddl(schema):
+            conn.execute(stmt)
+        conn.execute("COMMIT")
+        for label, df in node_frames(g, schema).items():
+            conn.execute(f"COPY {label} FROM df")
+        for (rtype, lu, lv), df in rel_frames(g, schema).items():
+            multi = len(schema.rels[rtype].from_labels) * len(schema.rels[rtype].to_labels) > 1
+            conn.execute(f"COPY {rtype} FROM df" + (f" (from='{lu}', to='{lv}')" if multi else ""))
+        conn.execute("CHECKPOINT")
+        conn.close()
+    finally:
+        db.close()
+    return path
+
+
+def fingerprint(data_dir: Path, extra: dict | None = None) -> str:
+    """Changes whenever a data file, the schema, the weights or the loader's code changes."""
+    h = hashlib.sha256(STORE_VERSION.encode())
+    for f in sorted(Path(data_dir).glob("*.csv")):
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for f in sorted(CODE_DIR.rglob("*")):
+        if f.suffix in (".py", ".yaml") and "__pycache__" not in f.parts:
+            h.update(f.read_bytes())
+    h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:20]
+
+
+_build_lock = threading.Lock()
+
+
+def ensure_built(key: str, make_graph, root: Path | None = None) -> Path:
+    """Return the store folder for `key`, building it from make_graph() if it does not exist yet."""
+    root = root or cache_root()
+    final = root / key
+    if (final / "db").exists():
+        return final
+    with _build_lock:
+        if (final / "db").exists():
+            return final
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+        try:
+            write_store(make_graph(), tmp / "db")
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not (final / "db").exists():  # lost a race only if the winner finished
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def normalise(value):
+    """Driver-independent values: Decimal → int/float, floats rounded to 9 decimals, lists sorted."""
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float):
+        return value if value != value else round(value, 9)  # NaN stays NaN
+    if isinstance(value, (list, tuple)):
+        items = [normalise(v) for v in value]
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, default=str))
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        return normalise(value.item())
+    return value
+
+
+class EmbeddedStore:
+    """A read-only handle on a built store. Thread-safe: each query uses its own connection."""
+
+    def __init__(self, folder: Path, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB):
+        import ladybug
+        self.folder = Path(folder)
+        self.timeout_ms = timeout_ms
+        self._db = ladybug.Database(str(self.folder / "db"), read_only=True, enable_checksums=False,
+                                    buffer_pool_size=buffer_pool_mb * 1024 ** 2)
+
+    def query(self, text: str, params: dict | None = None) -> tuple[list[str], list[dict]]:
+        import ladybug
+        conn = ladybug.Connection(self._db)
+        try:
+            conn.set_query_timeout(self.timeout_ms)
+            result = conn.execute(text, params or {})
+            columns = result.get_column_names()
+            rows = []
+            while result.has_next():
+                rows.append({c: normalise(v) for c, v in zip(columns, result.get_next())})
+            return columns, rows
+        except RuntimeError as e:
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            if "Interrupted" in msg:
+                msg = f"query stopped after the {self.timeout_ms / 1000:g} s timeout (OUTREACH_QUERY_TIMEOUT_MS)"
+            elif "buffer" in msg.lower() or "memory" in msg.lower():
+                msg = f"query ran out of its memory budget ({msg})"
+            raise StoreError(msg) from None
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def store_for_data(data_dir: Path | str | None = None, weights: dict | None = None) -> EmbeddedStore:
+    """Open (building first if needed) the embedded store of a data folder."""
+    data_dir = Path(data_dir) if data_dir else CODE_DIR.parent / "data"
+
+    def make_graph():
+        from ..pipeline import load  # networkx and the loader are only needed to build
+        return load(data_dir, weights)[0]
+
+    return EmbeddedStore(ensure_built(fingerprint(data_dir, {"weights": weights}), make_graph))
+
+
+def store_for_graph(g: "nx.MultiDiGraph", key: str) -> EmbeddedStore:
+    """Open (building first if needed) a store for an in-memory graph (e.g. a what-if variant) under `key`."""
+    return EmbeddedStore(ensure_built(key, lambda: g))
