@@ -69,7 +69,8 @@ def load_weights(path: Path | str | None = None) -> dict[str, float]:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"weights file {p}: cannot read it ({e})") from e
-    raw = raw.get("weights", raw)
+    if isinstance(raw, dict):
+        raw = raw.get("weights", raw)
     if not isinstance(raw, dict):
         raise ConfigError(f"weights file {p}: expected a mapping of factor to weight")
     return check_weights({k: (v.get("weight") if isinstance(v, dict) else v) for k, v in raw.items()})
@@ -85,6 +86,8 @@ def check_weights(weights: dict) -> dict[str, float]:
     for k, v in weights.items():
         if k not in FACTORS:
             raise ConfigError(f"unknown risk factor {k!r} (expected one of {', '.join(FACTORS)})")
+        if isinstance(v, bool):
+            raise ConfigError(f"weight of {k} is {v!r} (expected a number >= 0)")
         try:
             w = float(v)
         except (TypeError, ValueError):
@@ -286,8 +289,10 @@ def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None) -> 
             if wh:
                 exposure += tg[iso3][h]["weight"] / world * _concern_trade(tg, h, inp.concern - {iso3}) / wh
         ind = clamp(exposure / 0.10)
-    else:
+    elif year not in inp.cow_years:
         notes.append(f"trade: no trade among intermediaries in {year} (indirect exposure left out)")
+    else:
+        notes.append(f"trade: no world totals for {year} (indirect exposure left out)")
     parts = {"relative": rel, "absolute": clamp(math.log10(1 + direct) / math.log10(1 + 300_000)), "indirect": ind}
     return Factor(combine(parts, {"relative": 0.4, "absolute": 0.3, "indirect": 0.3}), parts, notes)
 
@@ -334,8 +339,10 @@ def ties(inp: RiskInputs, iso3: str, year: int) -> Factor:
     if iso3 in inp.cow_system:
         al = _carried(inp.alliances, year, "alliances", notes)
         ig = _carried(inp.igos, year, "shared IGOs", notes)
-        parts["alliance"] = max((al.get(pair(iso3, k), 0.0) for k in k_set), default=0.0)
+        parts["alliance"] = max((al.get(pair(iso3, k), 0.0) for k in k_set), default=0.0) if al else None
         parts["igo"] = clamp(max((ig.get(pair(iso3, k), 0) for k in k_set), default=0) / 80) if ig else None
+        notes += [f"ties: no {name} data for {year} or earlier" for name, v in
+                  (("alliance", parts["alliance"]), ("shared IGO", parts["igo"])) if v is None]
     else:
         parts["alliance"] = parts["igo"] = None
         notes.append("ties: not covered by ATOP / COW IGO")
@@ -446,7 +453,7 @@ def agreement(rows: list[dict]) -> dict:
              for r in rows if r.get("assessed_tier") and r["tier"]]
     n = len(pairs)
     if n == 0:
-        return {"n": 0, "agree": 0, "share": None, "kappa": None, "rows": []}
+        return {"n": 0, "agree": 0, "share": None, "kappa": None, "auc_within_category": None, "rows": []}
     agree = sum(a == m for *_, a, _, m in pairs)
     p_o = agree / n
     p_e = sum((sum(a == c for *_, a, _, _ in pairs) / n) * (sum(m == c for *_, m in pairs) / n)
@@ -511,6 +518,7 @@ def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, de
     if not inp.years:
         return None
     default_year = check_year(inp, default_year)
+    g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["label"] == "RiskScore"])  # re-scoring replaces
     for year in inp.years:
         for r in rank_rows(inp, year, weights):
             sid = f"{r['iso3']}-{year}"

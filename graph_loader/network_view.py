@@ -1,0 +1,323 @@
+"""Network views of the outreach graph: filter, ego network, tie path, highlights, aggregation (pure, no Streamlit).
+
+Every function returns a NEW graph and never changes its input (the app's graph is cached and shared).
+Rendering (self-contained vis-network HTML) lives in graph_loader.vis_html; render_html is re-exported here. Node ids are "Label:key" as in graph_loader.build; view-only
+markers are attributes starting with "_" (e.g. _gaps, _overlaps, _path) and never come from data.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+
+# Country–Country relationships that count as ties for the shortest tie path (DISTANCE is a measure, and
+# RIVALRY a negative tie: both are excluded).
+TIE_TYPES = ("TRADES_WITH", "CONTIGUOUS", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
+             "HISTORICAL_TIE")
+COUNTRY_PAIR_TYPES = TIE_TYPES + ("DISTANCE", "RIVALRY")
+DETAIL_LABELS = ("CountryYear", "RiskScore", "Contact")  # hidden first when a view is too big
+DEFAULT_LABELS = ("Country", "Organisation", "Category", "Tool", "Programme", "Activity", "Meeting", "Request")
+DEFAULT_HIDDEN_RELS = ("TRADES_WITH", "ALLIED_WITH", "SHARES_IGO", "DISTANCE", "HAS_YEAR", "SCORED")
+MAX_NODES = 400
+MAX_EDGES = 1500
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a view keeps; None means "no filter". Years are inclusive (first, last)."""
+    labels: tuple[str, ...] | None = None
+    categories: tuple[int, ...] | None = None  # recipients of these maturity categories
+    tiers: tuple[str, ...] | None = None       # recipients in these risk tiers
+    partners: tuple[str, ...] | None = None    # partner countries (and their activities, programmes)
+    programmes: tuple[str, ...] | None = None  # activities of these programmes
+    rel_types: tuple[str, ...] | None = None
+    years: tuple[int, int] | None = None
+
+
+def copy_graph(g: nx.MultiDiGraph, nodes=None) -> nx.MultiDiGraph:
+    """A copy with fresh attribute dicts (optionally only `nodes` and the edges among them)."""
+    keep = set(g.nodes) if nodes is None else set(nodes)
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
+    h.add_edges_from((u, v, k, dict(d)) for u, v, k, d in g.edges(keys=True, data=True) if u in keep and v in keep)
+    return h
+
+
+def country_id(iso3_or_id: str) -> str:
+    return iso3_or_id if iso3_or_id.startswith("Country:") else f"Country:{iso3_or_id}"
+
+
+# ----------------------------------------------------------------------------------------------- filters
+def _in_window(d: dict, years: tuple[int, int] | None) -> bool:
+    """False when the record's year (or its from/to or start/end period) lies outside the window."""
+    if years is None:
+        return True
+    lo, hi = years
+    if d.get("year") is not None:
+        return lo <= d["year"] <= hi
+    start = d.get("from_year", d.get("start_year"))
+    end = d.get("to_year", d.get("end_year"))
+    return not ((end is not None and end < lo) or (start is not None and start > hi))
+
+
+def _keep_country(d: dict, f: Filters) -> bool:
+    """Category and tier filters apply to recipients only; partners and nations of concern always stay."""
+    if d.get("partner"):
+        return f.partners is None or d["iso3"] in f.partners
+    if d.get("concern") or not d.get("recipient"):
+        return True
+    if f.categories is not None and d.get("category") not in f.categories:
+        return False
+    return f.tiers is None or d.get("risk_tier") in f.tiers
+
+
+def _keep_node(d: dict, f: Filters) -> bool:
+    label = d["label"]
+    if f.labels is not None and label not in f.labels:
+        return False
+    if label == "Country":
+        return _keep_country(d, f)
+    if label == "Activity":
+        if f.partners is not None and d.get("partner") not in f.partners:
+            return False
+        if f.programmes is not None and d.get("programme") not in f.programmes:
+            return False
+    if label == "Programme":
+        if f.programmes is not None and d["programme_id"] not in f.programmes:
+            return False
+        if f.partners is not None and d.get("owner") not in f.partners:
+            return False
+    return _in_window(d, f.years)
+
+
+def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
+    """The part of g that passes the filters; edges whose year falls outside the window are dropped."""
+    h = copy_graph(g, [n for n, d in g.nodes(data=True) if _keep_node(d, f)])
+    drop = [(u, v, k) for u, v, k, d in h.edges(keys=True, data=True)
+            if (f.rel_types is not None and d["type"] not in f.rel_types) or not _in_window(d, f.years)]
+    h.remove_edges_from(drop)
+    return h
+
+
+# ------------------------------------------------------------------------------------- ego and tie path
+def ego(g: nx.MultiDiGraph, center: str, depth: int = 1) -> nx.MultiDiGraph:
+    """Nodes within `depth` (1–3) steps of center, ignoring edge direction, and the edges among them."""
+    if not 1 <= depth <= 3:
+        raise ValueError(f"ego depth must be 1, 2 or 3 (got {depth})")
+    if center not in g:
+        raise KeyError(f"{center} is not in the current view (check the filters)")
+    reach = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), center, cutoff=depth)
+    h = copy_graph(g, reach)
+    h.nodes[center]["_focus"] = True
+    return h
+
+
+def tie_graph(g: nx.MultiDiGraph) -> nx.Graph:
+    """Undirected projection of the Country–Country ties (TIE_TYPES); edge attribute `ties` = sorted types."""
+    t = nx.Graph()
+    t.add_nodes_from(sorted(n for n, d in g.nodes(data=True) if d["label"] == "Country"))
+    kinds: dict[tuple, set] = defaultdict(set)
+    for u, v, d in g.edges(data=True):
+        if d["type"] in TIE_TYPES and u != v and u in t and v in t:
+            kinds[tuple(sorted((u, v)))].add(d["type"])
+    t.add_edges_from((u, v, {"ties": tuple(sorted(k))}) for (u, v), k in sorted(kinds.items()))
+    return t
+
+
+@dataclass(frozen=True)
+class TiePath:
+    nodes: tuple[str, ...]
+    hops: tuple[tuple[str, str, tuple[str, ...]], ...]  # (from, to, tie types between them)
+
+
+def tie_path(g: nx.MultiDiGraph, a: str, b: str) -> TiePath | None:
+    """Shortest path (fewest hops) between two countries over ties; None when they are not connected."""
+    t = tie_graph(g)
+    a, b = country_id(a), country_id(b)
+    for n in (a, b):
+        if n not in t:
+            raise KeyError(f"{n} is not a country of the graph")
+    try:
+        nodes = nx.shortest_path(t, a, b)
+    except nx.NetworkXNoPath:
+        return None
+    return TiePath(tuple(nodes), tuple((u, v, t.edges[u, v]["ties"]) for u, v in zip(nodes, nodes[1:])))
+
+
+def with_path(view: nx.MultiDiGraph, source: nx.MultiDiGraph, path: TiePath) -> nx.MultiDiGraph:
+    """The view plus the path's countries and tie edges (taken from `source`), marked _path."""
+    h = copy_graph(view)
+    for n in path.nodes:
+        if n not in h:
+            h.add_node(n, **dict(source.nodes[n]))
+        h.nodes[n]["_path"] = True
+    for u, v, ties in path.hops:
+        for x, y in ((u, v), (v, u)):
+            for k, d in (source.get_edge_data(x, y) or {}).items():
+                if d["type"] in ties:
+                    h.add_edge(x, y, key=f"path-{k}", **dict(d), _path=True)
+    return h
+
+
+# ------------------------------------------------------------------------------------------- highlights
+def highlight(view: nx.MultiDiGraph, gaps: list[dict] = (), overlaps: list[dict] = ()) -> nx.MultiDiGraph:
+    """Mark countries with coverage gaps (coverage_gaps rows: iso3, tool) and partner overlaps
+    (partner_overlap rows: iso3, tool, activities); overlapping activities and their TARGETS edges too."""
+    h = copy_graph(view)
+    for attr, rows in (("_gaps", gaps), ("_overlaps", overlaps)):
+        for r in rows:
+            n = country_id(r["iso3"])
+            if n in h:
+                h.nodes[n][attr] = sorted(set(h.nodes[n].get(attr, [])) | {r["tool"]})
+    flooded = {(f"Activity:{a}", country_id(r["iso3"])) for r in overlaps for a in r.get("activities") or []}
+    for a, _ in flooded:
+        if a in h:
+            h.nodes[a]["_overlap"] = True
+    for u, v, d in h.edges(data=True):
+        if d["type"] == "TARGETS" and (u, v) in flooded:
+            d["_overlap"] = True
+    return h
+
+
+# ------------------------------------------------------------------------------------------- aggregation
+def merge_pair_edges(g: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int]:
+    """One edge per country pair and type for Country–Country relationships.
+
+    Trade: value_usd_mn = Σ over years of both directions, each flow from IMF DOTS where it has it, else COW
+    (current million USD). Other types: n = number of records, years = first–last. Returns (graph, merged).
+    """
+    h = copy_graph(g)
+    groups: dict[tuple, list] = defaultdict(list)
+    for u, v, k, d in h.edges(keys=True, data=True):
+        if d["type"] in COUNTRY_PAIR_TYPES:
+            groups[(d["type"], *sorted((u, v)))].append((u, v, k, d))
+    merged = 0
+    for (rtype, a, b), edges in sorted(groups.items()):
+        if len(edges) < 2:
+            continue
+        h.remove_edges_from([(u, v, k) for u, v, k, _ in edges])
+        h.add_edge(a, b, key=f"merged-{rtype}", **_merged_attrs(rtype, [d for *_, d in edges]))
+        merged += len(edges)
+    return h, merged
+
+
+def _merged_attrs(rtype: str, records: list[dict]) -> dict:
+    years = sorted(d["year"] for d in records if d.get("year") is not None)
+    out = {"type": rtype, "n": len(records), "_merged": True}
+    if years:
+        out["years"] = f"{years[0]}–{years[-1]}"
+    if rtype == "TRADES_WITH":
+        flows: dict[tuple, dict] = {}
+        for d in records:
+            key = (d["exporter"], d["importer"], d["year"])
+            if key not in flows or d.get("dataset") == "IMF_DOTS":
+                flows[key] = d
+        out["value_usd_mn"] = round(sum(d["value_usd_mn"] for d in flows.values()), 3)
+    return out
+
+
+def hide_labels(g: nx.MultiDiGraph, labels) -> tuple[nx.MultiDiGraph, dict[str, int]]:
+    hidden = defaultdict(int)
+    for _, d in g.nodes(data=True):
+        if d["label"] in labels:
+            hidden[d["label"]] += 1
+    return copy_graph(g, [n for n, d in g.nodes(data=True) if d["label"] not in labels]), dict(sorted(hidden.items()))
+
+
+def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx.MultiDiGraph, int]:
+    """Replace countries (except partners, nations of concern and `keep`) by one node per region/category;
+    edges to them are re-pointed and merged per (from, to, type) with n = number merged."""
+    group_of = {}
+    for n, d in g.nodes(data=True):
+        if d["label"] == "Country" and not d.get("partner") and not d.get("concern") and n not in keep:
+            value = d.get(by)
+            group_of[n] = f"Group:{by}={value if value is not None else 'unknown'}"
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in group_of)
+    for n in sorted(group_of):
+        gid = group_of[n]
+        if gid not in h:
+            h.add_node(gid, label="Group", by=by, name=gid.split("=", 1)[1], members=[])
+        h.nodes[gid]["members"].append(g.nodes[n]["iso3"])
+    counts: dict[tuple, int] = defaultdict(int)
+    for u, v, d in g.edges(data=True):
+        u2, v2 = group_of.get(u, u), group_of.get(v, v)
+        if u2 != v2:
+            counts[(u2, v2, d["type"])] += d.get("n", 1)
+    h.add_edges_from((u, v, f"group-{t}", {"type": t, "n": c, "_merged": True}) for (u, v, t), c in sorted(counts.items()))
+    return h, len(group_of)
+
+
+def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
+    """Keep max_edges edges: outreach edges first, then country–country edges heaviest first (weight = trade
+    value, else n records, else 1); ties broken by ids (deterministic)."""
+    def rank(e):
+        d = e[3]
+        return (d["type"] in COUNTRY_PAIR_TYPES, -(d.get("value_usd_mn") or d.get("n") or 1), e[0], e[1], str(e[2]))
+    ranked = sorted(g.edges(keys=True, data=True), key=rank)
+    h = copy_graph(g)
+    h.remove_edges_from([(u, v, k) for u, v, k, _ in ranked[max_edges:]])
+    return h
+
+
+def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES,
+              keep=(), group_by: str = "region") -> tuple[nx.MultiDiGraph, str]:
+    """Make a view small enough to draw; returns (view, notice saying what was aggregated; '' if nothing).
+
+    In order, each step only while the view is still too big: hide CountryYear/RiskScore/Contact nodes;
+    merge Country–Country edges per pair and type (trade values summed); group countries by region (or
+    category); keep all outreach edges and the heaviest
+    country–country edges up to max_edges.
+    """
+    h, notes = copy_graph(g), []
+    if h.number_of_nodes() > max_nodes:
+        h, hidden = hide_labels(h, DETAIL_LABELS)
+        if hidden:
+            notes.append("hid " + ", ".join(f"{n} {label}" for label, n in hidden.items()) + " nodes")
+    if h.number_of_edges() > max_edges:
+        h, merged = merge_pair_edges(h)
+        if merged:
+            notes.append(f"merged {merged} country–country relationships into one per pair and kind "
+                         "(trade values summed over the years)")
+    if h.number_of_nodes() > max_nodes:
+        h, grouped = group_countries(h, group_by, keep)
+        notes.append(f"grouped {grouped} countries by {group_by}")
+    if h.number_of_edges() > max_edges:
+        total = h.number_of_edges()
+        h = _cap_edges(h, max_edges)
+        notes.append(f"showing {max_edges} of {total} relationships (outreach links first, then the heaviest ties)")
+    if not notes:
+        return h, ""
+    return h, (f"Large view (limits: {max_nodes} nodes, {max_edges} relationships): " + "; ".join(notes) + ".")
+
+
+# ---------------------------------------------------------------------------------------- query results
+def result_graph(g: nx.MultiDiGraph, rows: list[dict]) -> nx.MultiDiGraph:
+    """A small graph of query rows that name countries: iso3 — concern_iso3 (a tie) or partner(s) → iso3.
+
+    Country nodes are copied from g; each edge is typed RESULT and carries the row's tie/tool/strength.
+    """
+    h = nx.MultiDiGraph()
+    for i, r in enumerate(rows):
+        target = country_id(str(r["iso3"])) if r.get("iso3") else None
+        sources = [r["concern_iso3"]] if r.get("concern_iso3") else []
+        partners = r.get("partners") if isinstance(r.get("partners"), list) else []
+        sources += [r["partner"]] if isinstance(r.get("partner"), str) and r.get("partner") else partners
+        for s in sources:
+            u = country_id(str(s))
+            if target is None or u not in g or target not in g:
+                continue
+            for n in (u, target):
+                if n not in h:
+                    h.add_node(n, **dict(g.nodes[n]))
+            what = r.get("tie") or r.get("tool") or ""
+            h.add_edge(u, target, key=f"row-{i}-{s}", type="RESULT", what=what,
+                       **({"strength": r["strength"]} if isinstance(r.get("strength"), (int, float)) else {}))
+    return h
+
+
+
+from .vis_html import legend_items, render_html  # noqa: E402  (re-exported: the view module is the entry point)

@@ -1,0 +1,125 @@
+"""Neo4j connection settings and the read-only query store used by the runner and the app.
+
+Settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE (or a dict such as
+Streamlit's secrets, or CLI flags). The password is never printed, logged or put in an error message.
+Library and free-form queries run in READ transactions, so the server itself refuses any write.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("OUTREACH_NEO4J_TIMEOUT_S", "30"))
+
+
+class Neo4jError(Exception):
+    """One-line, password-free description of a Neo4j failure."""
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    uri: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+
+    @classmethod
+    def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jSettings":
+        src = {k.upper(): v for k, v in (settings or {}).items()}
+        get = lambda k: overrides.get(k.lower().replace("neo4j_", "")) or src.get(k) or os.environ.get(k)
+        uri = overrides.get("uri") or src.get("NEO4J_URI") or os.environ.get("NEO4J_URI")
+        if not uri:
+            raise Neo4jError("Neo4j is not configured: set NEO4J_URI (and NEO4J_USERNAME / NEO4J_PASSWORD if the "
+                             "server needs a login), or pass --uri")
+        return cls(uri=uri, user=overrides.get("user") or get("NEO4J_USERNAME"),
+                   password=overrides.get("password") or get("NEO4J_PASSWORD"),
+                   database=overrides.get("database") or get("NEO4J_DATABASE"))
+
+    def auth(self):
+        return (self.user or "neo4j", self.password) if self.password else None
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.password, "***") if self.password else text
+
+
+def neo4j_configured(settings: dict | None = None) -> bool:
+    try:
+        Neo4jSettings.from_env(settings)
+        return True
+    except Neo4jError:
+        return False
+
+
+def describe_error(e: Exception, s: Neo4jSettings) -> str:
+    """Map driver exceptions to one clear line (never containing the password)."""
+    from neo4j import exceptions as ex
+    if isinstance(e, ex.AuthError):
+        msg = f"Neo4j at {s.uri} refused the credentials for user {s.user or 'neo4j'!r} (check NEO4J_USERNAME/NEO4J_PASSWORD)"
+    elif isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired, ConnectionError, OSError)):
+        msg = f"cannot reach Neo4j at {s.uri} (is the server running? {type(e).__name__})"
+    elif isinstance(e, ex.ClientError) and "AccessMode" in (e.code or ""):
+        msg = "the server refused a write in a read-only transaction (only read queries are accepted)"
+    elif isinstance(e, ex.ClientError) and "TransactionTimedOut" in (e.code or "") or "timeout" in str(e).lower():
+        msg = f"query stopped by the Neo4j transaction timeout ({e.code or 'timeout'})"
+    elif isinstance(e, ex.Neo4jError):
+        first = (e.message or str(e)).strip().splitlines()[0] if (e.message or str(e)).strip() else ""
+        msg = f"Neo4j error {e.code}: {first}"
+    elif isinstance(e, ex.ConfigurationError) or isinstance(e, ValueError):
+        msg = f"bad Neo4j settings for {s.uri}: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+    else:
+        msg = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    return s.redact(msg)
+
+
+def open_driver(s: Neo4jSettings):
+    from neo4j import GraphDatabase
+    try:
+        driver = GraphDatabase.driver(s.uri, auth=s.auth(), connection_timeout=10, max_transaction_retry_time=5)
+        driver.verify_connectivity()
+        return driver
+    except Exception as e:  # noqa: BLE001 — every failure becomes one line
+        raise Neo4jError(describe_error(e, s)) from None
+
+
+class Neo4jStore:
+    """Runs Cypher in read transactions with a timeout; reconnects after a server restart."""
+
+    def __init__(self, settings: Neo4jSettings, timeout_s: float = DEFAULT_TIMEOUT_S):
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self._driver = open_driver(settings)
+        self.reconnected = 0
+
+    @classmethod
+    def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jStore":
+        return cls(Neo4jSettings.from_env(settings, **overrides))
+
+    def _read(self, text: str, params: dict):
+        from neo4j import READ_ACCESS, Query
+
+        def work(tx):
+            result = tx.run(Query(text, timeout=self.timeout_s), params)
+            keys = list(result.keys())
+            return keys, [dict(zip(keys, rec.values())) for rec in result]
+
+        with self._driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
+            return session.execute_read(work)
+
+    def query(self, text: str, params: dict | None = None) -> tuple[list[str], list[dict]]:
+        from neo4j import exceptions as ex
+        try:
+            try:
+                return self._read(text, params or {})
+            except (ex.ServiceUnavailable, ex.SessionExpired):
+                # the server went away (e.g. restarted): a fresh driver, one more try
+                self._driver.close()
+                self._driver = open_driver(self.settings)
+                self.reconnected += 1
+                return self._read(text, params or {})
+        except Neo4jError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise Neo4jError(describe_error(e, self.settings)) from None
+
+    def close(self) -> None:
+        self._driver.close()

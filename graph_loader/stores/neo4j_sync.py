@@ -1,0 +1,219 @@
+"""Sync the built graph to Neo4j: constraints from the schema, batched UNWIND … MERGE, then removal of what
+the data no longer has — so a re-run changes nothing and a sync after any failure converges to exactly the
+graph of the data.
+
+Identity: a node by its schema key; a relationship by a deterministic `_key` property
+("from|to|identity values", e.g. "THA|CHN|2008|IMF_DOTS" for TRADES_WITH), indexed per type. Every
+write sets the complete property map (`SET x = $props`), so properties that left the data leave Neo4j.
+Only labels and types of the schema are touched.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+from ..schema import Schema, load_schema
+from .neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
+
+DEFAULT_BATCH = 5000
+
+
+@dataclass
+class SyncReport:
+    nodes: int
+    relationships: int
+    written_nodes: int
+    written_relationships: int
+    deleted_nodes: int
+    deleted_relationships: int
+    seconds: float
+    rel_seconds: float
+
+    @property
+    def rels_per_second(self) -> float | None:
+        """Relationships written per second of the relationship phase (None when nothing was written)."""
+        return self.written_relationships / self.rel_seconds if self.written_relationships and self.rel_seconds else None
+
+    def line(self) -> str:
+        rate = f"{self.rels_per_second:,.0f} relationships/s" if self.rels_per_second else "nothing to write"
+        return (f"synced {self.nodes} nodes and {self.relationships} relationships in {self.seconds:.1f} s: wrote "
+                f"{self.written_nodes} nodes and {self.written_relationships} relationships ({rate}); removed "
+                f"{self.deleted_nodes} nodes and {self.deleted_relationships} relationships the data no longer has")
+
+
+def q(name: str) -> str:
+    """Backtick-quote a schema name (labels/types come from the schema, never from data)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def constraint_statements(schema: Schema) -> list[str]:
+    out = []
+    for spec in schema.nodes.values():
+        out.append(f"CREATE CONSTRAINT {q(f'{spec.label}_{spec.key}_unique')} IF NOT EXISTS "
+                   f"FOR (n:{q(spec.label)}) REQUIRE n.{q(spec.key)} IS UNIQUE")
+    for rel in schema.rels.values():
+        out.append(f"CREATE INDEX {q(f'{rel.type}_key')} IF NOT EXISTS FOR ()-[r:{q(rel.type)}]-() ON (r._key)")
+    return out
+
+
+def node_rows(g, schema: Schema) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {label: [] for label in schema.nodes}
+    for _, d in g.nodes(data=True):
+        spec = schema.nodes[d["label"]]
+        props = {k: v for k, v in d.items() if k != "label" and v is not None}
+        out[spec.label].append({"k": d[spec.key], "p": props})
+    return out
+
+
+def rel_key(schema: Schema, rtype: str, ku, kv, d: dict) -> str:
+    rel = schema.rels[rtype]
+    return "|".join(str(x) for x in (ku, kv, *(d.get(i) for i in rel.identity)))
+
+
+def rel_rows(g, schema: Schema) -> dict[tuple[str, str, str], list[dict]]:
+    out: dict[tuple, list[dict]] = {}
+    for u, v, d in g.edges(data=True):
+        lu, lv = g.nodes[u]["label"], g.nodes[v]["label"]
+        ku, kv = g.nodes[u][schema.nodes[lu].key], g.nodes[v][schema.nodes[lv].key]
+        key = rel_key(schema, d["type"], ku, kv, d)
+        props = {k: x for k, x in d.items() if k != "type" and x is not None}
+        props["_key"] = key
+        out.setdefault((d["type"], lu, lv), []).append({"f": ku, "t": kv, "k": key, "p": props})
+    return out
+
+
+def _batches(rows: list, size: int):
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+class Syncer:
+    """One sync: read what the server holds, write only what differs, delete what the data no longer has."""
+
+    def __init__(self, driver, database: str | None, schema: Schema, batch_size: int = DEFAULT_BATCH, progress=None):
+        self.driver, self.database, self.schema = driver, database, schema
+        self.batch_size = batch_size
+        self.progress = progress or (lambda n: None)
+
+    def _write(self, text: str, params: dict | None = None) -> None:
+        with self.driver.session(database=self.database) as s:
+            s.execute_write(lambda tx: tx.run(text, params or {}).consume())
+
+    def _read(self, text: str) -> dict:
+        with self.driver.session(database=self.database) as s:
+            return s.execute_read(lambda tx: {r[0]: r[1] for r in tx.run(text)})
+
+    def constraints(self) -> None:
+        for stmt in constraint_statements(self.schema):
+            with self.driver.session(database=self.database) as s:
+                s.run(stmt).consume()
+
+    def existing(self) -> tuple[dict, dict]:
+        """{label: {key: props}} and {type: {_key: props}} as the server holds them now."""
+        nodes = {label: self._read(f"MATCH (n:{q(label)}) RETURN n.{q(spec.key)}, properties(n)")
+                 for label, spec in self.schema.nodes.items()}
+        rels = {rtype: self._read(f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, properties(r)")
+                for rtype in self.schema.rels}
+        return nodes, rels
+
+    def _batched(self, text: str, rows: list[dict]) -> None:
+        for batch in _batches(rows, self.batch_size):
+            self._write(text, {"rows": batch})
+            self.progress(len(batch))
+
+    def nodes(self, rows: dict[str, list[dict]], have: dict[str, dict]) -> int:
+        written = 0
+        for label, items in rows.items():
+            key = self.schema.nodes[label].key
+            todo = [r for r in items if have.get(label, {}).get(r["k"]) != r["p"]]
+            self.progress(len(items) - len(todo))
+            self._batched(f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) SET n = row.p", todo)
+            written += len(todo)
+        return written
+
+    def relationships(self, rows: dict[tuple, list[dict]], have: dict[str, dict]) -> int:
+        written = 0
+        for (rtype, lu, lv), items in rows.items():
+            ku, kv = self.schema.nodes[lu].key, self.schema.nodes[lv].key
+            todo = [r for r in items if have.get(rtype, {}).get(r["k"]) != r["p"]]
+            self.progress(len(items) - len(todo))
+            self._batched(f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) MATCH (b:{q(lv)} {{{q(kv)}: row.t}}) "
+                          f"MERGE (a)-[r:{q(rtype)} {{_key: row.k}}]->(b) SET r = row.p", todo)
+            written += len(todo)
+        return written
+
+    def prune(self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]], have_nodes: dict,
+              have_rels: dict) -> tuple[int, int]:
+        """Delete relationships and nodes of schema labels/types that the data no longer has."""
+        wanted: dict[str, set] = {}
+        for (rtype, _, _), items in rels.items():
+            wanted.setdefault(rtype, set()).update(r["k"] for r in items)
+        gone_rels = 0
+        for rtype, existing in have_rels.items():
+            stale = [k for k in existing if k is not None and k not in wanted.get(rtype, set())]
+            for batch in _batches(stale, self.batch_size):
+                self._write(f"UNWIND $keys AS k MATCH ()-[r:{q(rtype)} {{_key: k}}]->() DELETE r", {"keys": batch})
+            if None in existing:  # relationships of our types not written by a sync
+                self._write(f"MATCH ()-[r:{q(rtype)}]->() WHERE r._key IS NULL DELETE r")
+            gone_rels += len(stale) + (None in existing)
+        gone_nodes = 0
+        for label, existing in have_nodes.items():
+            key = self.schema.nodes[label].key
+            want = {r["k"] for r in nodes.get(label, [])}
+            stale = [k for k in existing if k not in want]
+            for batch in _batches(stale, self.batch_size):
+                self._write(f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) DETACH DELETE n", {"keys": batch})
+            gone_nodes += len(stale)
+        return gone_nodes, gone_rels
+
+
+def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_size: int = DEFAULT_BATCH,
+               show_progress: bool = True) -> SyncReport:
+    """Sync the graph; raises Neo4jError with one line (and the hint to re-run) on any failure."""
+    schema = schema or load_schema()
+    nodes, rels = node_rows(g, schema), rel_rows(g, schema)
+    total = sum(map(len, nodes.values())) + sum(map(len, rels.values()))
+    bar = None
+    if show_progress:
+        from tqdm import tqdm
+        bar = tqdm(total=total, unit="row", desc="sync", file=sys.stderr, leave=False)
+    driver = open_driver(settings)
+    try:
+        s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None)
+        t0 = time.perf_counter()
+        s.constraints()
+        have_nodes, have_rels = s.existing()
+        n_written = s.nodes(nodes, have_nodes)
+        t1 = time.perf_counter()
+        r_written = s.relationships(rels, have_rels)
+        t2 = time.perf_counter()
+        gone_nodes, gone_rels = s.prune(nodes, rels, have_nodes, have_rels)
+        t3 = time.perf_counter()
+    except Neo4jError:
+        raise
+    except Exception as e:  # noqa: BLE001 — a server that went away mid-sync, bad credentials, ...
+        raise Neo4jError(describe_error(e, settings) + " — sync interrupted; the next successful sync repairs it") from None
+    finally:
+        if bar:
+            bar.close()
+        driver.close()
+    return SyncReport(nodes=sum(map(len, nodes.values())), relationships=sum(map(len, rels.values())),
+                      written_nodes=n_written, written_relationships=r_written,
+                      deleted_nodes=gone_nodes, deleted_relationships=gone_rels, seconds=t3 - t0,
+                      rel_seconds=t2 - t1)
+
+
+def cli_sync(a) -> int:
+    """`python -m graph_loader sync`: flags override the NEO4J_* environment variables."""
+    from ..pipeline import load
+    password = sys.stdin.readline().rstrip("\n") if getattr(a, "password_stdin", False) else None
+    try:
+        settings = Neo4jSettings.from_env(uri=a.uri, user=a.user, database=a.database, password=password)
+        g, _ = load(a.data)
+        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty() or True)
+    except Neo4jError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(report.line())
+    return 0

@@ -1,0 +1,88 @@
+"""What-if planning: a copy of the graph with hypothetical planned activities (pure; data/ is never touched).
+
+The Coverage page adds activities an analyst is considering, builds an embedded store for the variant
+(graph_loader.stores.embedded.store_for_graph under variant_key) and re-runs the coverage queries on it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import networkx as nx
+
+WHATIF_SOURCE = "what-if (analyst's hypothetical plan; not in data/)"
+FIELDS = ("partner", "target", "tool", "year", "month")
+
+
+class WhatIfError(ValueError):
+    """A planned activity that cannot be added (unknown partner, country or tool; bad year or month)."""
+
+
+def planned(activity: dict) -> dict:
+    """One planned activity normalised: partner/target ISO3 upper-case, tool id, year int, month int or None."""
+    missing = [k for k in ("partner", "target", "tool", "year") if activity.get(k) in (None, "")]
+    if missing:
+        raise WhatIfError(f"planned activity needs {', '.join(missing)}")
+    month = activity.get("month")
+    out = {"partner": str(activity["partner"]).strip().upper(), "target": str(activity["target"]).strip().upper(),
+           "tool": str(activity["tool"]).strip(), "year": int(activity["year"]),
+           "month": int(month) if month not in (None, "") else None}
+    if not 1980 <= out["year"] <= 2100:
+        raise WhatIfError(f"year {out['year']} is outside 1980–2100")
+    if out["month"] is not None and not 1 <= out["month"] <= 12:
+        raise WhatIfError(f"month {out['month']} is not 1–12")
+    return out
+
+
+def _check(g: nx.MultiDiGraph, a: dict) -> None:
+    p, t, tool = g.nodes.get(f"Country:{a['partner']}"), g.nodes.get(f"Country:{a['target']}"), f"Tool:{a['tool']}"
+    if not p or not p.get("partner"):
+        raise WhatIfError(f"{a['partner']} is not a partner country of the graph")
+    if not t:
+        raise WhatIfError(f"{a['target']} is not a country of the graph")
+    if tool not in g:
+        raise WhatIfError(f"{a['tool']} is not a tool of the graph")
+
+
+def activity_id(i: int, a: dict) -> str:
+    return f"WHATIF-{i + 1}-{a['partner']}-{a['target']}-{a['tool']}-{a['year']}"
+
+
+def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
+    """A COPY of g with one planned Activity per entry (partner, target, tool, year, month) and its
+    CONDUCTS (partner → activity), TARGETS (activity → country) and USES (activity → tool) edges."""
+    adds = [planned(a) for a in activities]
+    for a in adds:
+        _check(g, a)
+    h = g.copy()
+    for i, a in enumerate(adds):
+        aid = activity_id(i, a)
+        node = f"Activity:{aid}"
+        attrs = {"label": "Activity", "activity_id": aid, "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}",
+                 "partner": a["partner"], "targets": a["target"], "tool": a["tool"], "status": "planned",
+                 "year": a["year"], "confidence": 1.0, "source": WHATIF_SOURCE}
+        if a["month"] is not None:
+            attrs["month"] = a["month"]
+        h.add_node(node, **attrs)
+        h.add_edge(f"Country:{a['partner']}", node, type="CONDUCTS")
+        h.add_edge(node, f"Country:{a['target']}", type="TARGETS")
+        h.add_edge(node, f"Tool:{a['tool']}", type="USES")
+    h.graph["whatif"] = len(adds)
+    return h
+
+
+def graph_fingerprint(g: nx.MultiDiGraph) -> str:
+    """sha256 (20 hex) of every node and edge with its attributes, in sorted order (same graph → same key)."""
+    h = hashlib.sha256()
+    for n in sorted(g.nodes):
+        h.update(json.dumps([n, g.nodes[n]], sort_keys=True, default=str).encode())
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        h.update(json.dumps([u, v, str(k), d], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:20]
+
+
+def variant_key(base_fingerprint: str, activities: list[dict]) -> str:
+    """Store key of a what-if variant: hash of the base graph's fingerprint and the normalised additions."""
+    adds = [planned(a) for a in activities]
+    digest = hashlib.sha256(json.dumps([base_fingerprint, adds], sort_keys=True).encode()).hexdigest()[:20]
+    return f"whatif-{digest}"
