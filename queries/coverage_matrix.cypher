@@ -1,0 +1,37 @@
+// Coverage matrix: for every recipient and tool, what is required and who delivers it in the window
+// description: One row per recipient country and tool that its category needs or that some activity
+//   delivered in the window (held or planned; proposed offers are counted separately). cell is 'gap'
+//   (needed, nothing held or planned), 'overlap' (more than one partner, or more than max_activities
+//   activities), 'delivered' (needed and delivered), 'extra' (delivered but not needed by the
+//   category). Countries without a category show only what was delivered.
+// params:
+//   year_from: int = 2008 — first year of the window
+//   year_to: int = 2008 — last year of the window
+//   max_activities: int = 2 — more activities than this of one tool in one country is an overlap
+// returns: iso3, country, category, tool, requirement, cell, partners, n_activities, n_proposed, activities,
+//   risk_score, risk_tier
+MATCH (c:Country), (t:Tool)
+WHERE c.recipient = true
+OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
+WHERE cat.category = c.category
+OPTIONAL MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c)
+WHERE EXISTS { MATCH (a)-[:USES]->(t) } AND a.year >= $year_from AND a.year <= $year_to
+  AND a.status IN ['held', 'planned']
+WITH c, t, n, collect(DISTINCT p.iso3) AS partners, count(DISTINCT a) AS n_activities,
+     collect(DISTINCT a.activity_id) AS activities
+OPTIONAL MATCH (c)<-[:TARGETS]-(o:Activity)-[:USES]->(t)
+WHERE o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed'
+WITH c, t, n, partners, n_activities, activities, count(DISTINCT o) AS n_proposed
+WHERE n IS NOT NULL OR n_activities > 0 OR n_proposed > 0
+OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
+WHERE r.year = $year_to
+RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS tool,
+       n.requirement AS requirement,
+       CASE WHEN n IS NOT NULL AND n_activities = 0 THEN 'gap'
+            WHEN size(partners) > 1 OR n_activities > $max_activities THEN 'overlap'
+            WHEN n IS NOT NULL THEN 'delivered'
+            WHEN n_activities > 0 THEN 'extra'
+            ELSE 'proposed only' END AS cell,
+       partners, n_activities, n_proposed, activities,
+       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+ORDER BY coalesce(risk_score, -1.0) DESC, iso3, tool
