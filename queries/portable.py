@@ -24,9 +24,11 @@ BANNED = [
     (r"\b(EXISTS|COUNT)\s*\{(?!\s*MATCH\b)", "EXISTS/COUNT subqueries need the MATCH keyword (rule 1)"),
     (r"\(\s*[A-Za-z_]\w*\s*:\s*\w+\s*:\s*\w+", "one label per node pattern (rule 6)"),
     (r"\(\s*:\s*\w+\s*:\s*\w+", "one label per node pattern (rule 6)"),
-    (r"\*\s*\d*\s*\.\.\s*([3-9]|\d{2,})\b|\*\s*\.\.(?!\s*[12]\b)|\*\s*\]", "variable-length patterns need an upper bound <= 2 (rule 8)"),
-    (r"\[[^\[\]]*\bIN\b[^\[\]]*\|", "no list comprehensions (rule 4)"),
-    (r"\[\s*-?\d*\s*\.\.\s*-?\d*\s*\]|\w\s*\[\s*-?\d+\s*\]", "no list or string indexing/slicing (rule 4)"),
+    (r"\*\s*\d*\s*\.\.\s*([3-9]|\d{2,})\b|\*\s*\.\.(?!\s*[12]\b)|\*\s*\]|\*\s*\d+\s*\.\.\s*[\]{]"
+     r"|-\[[^\[\]]*\*\s*([3-9]|\d{2,})\s*[\]{]", "variable-length patterns need an upper bound <= 2 (rule 8)"),
+    (r"\[[^\[\]]*\bIN\b[^\[\]]*\||\[\s*[A-Za-z_]\w*\s+IN\b", "no list comprehensions (rule 4)"),
+    (r"\[\s*(?:[A-Za-z_]\w*\s*=\s*)?\([^()\[\]]*\)\s*<?-\s*[\[-]", "no pattern comprehensions (rule 4)"),
+    (r"\[\s*-?\d*\s*\.\.\s*-?\d*\s*\]|[\w)\]]\s*\[\s*-?\d+\s*\]", "no list or string indexing/slicing (rule 4)"),
     (r"\bapoc\.|\bgds\.|\bdb\.", "no procedures or APOC (rule 12)"),
 ]
 
@@ -49,7 +51,7 @@ def write_clauses(text: str) -> list[str]:
 
 def portability_problems(text: str) -> list[str]:
     bare = strip_strings(text)
-    problems = [why for pattern, why in BANNED if re.search(pattern, bare, re.I if "EXISTS|COUNT" not in pattern else 0)]
+    problems = [why for pattern, why in BANNED if re.search(pattern, bare, re.I)]  # Cypher keywords ignore case
     if not re.search(r"\bORDER\s+BY\b", bare, re.I):
         problems.append("end with a total ORDER BY (rule 9)")
     return problems

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .portable import portability_problems, write_clauses
+from .portable import portability_problems, strip_strings, write_clauses
 
 QUERY_DIR = Path(__file__).resolve().parent
 PARAM_RE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:\s*(int|float|string|bool|list)\s*(?:=\s*(.*?))?\s*(?:—|--)\s*(.*)$")
@@ -154,7 +154,7 @@ def parse_query(path: Path) -> Query:
 
 def _check(q: Query) -> None:
     where = q.path.name
-    used = set(USED_RE.findall(q.text))
+    used = set(USED_RE.findall(strip_strings(q.text)))  # a $name in a comment or string is not a use
     declared = {p.name for p in q.params}
     if used - declared:
         raise QueryError(f"{where}: parameter(s) used but not declared: {', '.join(sorted(used - declared))}")

@@ -29,19 +29,23 @@ UNION ALL
 MATCH (c:Country)-[x:CONTIGUOUS]-(k:Country)
 WHERE ($iso3 = '' OR c.iso3 = $iso3) AND c.iso3 <> k.iso3 AND k.concern = true
   AND (x.from_year IS NULL OR x.from_year <= $year) AND (x.to_year IS NULL OR x.to_year >= $year)
-WITH c, k, max(CASE x.kind WHEN 'land' THEN 1.0 WHEN 'sea_12mi' THEN 0.8 WHEN 'sea_24mi' THEN 0.7
-                           WHEN 'sea_150mi' THEN 0.5 ELSE 0.3 END) AS strength, min(x.kind) AS kind
+WITH c, k, max(CASE x.kind WHEN 'land' THEN 5 WHEN 'sea_12mi' THEN 4 WHEN 'sea_24mi' THEN 3
+                           WHEN 'sea_150mi' THEN 2 ELSE 1 END) AS best
 RETURN c.iso3 AS iso3, c.name AS country, k.iso3 AS concern_iso3, k.name AS concern, 'border' AS tie,
-       strength AS strength, 'score 0-1' AS unit, kind AS detail
+       CASE best WHEN 5 THEN 1.0 WHEN 4 THEN 0.8 WHEN 3 THEN 0.7 WHEN 2 THEN 0.5 ELSE 0.3 END AS strength,
+       'score 0-1' AS unit,
+       CASE best WHEN 5 THEN 'land' WHEN 4 THEN 'sea_12mi' WHEN 3 THEN 'sea_24mi' WHEN 2 THEN 'sea_150mi'
+                 ELSE 'sea_400mi' END AS detail
 UNION ALL
 MATCH (c:Country)-[x:ALLIED_WITH]-(k:Country)
 WHERE ($iso3 = '' OR c.iso3 = $iso3) AND c.iso3 <> k.iso3 AND k.concern = true AND x.year = $year
-WITH c, k, max(CASE WHEN x.defense OR x.offense THEN 1.0 WHEN x.neutrality OR x.consultation THEN 0.6
-                    WHEN x.nonaggression THEN 0.3 ELSE 0.0 END) AS strength,
-     max(CASE WHEN x.defense THEN 'defense' WHEN x.offense THEN 'offense' WHEN x.neutrality THEN 'neutrality'
-              WHEN x.consultation THEN 'consultation' ELSE 'non-aggression' END) AS kind
+WITH c, k, max(CASE WHEN x.defense THEN 5 WHEN x.offense THEN 4 WHEN x.neutrality THEN 3
+                    WHEN x.consultation THEN 2 WHEN x.nonaggression THEN 1 ELSE 0 END) AS best
 RETURN c.iso3 AS iso3, c.name AS country, k.iso3 AS concern_iso3, k.name AS concern, 'alliance' AS tie,
-       strength AS strength, 'score 0-1' AS unit, kind AS detail
+       CASE WHEN best >= 4 THEN 1.0 WHEN best >= 2 THEN 0.6 WHEN best = 1 THEN 0.3 ELSE 0.0 END AS strength,
+       'score 0-1' AS unit,
+       CASE best WHEN 5 THEN 'defense' WHEN 4 THEN 'offense' WHEN 3 THEN 'neutrality' WHEN 2 THEN 'consultation'
+                 WHEN 1 THEN 'non-aggression' ELSE 'none' END AS detail
 UNION ALL
 MATCH (c:Country)-[x:SHARES_IGO]-(k:Country)
 WHERE ($iso3 = '' OR c.iso3 = $iso3) AND c.iso3 <> k.iso3 AND k.concern = true AND x.year = $year

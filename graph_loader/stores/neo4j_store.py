@@ -95,10 +95,11 @@ class Neo4jStore:
         return cls(Neo4jSettings.from_env(settings, **overrides))
 
     def _read(self, text: str, params: dict):
-        from neo4j import READ_ACCESS, Query
+        from neo4j import READ_ACCESS, unit_of_work
 
+        @unit_of_work(timeout=self.timeout_s)
         def work(tx):
-            result = tx.run(Query(text, timeout=self.timeout_s), params)
+            result = tx.run(text, params)
             keys = list(result.keys())
             return keys, [dict(zip(keys, rec.values())) for rec in result]
 

@@ -174,11 +174,11 @@ def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_s
     schema = schema or load_schema()
     nodes, rels = node_rows(g, schema), rel_rows(g, schema)
     total = sum(map(len, nodes.values())) + sum(map(len, rels.values()))
+    driver = open_driver(settings)  # fails fast, before any progress is drawn
     bar = None
     if show_progress:
         from tqdm import tqdm
         bar = tqdm(total=total, unit="row", desc="sync", file=sys.stderr, leave=False)
-    driver = open_driver(settings)
     try:
         s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None)
         t0 = time.perf_counter()
@@ -211,7 +211,7 @@ def cli_sync(a) -> int:
     try:
         settings = Neo4jSettings.from_env(uri=a.uri, user=a.user, database=a.database, password=password)
         g, _ = load(a.data)
-        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty() or True)
+        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty())
     except Neo4jError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
