@@ -68,6 +68,15 @@ def _periods(t, start: str, end: str, problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, end, f"{e} is before {start} {s} (expected a later or equal year)"))
 
 
+def _targets(t, problems: list[Problem]) -> None:
+    for value, line in zip(t.data["targets"], t.lines):
+        items = value.split(";") if value else []
+        dupes = sorted({x for x in items if items.count(x) > 1})
+        if dupes:
+            problems.append(Problem(t.file, line, "targets", f"{', '.join(dupes)} listed more than once "
+                                    "(expected each target country once)"))
+
+
 def _contacts(t, problems: list[Problem]) -> None:
     for row, line in zip(t.rows(), t.lines):
         if row["country"] is None and row["organisation"] is None:
@@ -91,3 +100,5 @@ def check_rules(tables: dict, problems: list[Problem]) -> None:
         _periods(tables["rivalries.csv"], "start_year", "end_year", problems)
     if "contacts.csv" in tables:
         _contacts(tables["contacts.csv"], problems)
+    if "activities.csv" in tables:
+        _targets(tables["activities.csv"], problems)

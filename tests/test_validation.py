@@ -356,3 +356,15 @@ def test_windows_line_endings_keep_line_numbers(tiny_copy):
     path = tiny_copy / "countries.csv"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n").replace(b"THA,Thailand,", b"THA,,"))
     assert problems(tiny_copy) == ["countries.csv:9: name: missing value (expected text)"]
+
+
+def test_an_activity_listing_the_same_target_twice_is_refused(tiny_copy):
+    from graph_loader.errors import DataError
+    from graph_loader.pipeline import load
+    path = tiny_copy / "activities.csv"
+    text = path.read_text(encoding="utf-8").replace("A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,THA;MYS;THA,")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load(tiny_copy)
+    assert [str(p) for p in e.value.problems] == [
+        "activities.csv:2: targets: THA listed more than once (expected each target country once)"]
