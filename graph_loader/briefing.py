@@ -127,7 +127,8 @@ def profile_html(row: dict) -> str:
     return table_html(["fact", "value"], [{"fact": k, "value": v} for k, v in facts])
 
 
-def briefing_view(g: nx.MultiDiGraph, iso3: str | None, year: int, gaps: list, overlaps: list) -> tuple[nx.MultiDiGraph, str]:
+def briefing_view(g: nx.MultiDiGraph, iso3: str | None, year: int, gaps: list,
+                  overlaps: list) -> tuple[nx.MultiDiGraph, str]:
     """Country: its ego network (depth 1, all years, outreach links and country ties); overview: recipients,
     partners, tools and the year's activities. Gaps and overlaps highlighted; aggregated when large."""
     if iso3:
@@ -144,7 +145,7 @@ BRIEF_CSS = """
 h1{font-size:22px;margin:4px 0}h2{font-size:17px;margin:18px 0 6px;border-bottom:1px solid #ccc}
 .meta{color:#555;font-size:13px}.empty{color:#777;font-style:italic}
 .tw{overflow-x:auto}table{border-collapse:collapse;font-size:12px;margin:4px 0}
-th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f3f3f3}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;max-width:460px}th{background:#f3f3f3}
 tr:nth-child(even) td{background:#fafafa}
 """
 

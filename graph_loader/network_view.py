@@ -1,8 +1,9 @@
 """Network views of the outreach graph: filter, ego network, tie path, highlights, aggregation (pure, no Streamlit).
 
 Every function returns a NEW graph and never changes its input (the app's graph is cached and shared).
-Rendering (self-contained vis-network HTML) lives in graph_loader.vis_html; render_html is re-exported here. Node ids are "Label:key" as in graph_loader.build; view-only
-markers are attributes starting with "_" (e.g. _gaps, _overlaps, _path) and never come from data.
+Rendering (self-contained vis-network HTML) lives in graph_loader.vis_html; render_html is re-exported here.
+Node ids are "Label:key" as in graph_loader.build; view-only markers are attributes starting with "_"
+(e.g. _gaps, _overlaps, _path, _focus, _merged) and never come from data.
 """
 from __future__ import annotations
 
@@ -296,28 +297,30 @@ def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = M
 
 # ---------------------------------------------------------------------------------------- query results
 def result_graph(g: nx.MultiDiGraph, rows: list[dict]) -> nx.MultiDiGraph:
-    """A small graph of query rows that name countries: iso3 — concern_iso3 (a tie) or partner(s) → iso3.
+    """A small graph of query rows that name countries: concern_iso3 → iso3 (a tie) or partner(s) → iso3.
 
-    Country nodes are copied from g; each edge is typed RESULT and carries the row's tie/tool/strength.
+    Country nodes are copied from g (unknown codes are left out); one RESULT edge per pair of countries with
+    `what` = the rows' tie kinds or tools (sorted, joined) and n = the number of rows behind it.
     """
-    h = nx.MultiDiGraph()
-    for i, r in enumerate(rows):
-        target = country_id(str(r["iso3"])) if r.get("iso3") else None
+    pairs: dict[tuple[str, str], list] = defaultdict(list)
+    for r in rows:
+        if not r.get("iso3"):
+            continue
+        target = country_id(str(r["iso3"]))
         sources = [r["concern_iso3"]] if r.get("concern_iso3") else []
         partners = r.get("partners") if isinstance(r.get("partners"), list) else []
         sources += [r["partner"]] if isinstance(r.get("partner"), str) and r.get("partner") else partners
         for s in sources:
             u = country_id(str(s))
-            if target is None or u not in g or target not in g:
-                continue
-            for n in (u, target):
-                if n not in h:
-                    h.add_node(n, **dict(g.nodes[n]))
-            what = r.get("tie") or r.get("tool") or ""
-            h.add_edge(u, target, key=f"row-{i}-{s}", type="RESULT", what=what,
-                       **({"strength": r["strength"]} if isinstance(r.get("strength"), (int, float)) else {}))
+            if u in g and target in g and u != target:
+                pairs[(u, target)].append(str(r.get("tie") or r.get("tool") or ""))
+    h = nx.MultiDiGraph()
+    for (u, v), what in sorted(pairs.items()):
+        for n in (u, v):
+            if n not in h:
+                h.add_node(n, **dict(g.nodes[n]))
+        h.add_edge(u, v, key="result", type="RESULT", what=", ".join(sorted(set(what) - {""})), n=len(what))
     return h
-
 
 
 from .vis_html import legend_items, render_html  # noqa: E402  (re-exported: the view module is the entry point)

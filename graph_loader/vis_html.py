@@ -82,7 +82,7 @@ VIEW_CSS = """
 .og-notice{background:#fff4ce;border:1px solid #e0c36a;padding:4px 8px;margin:0 0 4px 0}
 .og-canvas{border:1px solid #ddd;background:#fff;width:100%}
 .og-legend{position:absolute;top:36px;right:6px;background:rgba(255,255,255,.94);border:1px solid #ccc;
- padding:3px 8px;max-width:270px;max-height:75%;overflow:auto;font-size:12px;z-index:5}
+ padding:2px 6px;max-width:230px;max-height:80%;overflow:auto;font-size:11px;line-height:1.25;z-index:5}
 .og-legend ul{list-style:none;margin:2px 0 6px 0;padding:0}
 .og-legend li{margin:1px 0}
 .og-sw{display:inline-block;width:11px;height:11px;border:1px solid #555;margin-right:5px;vertical-align:middle}
@@ -259,12 +259,12 @@ def positions(view: nx.MultiDiGraph, seed: int = SEED) -> dict[str, tuple[float,
 
 def options(n_nodes: int) -> dict:
     return {"physics": {"enabled": n_nodes > 0, "solver": "barnesHut",
-                        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.8, "springLength": 110, "springConstant": 0.03,
-                                      "damping": 0.35, "avoidOverlap": 0.15},
+                        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.5, "springLength": 130,
+                                      "springConstant": 0.03, "damping": 0.35, "avoidOverlap": 0.15},
                         "stabilization": {"enabled": True, "iterations": 250, "fit": True}},
             "layout": {"randomSeed": SEED, "improvedLayout": False},
             "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_nodes > 200},
-            "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}},
+            "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}, "scaling": {"label": {"drawThreshold": 3}}},
             "edges": {"smooth": False, "selectionWidth": 2}}
 
 

@@ -34,7 +34,8 @@ def planned(activity: dict) -> dict:
     return out
 
 
-def _check(g: nx.MultiDiGraph, a: dict) -> None:
+def check_planned(g: nx.MultiDiGraph, a: dict) -> None:
+    """WhatIfError unless the partner is a partner country, the target a country and the tool a tool of g."""
     p, t, tool = g.nodes.get(f"Country:{a['partner']}"), g.nodes.get(f"Country:{a['target']}"), f"Tool:{a['tool']}"
     if not p or not p.get("partner"):
         raise WhatIfError(f"{a['partner']} is not a partner country of the graph")
@@ -53,13 +54,13 @@ def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
     CONDUCTS (partner → activity), TARGETS (activity → country) and USES (activity → tool) edges."""
     adds = [planned(a) for a in activities]
     for a in adds:
-        _check(g, a)
+        check_planned(g, a)
     h = g.copy()
     for i, a in enumerate(adds):
         aid = activity_id(i, a)
         node = f"Activity:{aid}"
-        attrs = {"label": "Activity", "activity_id": aid, "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}",
-                 "partner": a["partner"], "targets": a["target"], "tool": a["tool"], "status": "planned",
+        attrs = {"label": "Activity", "activity_id": aid,
+                 "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}", "partner": a["partner"], "targets": a["target"], "tool": a["tool"], "status": "planned",
                  "year": a["year"], "confidence": 1.0, "source": WHATIF_SOURCE}
         if a["month"] is not None:
             attrs["month"] = a["month"]

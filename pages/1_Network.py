@@ -1,0 +1,135 @@
+"""Network: the outreach graph filtered, an ego network, the shortest tie path, gaps and overlaps highlighted."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from graph_loader import network_view as nv  # noqa: E402
+from ui import render, state  # noqa: E402
+
+TIERS = ["High", "Medium", "Low"]
+CATEGORIES = [1, 2, 3, 4]
+
+render.setup("Network")
+st.title("Network")
+state.backend_sidebar()
+ch = state.choices()
+
+
+def _all_or(selected: list, everything: list):
+    """None (no filter) when everything is selected, so items without a value stay in the view."""
+    return None if set(selected) >= set(everything) else tuple(selected)
+
+
+def filter_widgets() -> dict:
+    sb = st.sidebar
+    sb.header("Filters")
+    labels = sb.multiselect("Node kinds", ch["labels"], default=list(nv.DEFAULT_LABELS), key="net_labels")
+    rels = sb.multiselect("Relationship kinds", ch["rel_types"], key="net_rels",
+                          default=[r for r in ch["rel_types"] if r not in nv.DEFAULT_HIDDEN_RELS],
+                          help="Trade, alliances, shared IGOs and distances are off by default (thousands of edges).")
+    cats = sb.multiselect("Maturity category (recipients)", CATEGORIES, default=CATEGORIES, key="net_categories")
+    tiers = sb.multiselect("Risk tier (recipients)", TIERS, default=TIERS, key="net_tiers")
+    partners = sb.multiselect("Partners", ch["partners"], default=ch["partners"], key="net_partners",
+                              format_func=state.country_label)
+    progs = sb.multiselect("Programmes (empty = every activity)", ch["programmes"], default=[], key="net_programmes")
+    years = sb.slider("Years", *ch["years"], value=ch["activity_years"], key="net_years",
+                      help="Activities, meetings, requests and yearly relationships outside the window are dropped.")
+    max_nodes = sb.number_input("Aggregate above (nodes)", 50, 5000, nv.MAX_NODES, step=50, key="net_max_nodes")
+    return {"labels": sorted(labels), "rel_types": sorted(rels), "categories": _all_or(cats, CATEGORIES),
+            "tiers": _all_or(tiers, TIERS), "partners": _all_or(partners, ch["partners"]),
+            "programmes": tuple(progs) or None, "years": list(years), "max_nodes": int(max_nodes)}
+
+
+def focus_widgets() -> dict:
+    countries = [""] + list(ch["countries"])
+    label = lambda i: state.country_label(i) if i else "—"
+    c1, c2, c3, c4, c5 = st.columns([3, 1.4, 3, 3, 2])
+    focus = c1.selectbox("Ego network around", countries, key="net_focus", format_func=label)
+    depth = c2.slider("Depth", 1, 3, 1, key="net_depth")
+    a = c3.selectbox("Tie path from", countries, key="net_path_from", format_func=label)
+    b = c4.selectbox("Tie path to", countries, key="net_path_to", format_func=label)
+    hl = c5.toggle("Gaps & overlaps", value=True, key="net_highlight",
+                   help="Highlight coverage gaps and partner overlaps of the year window.")
+    return {"focus": focus or None, "depth": depth, "path": [a, b] if a and b and a != b else None, "highlight": hl}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
+    """The view's HTML and facts for one set of widget values (cached by them)."""
+    p = json.loads(params_json)
+    g = state.graph()[0]
+    f = nv.Filters(labels=tuple(p["labels"]), rel_types=tuple(p["rel_types"]),
+                   categories=p["categories"] and tuple(p["categories"]), tiers=p["tiers"] and tuple(p["tiers"]), partners=p["partners"] and tuple(p["partners"]),
+                   programmes=p["programmes"] and tuple(p["programmes"]), years=tuple(p["years"]))
+    view, out = nv.filter_graph(g, f), {"warning": "", "path": None}
+    if p["focus"]:
+        try:
+            view = nv.ego(view, f"Country:{p['focus']}", p["depth"])
+        except KeyError:
+            out["warning"] = f"{state.country_label(p['focus'])} is filtered out of the view; showing the whole view."
+    keep = {f"Country:{p['focus']}"} if p["focus"] else set()
+    if p["path"]:
+        ties = nv.filter_graph(g, nv.Filters(labels=("Country",), years=tuple(p["years"])))
+        path = nv.tie_path(ties, *p["path"])
+        out["path"] = [list(h[:2]) + [list(h[2])] for h in path.hops] if path else []
+        if path:
+            view = nv.with_path(view, ties, path)
+            keep |= set(path.nodes)
+    if p["highlight"]:
+        view = nv.highlight(view, json.loads(gaps_json), json.loads(overlaps_json))
+    view, notice = nv.aggregate(view, p["max_nodes"], keep=keep)
+    out.update(html=nv.render_html(view, title="Outreach Graph — network view", notice=notice, height=620),
+               nodes=view.number_of_nodes(), edges=view.number_of_edges(), notice=notice)
+    return out
+
+
+def highlights(years: list[int]) -> tuple[list, list]:
+    try:
+        _, gaps = state.query("coverage_gaps", year_from=years[0], year_to=years[1], min_priority=0.0)
+        _, overlaps = state.query("partner_overlap", year_from=years[0], year_to=years[1], max_activities=2)
+    except Exception as e:  # a backend failure must not blank the page
+        st.error(f"Gaps and overlaps could not be computed: {render.md(e)}")
+        return [], []
+    return gaps, overlaps
+
+
+def show_path(p: dict, hops) -> None:
+    if not p["path"]:
+        return
+    a, b = (state.country_label(x) for x in p["path"])
+    if not hops:
+        st.warning(f"No tie path between {render.md(a)} and {render.md(b)} in {p['years'][0]}–{p['years'][1]}.")
+        return
+    steps = [f"{i + 1}. {render.md(state.country_label(u.split(':')[1]))} → "
+             f"{render.md(state.country_label(v.split(':')[1]))} — {', '.join(t)}" for i, (u, v, t) in enumerate(hops)]
+    st.markdown(f"**Shortest tie path ({len(hops)} hops):**\n\n" + "\n".join(steps))
+
+
+params = {**filter_widgets(), **focus_widgets()}
+gaps, overlaps = highlights(params["years"]) if params["highlight"] else ([], [])
+slim_gaps = [{"iso3": r["iso3"], "tool": r["tool"]} for r in gaps]
+slim_over = [{"iso3": r["iso3"], "tool": r["tool"], "activities": r["activities"]} for r in overlaps]
+with st.spinner("Building the view …"):
+    out = build_view(json.dumps(params, sort_keys=True), json.dumps(slim_gaps), json.dumps(slim_over))
+if out["warning"]:
+    st.warning(render.md(out["warning"]))
+if out["notice"]:
+    st.info(render.md(out["notice"]))
+years = params["years"]
+st.caption(f"Shown: {out['nodes']} nodes · {out['edges']} relationships · years {years[0]}–{years[1]}"
+           + (f" · {len(gaps)} coverage gaps, {len(overlaps)} overlaps highlighted" if params["highlight"] else ""))
+show_path(params, out["path"])
+render.view(out["html"], height=700 + (50 if out["notice"] else 0))
+st.download_button("Download this view (HTML, works offline)", out["html"], file_name="outreach-network.html",
+                   mime="text/html", key="net_download")
+with st.expander("Legend (from graph_loader/schema.yaml)"):
+    st.dataframe(pd.DataFrame(nv.legend_items()), hide_index=True)

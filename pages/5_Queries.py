@@ -1,0 +1,101 @@
+"""Queries: the Cypher library (queries/*.cypher), one form per query built from its header, results as a
+table (and a small graph when rows name countries), CSV download; and a read-only free-form Cypher box."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from graph_loader import network_view as nv  # noqa: E402
+from queries import QueryError  # noqa: E402
+from ui import render, state  # noqa: E402
+
+MAX_SHOWN = 2000
+GRAPH_COLUMNS = ("concern_iso3", "partner", "partners")
+
+render.setup("Queries")
+st.title("Queries")
+which = state.backend_sidebar()
+reg = state.registry()
+
+
+def param_widget(qname: str, p):
+    """One input per parameter type, with the header's default and help."""
+    key, label = f"param_{qname}_{p.name}", f"{p.name} ({p.type}{', required' if p.required else ''})"
+    if p.type == "int":
+        return st.number_input(label, value=p.default, step=1, key=key, help=p.help, placeholder="null")
+    if p.type == "float":
+        return st.number_input(label, value=None if p.default is None else float(p.default), key=key, help=p.help,
+                               placeholder="null")
+    if p.type == "bool":
+        return st.checkbox(label, value=bool(p.default), key=key, help=p.help)
+    if p.type == "list":
+        text = st.text_input(label, value=", ".join(p.default or []), key=key, help=p.help + " (comma-separated)")
+        return [x.strip() for x in text.split(",") if x.strip()]
+    return st.text_input(label, value=p.default or "", key=key, help=p.help)
+
+
+def run_named(qname: str, values: dict) -> None:
+    try:
+        with st.spinner(f"Running {qname} on {which} …"):
+            cols, rows = state.query(qname, **values)
+        st.session_state["query_result"] = {"name": qname, "params": values, "columns": cols, "rows": rows}
+    except QueryError as e:
+        st.session_state["query_result"] = {"name": qname, "error": str(e)}
+
+
+def show_result(res: dict, key: str) -> None:
+    if "error" in res:
+        st.error(render.md(res["error"]))
+        return
+    rows, cols = res["rows"], res["columns"]
+    used = ", ".join(f"{k}={v}" for k, v in (res.get("params") or {}).items())
+    st.caption(f"{len(rows)} rows" + (f" (first {MAX_SHOWN} shown)" if len(rows) > MAX_SHOWN else "")
+               + (f" · parameters: {render.md(used)}" if used else ""))
+    render.table(rows[:MAX_SHOWN], cols, key, file_name=f"{res['name']}.csv")
+    if "iso3" in cols and any(c in cols for c in GRAPH_COLUMNS) and rows:
+        g = state.graph()[0]
+        small = nv.result_graph(g, rows[:MAX_SHOWN])
+        if small.number_of_nodes():
+            with st.expander(f"As a graph ({small.number_of_nodes()} countries, {small.number_of_edges()} links)",
+                             expanded=True):
+                render.view(nv.render_html(small, title=res["name"], height=420), height=480)
+
+
+names = list(reg)
+qname = st.selectbox("Query", names, key="query_name", format_func=lambda n: f"{n} — {reg[n].title}")
+q = reg[qname]
+st.markdown(f"**{render.md(q.title)}**")
+st.caption(render.md(q.description))
+st.markdown("Returns: " + ", ".join(f"`{c}`" for c in q.returns))
+with st.container(border=True):
+    values = {p.name: param_widget(qname, p) for p in q.params}
+    if not q.params:
+        st.caption("This query has no parameters.")
+    if st.button("Run query", key="run_query", type="primary"):
+        run_named(qname, values)
+res = st.session_state.get("query_result")
+if res and res["name"] == qname:
+    show_result(res, f"query_{qname}")
+
+with st.expander("Query text"):
+    st.code(q.text, language="cypher")
+
+st.subheader("Free-form Cypher (read-only)")
+st.caption("Any read query on the current backend. Writes (CREATE, MERGE, SET, DELETE, …) are refused before running.")
+text = st.text_area("Cypher", "MATCH (c:Country) WHERE c.recipient RETURN c.iso3 AS iso3, c.name AS name, "
+                    "c.risk_score AS risk ORDER BY risk DESC LIMIT 10", key="cypher_text", height=110)
+if st.button("Run Cypher", key="run_cypher"):
+    try:
+        with st.spinner("Running …"):
+            r = state.runner().run_text(text)
+        st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows}
+    except QueryError as e:
+        st.session_state["cypher_result"] = {"name": "cypher", "error": str(e)}
+if st.session_state.get("cypher_result"):
+    show_result(st.session_state["cypher_result"], "cypher_result")

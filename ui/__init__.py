@@ -1,0 +1,1 @@
+"""The Streamlit app's shared helpers (state, rendering); the pages stay thin."""

@@ -1,0 +1,197 @@
+"""What every page shares: the cached graph, stores and runners, the backend switch, cached query results.
+
+st.cache_resource holds objects (graph, stores, Neo4j driver); st.cache_data holds query rows keyed by
+(backend, query, parameters). The backend choice lives in st.session_state["backend"], set by the
+sidebar switch every page draws (persisted for the session across page switches).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("OUTREACH_DATA") or ROOT / "data")
+NEO4J_KEYS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+BACKEND_LABELS = {"embedded": "Embedded (in-process, zero set-up)", "neo4j": "Neo4j server"}
+
+
+# ----------------------------------------------------------------------------------------- resources
+@st.cache_resource(show_spinner="Loading and validating data/ (first load only) …")
+def graph():
+    """(graph, dataset) of data/: validated, built and risk-scored once per process."""
+    from graph_loader.pipeline import load
+    return load(DATA_DIR)
+
+
+@st.cache_resource(show_spinner="Opening the embedded store (built once per data version) …")
+def embedded_store():
+    from graph_loader.stores.embedded import store_for_data
+    return store_for_data(DATA_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def variant_store(key: str, _variant):
+    """Embedded store of an in-memory graph variant (what-if), built once per key."""
+    from graph_loader.stores.embedded import store_for_graph
+    return store_for_graph(_variant, key)
+
+
+@st.cache_resource(show_spinner=False)
+def base_fingerprint() -> str:
+    from graph_loader.whatif import graph_fingerprint
+    return graph_fingerprint(graph()[0])
+
+
+@st.cache_resource(show_spinner=False)
+def registry():
+    from queries import load_registry
+    return load_registry()
+
+
+# -------------------------------------------------------------------------------------------- Neo4j
+def neo4j_settings() -> dict:
+    """NEO4J_* values from .streamlit/secrets.toml (top level or a [neo4j] table); {} when there are none."""
+    try:
+        secrets = dict(st.secrets)
+    except Exception:  # no secrets file: the environment is used
+        return {}
+    section = secrets.get("neo4j") if isinstance(secrets.get("neo4j"), dict) else secrets
+    return {k: str(section[k]) for k in NEO4J_KEYS if k in section}
+
+
+def neo4j_status() -> tuple[bool, str]:
+    """(available, reason). Never reveals the password."""
+    try:
+        mod = importlib.import_module("graph_loader.stores.neo4j_store")
+    except ImportError:
+        return False, "the Neo4j store module (graph_loader/stores/neo4j_store.py) is not available"
+    except Exception as e:  # a broken module must not take the app down
+        return False, f"the Neo4j store module failed to load ({type(e).__name__})"
+    try:
+        ok = bool(mod.neo4j_configured(neo4j_settings() or None))
+    except Exception as e:
+        return False, f"cannot read the Neo4j settings ({type(e).__name__})"
+    if not ok:
+        return False, "not configured: set NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD (environment or secrets)"
+    return True, "configured"
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def neo4j_connection() -> tuple[object | None, str]:
+    """(store, "") or (None, one-line reason); a failure is remembered for 60 s so pages do not each wait."""
+    try:
+        from graph_loader.stores.neo4j_store import Neo4jStore
+        return Neo4jStore.from_env(neo4j_settings() or None), ""
+    except Exception as e:  # the store's errors are one line and never contain the password
+        return None, (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+# ------------------------------------------------------------------------------------- backend switch
+def backend() -> str:
+    """The backend queries run on: 'neo4j' only when chosen, configured and reachable, else 'embedded'."""
+    if st.session_state.get("backend") != "neo4j" or not neo4j_status()[0]:
+        return "embedded"
+    return "neo4j" if neo4j_connection()[0] is not None else "embedded"
+
+
+def backend_sidebar() -> str:
+    """Draw the backend switch (same key on every page) and return the backend in use."""
+    ok, reason = neo4j_status()
+    label = lambda b: BACKEND_LABELS[b] + ("" if b == "embedded" or ok else " — unavailable")
+    st.sidebar.radio("Query backend", ["embedded", "neo4j"], key="backend", format_func=label,
+                     persist_state="session",
+                     help="Where the Cypher library runs. Embedded needs nothing installed; Neo4j needs "
+                          "NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD.")
+    if not ok:
+        st.sidebar.caption(f"Neo4j unavailable: {reason}.")
+    if st.session_state.get("backend") == "neo4j" and backend() == "embedded":
+        why = reason if not ok else neo4j_connection()[1]
+        st.sidebar.warning(f"Neo4j cannot be used ({why}); queries run on the embedded store.")
+    return backend()
+
+
+def runner(which: str | None = None):
+    from queries import Runner
+    which = which or backend()
+    if which == "neo4j":
+        store, why = neo4j_connection()
+        if store is None:
+            from queries import QueryError
+            raise QueryError(f"Neo4j cannot be used: {why}")
+        return Runner("neo4j", store=store, registry=registry())
+    return Runner("embedded", store=embedded_store(), registry=registry())
+
+
+def _freeze(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run_cached(which: str, name: str, params_json: str) -> tuple[list[str], list[dict]]:
+    res = runner(which).run(name, json.loads(params_json))
+    return res.columns, res.rows
+
+
+def query(name: str, **params) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of a library query on the current backend (cached by backend, name, parameters)."""
+    return _run_cached(backend(), name, _freeze(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _run_variant(key: str, name: str, params_json: str) -> tuple[list[str], list[dict]]:
+    from queries import Runner
+    store = variant_store(key, None)  # built by variant_runner() before any query of this key
+    res = Runner("embedded", store=store, registry=registry()).run(name, json.loads(params_json))
+    return res.columns, res.rows
+
+
+def _md(text) -> str:
+    from .render import md
+    return md(text)
+
+
+def query_or_error(name: str, **params) -> tuple[list[str], list[dict]]:
+    """state.query, or an error box and no rows (a failing section must not blank the page)."""
+    try:
+        return query(name, **params)
+    except Exception as e:
+        st.error(f"{name} failed: " + _md(e))
+        return [], []
+
+
+def variant_query(key: str, variant, name: str, **params) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of a library query on a what-if variant's embedded store."""
+    variant_store(key, variant)
+    return _run_variant(key, name, _freeze(params))
+
+
+@st.cache_resource(show_spinner=False)
+def choices() -> dict:
+    """Options for the pages' selects, read once from the graph: countries (iso3 → name), partners,
+    recipients, tools, programmes, labels, relationship types, activity/trade year bounds, risk years."""
+    g, ds = graph()
+    by_label: dict[str, list] = {}
+    for _, d in g.nodes(data=True):
+        by_label.setdefault(d["label"], []).append(d)
+    countries = {d["iso3"]: d["name"] for d in sorted(by_label["Country"], key=lambda d: d["name"])}
+    years = [d["year"] for lb in ("Activity", "Meeting", "Request") for d in by_label.get(lb, [])]
+    years += [d["year"] for *_, d in g.edges(data=True) if d["type"] == "TRADES_WITH"]
+    return {"countries": countries,
+            "partners": sorted(d["iso3"] for d in by_label["Country"] if d.get("partner")),
+            "recipients": [i for i in countries if g.nodes[f"Country:{i}"].get("recipient")],
+            "tools": sorted(d["tool_id"] for d in by_label.get("Tool", [])),
+            "programmes": sorted(d["programme_id"] for d in by_label.get("Programme", [])),
+            "labels": list(ds.schema.nodes), "rel_types": list(ds.schema.rels),
+            "years": (min(years), max(years)),
+            "activity_years": (min(d["year"] for d in by_label["Activity"]), max(d["year"] for d in by_label["Activity"])),
+            "risk_years": sorted({d["year"] for d in by_label.get("RiskScore", [])}),
+            "risk_year": g.graph.get("risk_year")}
+
+
+def country_label(iso3: str) -> str:
+    name = choices()["countries"].get(iso3)
+    return f"{name} ({iso3})" if name else iso3
