@@ -15,6 +15,16 @@ REAL = ROOT / "data"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+REPORT: list[str] = []  # figures tests measure (sync throughput, render timings), printed at the end of the run
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("measured figures")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+
+
 def need(condition: bool, why: str) -> None:
     """Skip when a real dependency (Neo4j, Chromium) is missing — but fail under CI, where it must be there."""
     if not condition:

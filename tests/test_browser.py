@@ -160,7 +160,9 @@ def test_every_page_renders_and_is_screenshotted(app_url, page):
     # a second visit once everything is cached: the first-render figure the closing note reports
     TIMINGS["Overview (cached)"] = _open(page, app_url, "")
     TIMINGS["Network (cached)"] = _open(page, app_url, "Network")
-    print("\nrender timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in TIMINGS.items()))
+    from conftest import REPORT
+    REPORT.append("browser first-render timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in TIMINGS.items()))
+    REPORT.append(f"screenshots: {SHOTS}")
 
 
 def test_the_network_canvas_draws_nodes_and_a_filter_changes_it(app_url, page):

@@ -53,7 +53,9 @@ def test_a_sync_writes_exactly_the_graph_and_a_second_sync_changes_nothing(neo4j
     assert snapshot(neo4j_uri) == after_first
     assert (second.written_nodes, second.written_relationships, second.deleted_nodes,
             second.deleted_relationships) == (0, 0, 0, 0)
-    print(f"\nreal data sync: {first.line()}\nre-sync: {second.line()}")
+    from conftest import REPORT
+    REPORT.append(f"Neo4j real-data sync: {first.line()}")
+    REPORT.append(f"Neo4j re-sync (unchanged data): {second.line()}")
 
 
 def test_after_a_data_change_sync_converges_to_exactly_the_new_graph(neo4j_uri, graphs):
