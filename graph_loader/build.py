@@ -29,41 +29,109 @@ def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
     return keys
 
 
-def _add_edges(g: nx.MultiDiGraph, ds: Dataset, keys: dict[str, set]) -> None:
+def _resolver(labels: tuple[str, ...], keys: dict[str, set]):
+    """value -> node id of the first label whose keys hold it (memoised: columns repeat few values)."""
+    memo: dict = {}
+    get = memo.get
+
+    def resolve(value):
+        nid = get(value)
+        if nid is None:
+            nid = memo[value] = next(node_id(lb, value) for lb in labels if value in keys.get(lb, ()))
+        return nid
+    return resolve
+
+
+def _insert_edges(g: nx.MultiDiGraph, edges: list[tuple]) -> None:
+    """g.add_edges_from(edges) for (u, v, attrs) triples whose ends are nodes of g and whose attrs dicts are
+    fresh (not shared): the same adjacency, keys (0, 1, ... per node pair in order) and attribute dicts,
+    written straight into networkx's adjacency dicts (about 5x faster for a million edges)."""
+    if type(g) is not nx.MultiDiGraph or g.edge_attr_dict_factory is not dict or g.edge_key_dict_factory is not dict:
+        g.add_edges_from(edges)
+        return
+    succ, pred = g._succ, g._pred
+    for u, v, attrs in edges:
+        nbrs = succ[u]
+        keydict = nbrs.get(v)
+        if keydict is None:
+            nbrs[v] = pred[v][u] = {0: attrs}
+        else:
+            k = len(keydict)
+            while k in keydict:
+                k += 1
+            keydict[k] = attrs
+    nx._clear_cache(g)
+
+
+def _add_edges(g: nx.MultiDiGraph, ds: Dataset, keys: dict[str, set]) -> list[tuple]:
+    """Add every relationship; return the ASSESSED edges (country id, assessment id) in the order added."""
+    assessed: list[tuple] = []
     for rel in ds.schema.rels.values():
         t = ds.tables.get(rel.file) if rel.file else None
         if t is None:
             continue
         (from_col, from_labels), *to_ends = endpoint_columns(rel)
         prop_cols = [c for c in rel.props if c in t.data]
-
-        def resolve(labels, value):
-            return next(node_id(lb, value) for lb in labels if value in keys.get(lb, ()))
-
-        edges = []
-        for i in range(len(t)):
-            src = t.data[from_col][i]
-            if src is None:
-                continue
-            attrs = {"type": rel.type, **{c: t.data[c][i] for c in prop_cols if t.data[c][i] is not None}}
-            u = resolve(from_labels, src)
-            for col, labels in to_ends:
-                value = t.data[col][i]
-                if value is None:
+        resolve_from = _resolver(from_labels, keys)
+        resolvers = [_resolver(labels, keys) for _, labels in to_ends]
+        n_to, split, rtype = len(to_ends), rel.type == "TARGETS", rel.type
+        props = zip(*(t.data[c] for c in prop_cols)) if prop_cols else iter(lambda: (), None)
+        edges: list[tuple] = []
+        add = edges.append
+        if n_to == 1 and not split:  # the common shape (and the million-row files): one target column
+            (to_col, _), = to_ends
+            resolve_to = resolvers[0]
+            for src, dst, vals in zip(t.data[from_col], t.data[to_col], props):
+                if src is None:
                     continue
-                for v in (value.split(";") if rel.type == "TARGETS" else [value]):
-                    edges.append((u, resolve(labels, v), attrs))
-        g.add_edges_from(edges)
+                attrs = {"type": rtype}
+                attrs.update(zip(prop_cols, vals))
+                if None in vals:  # blank values are left out (missing is missing)
+                    for c, x in zip(prop_cols, vals):
+                        if x is None:
+                            del attrs[c]
+                u = resolve_from(src)
+                if dst is not None:
+                    add((u, resolve_to(dst), attrs))
+        else:
+            for src, tos, vals in zip(t.data[from_col], zip(*(t.data[col] for col, _ in to_ends)), props):
+                if src is None:
+                    continue
+                attrs = {"type": rtype}
+                attrs.update(zip(prop_cols, vals))
+                if None in vals:
+                    for c, x in zip(prop_cols, vals):
+                        if x is None:
+                            del attrs[c]
+                u = resolve_from(src)
+                first = True
+                for value, resolve in zip(tos, resolvers):
+                    if value is None:
+                        continue
+                    for v in (value.split(";") if split else (value,)):
+                        add((u, resolve(v), attrs if first else dict(attrs)))  # one attribute dict per edge
+                        first = False
+        _insert_edges(g, edges)
+        if rtype == "ASSESSED":
+            assessed = [(u, v) for u, v, _ in edges]
+    return assessed
 
 
-def _derive_country_facts(g: nx.MultiDiGraph) -> None:
-    """Country.category / assessed_tier / assessed_on from the latest assessment; roles from the flags."""
+def _derive_country_facts(g: nx.MultiDiGraph, assessed: list[tuple] | None = None) -> None:
+    """Country.category / assessed_tier / assessed_on from the latest assessment; roles from the flags.
+
+    `assessed`: the ASSESSED edges (country, assessment) in the order they were added — the order in which
+    g.out_edges lists them — so a country's thousands of other edges need not be scanned."""
+    if assessed is None:
+        assessed = [(u, v) for u, v, e in g.edges(data=True) if e["type"] == "ASSESSED"]
+    by_country: dict[str, list] = {}
+    for u, v in assessed:
+        by_country.setdefault(u, []).append(v)
     for n, d in g.nodes(data=True):
         if d["label"] != "Country":
             continue
         d["roles"] = ";".join(r for r in ("recipient", "concern", "partner") if d.get(r)) or "other"
-        latest = max((g.nodes[a] for _, a, e in g.out_edges(n, data=True) if e["type"] == "ASSESSED"),
-                     key=lambda a: a["assessed_on"], default=None)
+        latest = max((g.nodes[a] for a in by_country.get(n, ())), key=lambda a: a["assessed_on"], default=None)
         if latest:
             d["category"] = latest["category"]
             d["assessed_on"] = latest["assessed_on"]
@@ -74,8 +142,8 @@ def _derive_country_facts(g: nx.MultiDiGraph) -> None:
 def build_graph(ds: Dataset) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(name="outreach")
     keys = _add_nodes(g, ds)
-    _add_edges(g, ds, keys)
-    _derive_country_facts(g)
+    assessed = _add_edges(g, ds, keys)
+    _derive_country_facts(g, assessed)
     return g
 
 

@@ -86,13 +86,28 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     if not ok:
         return None
     width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = reader.line_num + 1
+    # Tight loop first: every record and the line on which it ends (a quoted field may span lines). The
+    # checks below run over the collected rows; they give exactly the problems a row-by-row check gives.
+    header_end = reader.line_num
+    raw_rows: list[list[str]] = []
+    ends: list[int] = []
+    add_row, add_end = raw_rows.append, ends.append
+    error = None
     try:
         for row in reader:
+            add_row(row)
+            add_end(reader.line_num)
+    except csv.Error as e:
+        error = e
+    starts = [header_end + 1, *(e + 1 for e in ends[:-1])] if ends else []
+    clean = all(len(r) == width for r in raw_rows) and not (
+        width == 1 and any(r[0].strip() == "" for r in raw_rows))
+    if clean:
+        rows, lines = raw_rows, starts
+    else:
+        rows, lines = [], []
+        for row, start in zip(raw_rows, starts):
             if not row or (len(row) == 1 and row[0].strip() == ""):
-                start = reader.line_num + 1
                 continue  # a blank line carries no record
             if len(row) != width:
                 problems.append(Problem(name, start, "(row)",
@@ -101,13 +116,14 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
             else:
                 rows.append(row)
                 lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as e:
-        problems.append(Problem(name, start, "(row)", f"unreadable CSV: {e}"))
+    if error is not None:
+        start = (ends[-1] if ends else header_end) + 1
+        problems.append(Problem(name, start, "(row)", f"unreadable CSV: {error}"))
         return None
     if not ok:
         return None
-    data = {c: [r[i].strip() for r in rows] for i, c in enumerate(header)}
+    strip = str.strip
+    data = {c: list(map(strip, col)) for c, col in zip(header, zip(*rows))} if rows else {c: [] for c in header}
     for col in expected_columns:
         data.setdefault(col, [""] * len(rows))
     return Table(file=name, columns=header, data=data, lines=lines)

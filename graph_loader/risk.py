@@ -146,6 +146,19 @@ def _alliance_strength(e: dict) -> float:
     return 0.3 if e.get("nonaggression") else 0.0
 
 
+def _edge_groups(g: nx.MultiDiGraph):
+    """(u, v, edge data dicts from u to v): every edge once, in g.edges(data=True) order, read straight from the
+    adjacency (no view machinery: a world-scale graph has a million trade edges)."""
+    succ = getattr(g, "_succ", None)
+    if not g.is_multigraph() or succ is None:
+        for u, v, e in g.edges(data=True):
+            yield u, v, (e,)
+        return
+    for u, nbrs in succ.items():
+        for v, keydict in nbrs.items():
+            yield u, v, keydict.values()
+
+
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     inp = RiskInputs()
     for n, d in g.nodes(data=True):
@@ -156,37 +169,37 @@ def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
         elif d["label"] == "CountryYear":
             inp.cy[(d["iso3"], d["year"])] = d
     cow = defaultdict(dict)
-    for u, v, e in g.edges(data=True):
-        t = e["type"]
-        if t == "TRADES_WITH":
-            a, b = u[8:], v[8:]
-            if e["dataset"] == "IMF_DOTS":
-                inp.trade[e["year"]][(a, b)] = e["value_usd_mn"]
-            else:
-                cow[e["year"]][(a, b)] = e["value_usd_mn"]
-        elif t == "CONTIGUOUS":
-            inp.contig.append((e["iso3_a"], e["iso3_b"], e["kind"], e.get("from_year"), e.get("to_year")))
-        elif t == "DISTANCE":
-            km = e.get("distcap_km", e.get("dist_km"))
-            if km is not None:
-                inp.distcap[pair(e["iso3_a"], e["iso3_b"])] = km
-            inp.cepii.update((e["iso3_a"], e["iso3_b"]))
-        elif t == "ALLIED_WITH":
-            p = pair(e["iso3_a"], e["iso3_b"])
-            inp.alliances[e["year"]][p] = max(inp.alliances[e["year"]].get(p, 0.0), _alliance_strength(e))
-            inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
-        elif t == "SHARES_IGO":
-            inp.igos[e["year"]][pair(e["iso3_a"], e["iso3_b"])] = e["count"]
-            inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
-        elif t == "LANGUAGE_TIE":
-            inp.language[pair(e["iso3_a"], e["iso3_b"])] = 1.0 if e["official"] else 0.5 if e["ethnic"] else 0.0
-        elif t == "COLONIAL_TIE":
-            inp.colonial[pair(e["iso3_a"], e["iso3_b"])] = (
-                1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0)
-        elif t == "HISTORICAL_TIE":
-            inp.recorded.append((e["iso3_a"], e["iso3_b"], e["year"], e["strength"]))
-        elif t == "RIVALRY":
-            inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
+    for u, v, group in _edge_groups(g):
+        ab = None
+        for e in group:
+            t = e["type"]
+            if t == "TRADES_WITH":
+                if ab is None:
+                    ab = (u[8:], v[8:])
+                (inp.trade if e["dataset"] == "IMF_DOTS" else cow)[e["year"]][ab] = e["value_usd_mn"]
+            elif t == "CONTIGUOUS":
+                inp.contig.append((e["iso3_a"], e["iso3_b"], e["kind"], e.get("from_year"), e.get("to_year")))
+            elif t == "DISTANCE":
+                km = e.get("distcap_km", e.get("dist_km"))
+                if km is not None:
+                    inp.distcap[pair(e["iso3_a"], e["iso3_b"])] = km
+                inp.cepii.update((e["iso3_a"], e["iso3_b"]))
+            elif t == "ALLIED_WITH":
+                p = pair(e["iso3_a"], e["iso3_b"])
+                inp.alliances[e["year"]][p] = max(inp.alliances[e["year"]].get(p, 0.0), _alliance_strength(e))
+                inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
+            elif t == "SHARES_IGO":
+                inp.igos[e["year"]][pair(e["iso3_a"], e["iso3_b"])] = e["count"]
+                inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
+            elif t == "LANGUAGE_TIE":
+                inp.language[pair(e["iso3_a"], e["iso3_b"])] = 1.0 if e["official"] else 0.5 if e["ethnic"] else 0.0
+            elif t == "COLONIAL_TIE":
+                inp.colonial[pair(e["iso3_a"], e["iso3_b"])] = (
+                    1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0)
+            elif t == "HISTORICAL_TIE":
+                inp.recorded.append((e["iso3_a"], e["iso3_b"], e["year"], e["strength"]))
+            elif t == "RIVALRY":
+                inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
     for year, flows in cow.items():
         merged = inp.trade[year]
         for k, val in flows.items():
@@ -255,19 +268,26 @@ def _world_total(inp: RiskInputs, iso3: str, year: int, notes: list[str] | None)
 
 def trade_graph(inp: RiskInputs, year: int) -> nx.Graph:
     """Undirected trade graph of a year; edge weight = exports both ways (USD mn)."""
-    tg = nx.Graph()
+    weights: dict[tuple, float] = {}  # pair in the orientation first seen -> running sum, in flow order
     for (a, b), v in inp.trade.get(year, {}).items():
-        w = tg.get_edge_data(a, b, {"weight": 0.0})["weight"]
-        tg.add_edge(a, b, weight=w + v)
+        k = (a, b) if (a, b) in weights or (b, a) not in weights else (b, a)
+        weights[k] = weights.get(k, 0.0) + v
+    tg = nx.Graph()
+    tg.add_edges_from((a, b, {"weight": w}) for (a, b), w in weights.items())
     return tg
 
 
 def _concern_trade(tg: nx.Graph, iso3: str, concern: set) -> float:
-    return sum(tg[iso3][k]["weight"] for k in concern if tg.has_edge(iso3, k))
+    # sorted: a float sum in set order differs in the last bit from one process to the next (string hashing
+    # is randomised), which made every re-sync rewrite hundreds of RiskScore nodes
+    return sum(tg[iso3][k]["weight"] for k in sorted(concern) if tg.has_edge(iso3, k))
 
 
-def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None) -> Factor:
+def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None, memo: dict | None = None) -> Factor:
+    """`memo`: a dict shared by the calls for one year and one trade graph (factor_table passes one), so each
+    hub's world total and concern trade are worked out once per year instead of once per country."""
     tg = tg if tg is not None else trade_graph(inp, year)
+    memo = {} if memo is None else memo
     k_set = inp.concern - {iso3}
     notes: list[str] = []
     has_concern_data = iso3 in tg and any(tg.has_edge(iso3, k) for k in k_set)
@@ -282,12 +302,17 @@ def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None) -> 
     ind = None
     if year in inp.cow_years and world:
         exposure = 0.0
+        excluded = iso3 if iso3 in inp.concern else None  # inp.concern - {iso3} is the same set otherwise
         for h in tg.neighbors(iso3):
             if h in inp.concern:
                 continue
-            wh = _world_total(inp, h, year, None)
+            key = ("world", h, year)
+            wh = memo[key] if key in memo else memo.setdefault(key, _world_total(inp, h, year, None))
             if wh:
-                exposure += tg[iso3][h]["weight"] / world * _concern_trade(tg, h, inp.concern - {iso3}) / wh
+                ct = memo.get(("concern", h, excluded, year))
+                if ct is None:
+                    ct = memo[("concern", h, excluded, year)] = _concern_trade(tg, h, inp.concern - {iso3})
+                exposure += tg[iso3][h]["weight"] / world * ct / wh
         ind = clamp(exposure / 0.10)
     elif year not in inp.cow_years:
         notes.append(f"trade: no trade among intermediaries in {year} (indirect exposure left out)")
@@ -404,10 +429,10 @@ def check_year(inp: RiskInputs, year: int | None) -> int:
 
 def factor_table(inp: RiskInputs, year: int) -> dict[str, dict[str, Factor]]:
     """Every country's four factors for one year (countries with no data at all are left out)."""
-    tg = trade_graph(inp, year)
+    tg, memo = trade_graph(inp, year), {}
     out = {}
     for iso3 in sorted(inp.countries):
-        f = {"technology": technology(inp, iso3, year), "trade": trade(inp, iso3, year, tg),
+        f = {"technology": technology(inp, iso3, year), "trade": trade(inp, iso3, year, tg, memo),
              "geography": geography(inp, iso3, year), "ties": ties(inp, iso3, year)}
         if any(x.value is not None for x in f.values()):
             out[iso3] = f

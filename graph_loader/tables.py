@@ -23,11 +23,16 @@ def csv_safe(value) -> str:
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
+    """Rows as CSV with csv_safe cells. A row holding a carriage return is written fully quoted: with "\n" as
+    line terminator the csv module leaves a lone "\r" unquoted, and readers (spreadsheets, csv.reader) end the
+    row there — the rest of the cell would start a new row, "x\r=cmd()" a formula cell."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     w.writerow(columns)
     for r in rows:
-        w.writerow([csv_safe(r.get(c)) for c in columns])
+        cells = [csv_safe(r.get(c)) for c in columns]
+        (quoted if any("\r" in c for c in cells) else w).writerow(cells)
     return buf.getvalue()
 
 

@@ -91,7 +91,67 @@ def _convert(prop: Prop, raw: str):
     return value, None
 
 
+def _fast_column(prop: Prop, raw: list[str]) -> list | None:
+    """The converted column when every value is valid; None when any is not (or the type has no fast path),
+    so that the value-by-value path reports the problems. Gives exactly the values that path gives."""
+    t = prop.type
+    if prop.required and "" in raw:
+        return None
+    cells = [x for x in raw if x]
+    if t in ("string", "enum"):
+        if t == "enum":
+            allowed = set(prop.values)
+            if not all(x in allowed for x in cells):
+                return None
+        if prop.pattern:
+            rx = re.compile(prop.pattern)
+            if not all(rx.fullmatch(x) for x in cells):
+                return None
+        values = cells
+        out = [x or None for x in raw]
+    elif t == "list":
+        out = [";".join(y.strip() for y in x.split(";") if y.strip()) if x else None for x in raw]
+        values = out
+    elif t == "int":
+        match = INT_RE.match
+        if not all(match(x) for x in cells):
+            return None
+        values = list(map(int, cells))
+    elif t == "float":
+        try:
+            values = list(map(float, cells))
+        except ValueError:
+            return None
+        if not all(map(math.isfinite, values)):
+            return None
+    elif t == "bool":
+        lows = [x.lower() for x in cells]
+        if not all(x in TRUE or x in FALSE for x in lows):
+            return None
+        values = [x in TRUE for x in lows]
+    else:  # date: few values, and date.fromisoformat's rules are subtle — the value-by-value path
+        return None
+    if t in ("int", "float"):
+        if values and (prop.min is not None and min(values) < prop.min
+                       or prop.max is not None and max(values) > prop.max):
+            return None
+        if len(values) == len(raw):
+            out = values
+        else:
+            it = iter(values)
+            out = [next(it) if x else None for x in raw]
+    elif t == "bool":
+        it = iter(values)
+        out = [next(it) if x else None for x in raw]
+    if prop.check == "iso3" and not all(is_iso3(v) for v in values if v is not None):
+        return None
+    return out
+
+
 def convert_column(table: Table, prop: Prop, problems: list[Problem]) -> list:
+    fast = _fast_column(prop, table.data[prop.name])
+    if fast is not None:
+        return fast
     out: list = []
     append = out.append
     for raw, line in zip(table.data[prop.name], table.lines):
@@ -140,9 +200,11 @@ def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
 def _rel_keys(rel: RelSpec, t: Typed, problems: list[Problem]) -> None:
     if not rel.key:
         return
+    keys = list(zip(*(t.data[c] for c in rel.key)))
+    if len(set(keys)) == len(keys):
+        return  # no duplicates (the common case): nothing to report
     seen: dict = {}
-    for i, line in enumerate(t.lines):
-        k = tuple(t.data[c][i] for c in rel.key)
+    for k, line in zip(keys, t.lines):
         if k in seen:
             problems.append(Problem(t.file, line, "+".join(rel.key),
                                     f"duplicate row for {'/'.join(map(str, k))} (first on line {seen[k]})"))
@@ -183,19 +245,32 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                 continue  # the file's own key: always present
             if unread & set(labels):
                 continue
-            for i, (value, line) in enumerate(zip(t.data[col], t.lines)):
-                for v in ([] if value is None else str(value).split(";") if rel.type == "TARGETS" else [value]):
-                    hit = next((lb for lb in labels if v in keys.get(lb, {})), None)
-                    if hit is None:
-                        problems.append(Problem(t.file, line, col, _missing_ref(labels, v, schema)))
-                    elif col == rel.from_column and rel.from_where:
-                        row = keys[hit][v]
-                        for prop, want in rel.from_where.items():
-                            flag = node_rows[hit].data[prop][row]
-                            if flag is not None and flag != want:  # None: blank or unreadable, already reported
-                                problems.append(Problem(t.file, line, col,
-                                                        f"{v!r} is not a {prop} country (expected {prop}=true in "
-                                                        f"{schema.nodes[hit].file})"))
+            split = rel.type == "TARGETS"
+            column = t.data[col]
+            distinct = ({v for value in column if value is not None for v in str(value).split(";")} if split
+                        else set(column) - {None})
+            # what is wrong with each distinct value, worked out once (most columns repeat few values)
+            bad = {}
+            for v in distinct:
+                why = []
+                hit = next((lb for lb in labels if v in keys.get(lb, {})), None)
+                if hit is None:
+                    why.append(_missing_ref(labels, v, schema))
+                elif col == rel.from_column and rel.from_where:
+                    row = keys[hit][v]
+                    for prop, want in rel.from_where.items():
+                        flag = node_rows[hit].data[prop][row]
+                        if flag is not None and flag != want:  # None: blank or unreadable, already reported
+                            why.append(f"{v!r} is not a {prop} country (expected {prop}=true in "
+                                       f"{schema.nodes[hit].file})")
+                if why:
+                    bad[v] = why
+            if not bad:
+                continue
+            for value, line in zip(column, t.lines):
+                for v in ([] if value is None else str(value).split(";") if split else [value]):
+                    for why in bad.get(v, ()):
+                        problems.append(Problem(t.file, line, col, why))
         for name, prop in rel.props.items():
             if prop.references and prop.references not in unread:
                 for value, line in zip(t.data[name], t.lines):

@@ -82,6 +82,18 @@ def graph_fingerprint(g: nx.MultiDiGraph) -> str:
     return h.hexdigest()[:20]
 
 
+def graph_checksum(g: nx.MultiDiGraph) -> str:
+    """sha256 (hex) of the graph's attributes and every node and edge with its attributes, in sorted order:
+    equal for equal graphs, different after any change (the app's debug check that the shared graph is never
+    mutated by a session)."""
+    h = hashlib.sha256(json.dumps(g.graph, sort_keys=True, default=str).encode())
+    for n in sorted(g.nodes):
+        h.update(json.dumps([n, g.nodes[n]], sort_keys=True, default=str).encode())
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        h.update(json.dumps([u, v, str(k), d], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
 def variant_key(base_fingerprint: str, activities: list[dict]) -> str:
     """Store key of a what-if variant: hash of the base graph's fingerprint and the normalised additions."""
     adds = [planned(a) for a in activities]

@@ -42,9 +42,11 @@ def param_widget(qname: str, p):
 
 def run_named(qname: str, values: dict) -> None:
     try:
+        before = state.neo4j_reconnects()
         with st.spinner(f"Running {qname} on {which} …"):
             cols, rows = state.query(qname, **values)
-        st.session_state["query_result"] = {"name": qname, "params": values, "columns": cols, "rows": rows}
+        st.session_state["query_result"] = {"name": qname, "params": values, "columns": cols, "rows": rows,
+                                            "notice": state.reconnect_notice(before)}
     except QueryError as e:
         st.session_state["query_result"] = {"name": qname, "error": str(e)}
 
@@ -53,6 +55,8 @@ def show_result(res: dict, key: str) -> None:
     if "error" in res:
         st.error(render.md(res["error"]))
         return
+    if res.get("notice"):
+        st.info(res["notice"])
     rows, cols = res["rows"], res["columns"]
     used = ", ".join(f"{k}={v}" for k, v in (res.get("params") or {}).items())
     st.caption(f"{len(rows)} rows" + (f" (first {MAX_SHOWN} shown)" if len(rows) > MAX_SHOWN else "")
@@ -92,9 +96,11 @@ text = st.text_area("Cypher", "MATCH (c:Country) WHERE c.recipient RETURN c.iso3
                     "c.risk_score AS risk ORDER BY risk DESC LIMIT 10", key="cypher_text", height=110)
 if st.button("Run Cypher", key="run_cypher"):
     try:
+        before = state.neo4j_reconnects()
         with st.spinner("Running …"):
             r = state.runner().run_text(text)
-        st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows}
+        st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows,
+                                             "notice": state.reconnect_notice(before)}
     except QueryError as e:
         st.session_state["cypher_result"] = {"name": "cypher", "error": str(e)}
 if st.session_state.get("cypher_result"):

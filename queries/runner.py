@@ -43,8 +43,11 @@ class Runner:
         elif backend == "embedded":
             self.store = store_for_data(data_dir)
         else:
-            from graph_loader.stores.neo4j_store import Neo4jStore
-            self.store = Neo4jStore.from_env()
+            from graph_loader.stores.neo4j_store import Neo4jError, Neo4jStore
+            try:
+                self.store = Neo4jStore.from_env()
+            except Neo4jError as e:  # not configured, unreachable, credentials refused: one line, no traceback
+                raise QueryError(str(e)) from None
 
     def query(self, name: str) -> Query:
         if name not in self.registry:

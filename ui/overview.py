@@ -41,6 +41,9 @@ def show() -> None:
     cols[4].metric("Relationships", sum(c["relationships"].values()))
     st.caption(f"Data folder: {render.md(state.DATA_DIR)} · default risk year {g.graph.get('risk_year')} · "
                f"queries run on the **{which}** backend.")
+    checksum = state.debug_checksum()
+    if checksum:
+        st.caption(f"graph checksum: {checksum}")
 
     left, right = st.columns(2)
     with left:

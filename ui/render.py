@@ -11,11 +11,16 @@ import streamlit.components.v1 as components
 from graph_loader.tables import to_csv
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+_WORD_JOINER = "\u2060"  # invisible, zero-width
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
 
 
 def md(text) -> str:
-    """Data text made inert for st.markdown/st.header (markdown and HTML characters backslash-escaped)."""
-    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    """Data text made inert for st.markdown/st.header: markdown and HTML characters backslash-escaped, and
+    no autolink — Streamlit's markdown (GFM) turns a bare http://…, www.… or name@host into a link even
+    when it is escaped, so an invisible word joiner goes before "//", after "www" and before "@"."""
+    text = _AUTOLINK.sub(_WORD_JOINER, "" if text is None else str(text))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def display_value(v):

@@ -80,14 +80,74 @@ def neo4j_status() -> tuple[bool, str]:
     return True, "configured"
 
 
-@st.cache_resource(show_spinner=False, ttl=60)
+def _neo4j_key() -> str:
+    """The Neo4j settings in use (secrets, else environment) as a cache key; the password only as a hash."""
+    import hashlib
+    secrets = neo4j_settings()
+    values = [secrets.get(k) or os.environ.get(k) or "" for k in NEO4J_KEYS]
+    i = NEO4J_KEYS.index("NEO4J_PASSWORD")
+    values[i] = hashlib.sha256(values[i].encode()).hexdigest()
+    return json.dumps(values)
+
+
+@st.cache_resource(show_spinner=False)
+def _neo4j_store(key: str):
+    """One store per distinct settings for the life of the process (it reconnects by itself after a server
+    restart). A failure raises, and st.cache_resource does not cache it."""
+    from graph_loader.stores.neo4j_store import Neo4jStore
+    return Neo4jStore.from_env(neo4j_settings() or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _neo4j_failures() -> dict:
+    """{settings key: (monotonic time, one-line reason)} of the last failed connection attempt."""
+    return {}
+
+
+NEO4J_RETRY_S = 60
+
+
 def neo4j_connection() -> tuple[object | None, str]:
-    """(store, "") or (None, one-line reason); a failure is remembered for 60 s so pages do not each wait."""
+    """(store, "") or (None, one-line reason); a failure is remembered for 60 s so pages do not each wait.
+
+    A working store is kept (not re-created every minute: that leaked one driver and its connections per
+    minute), and it is keyed by the settings, so changed NEO4J_* values get their own store."""
+    import time
+    key, failures = _neo4j_key(), _neo4j_failures()
+    failed = failures.get(key)
+    if failed and time.monotonic() - failed[0] < NEO4J_RETRY_S:
+        return None, failed[1]
     try:
-        from graph_loader.stores.neo4j_store import Neo4jStore
-        return Neo4jStore.from_env(neo4j_settings() or None), ""
+        store = _neo4j_store(key)
     except Exception as e:  # the store's errors are one line and never contain the password
-        return None, (str(e).strip().splitlines() or [type(e).__name__])[0]
+        failures[key] = (time.monotonic(), (str(e).strip().splitlines() or [type(e).__name__])[0])
+        return None, failures[key][1]
+    failures.pop(key, None)
+    return store, ""
+
+
+def neo4j_reconnects() -> int:
+    """How often the Neo4j store in use has reconnected (0 on the embedded backend)."""
+    if backend() != "neo4j":
+        return 0
+    return getattr(neo4j_connection()[0], "reconnected", 0)
+
+
+def reconnect_notice(before: int) -> str:
+    """One line when the Neo4j store reconnected since `before` (a neo4j_reconnects() value), else ''."""
+    if neo4j_reconnects() <= before:
+        return ""
+    return ("Reconnected to Neo4j: the server had gone away (restarted?) and the store opened a new connection; "
+            "these rows come from the new connection.")
+
+
+def debug_checksum() -> str | None:
+    """With OUTREACH_DEBUG_CHECKSUM set: sha256 of the cached graph recomputed now (tests use it to check
+    that no session ever changes the shared graph); None otherwise."""
+    if not os.environ.get("OUTREACH_DEBUG_CHECKSUM"):
+        return None
+    from graph_loader.whatif import graph_checksum
+    return graph_checksum(graph()[0])
 
 
 # ------------------------------------------------------------------------------------- backend switch
@@ -131,14 +191,16 @@ def _freeze(params: dict) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run_cached(which: str, name: str, params_json: str) -> tuple[list[str], list[dict]]:
+def _run_cached(which: str, name: str, params_json: str, server: str = "") -> tuple[list[str], list[dict]]:
     res = runner(which).run(name, json.loads(params_json))
     return res.columns, res.rows
 
 
 def query(name: str, **params) -> tuple[list[str], list[dict]]:
-    """(columns, rows) of a library query on the current backend (cached by backend, name, parameters)."""
-    return _run_cached(backend(), name, _freeze(params))
+    """(columns, rows) of a library query on the current backend (cached by backend, name, parameters and, on
+    Neo4j, the settings: rows of one server are never served for another)."""
+    which = backend()
+    return _run_cached(which, name, _freeze(params), _neo4j_key() if which == "neo4j" else "")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -71,10 +71,14 @@ def describe_error(e: Exception, s: Neo4jSettings) -> str:
     return s.redact(msg)
 
 
-def open_driver(s: Neo4jSettings):
+def open_driver(s: Neo4jSettings, retry_s: float = 5):
+    """A connected driver; retry_s bounds the driver's own retries of a failed transaction function."""
     from neo4j import GraphDatabase
     try:
-        driver = GraphDatabase.driver(s.uri, auth=s.auth(), connection_timeout=10, max_transaction_retry_time=5)
+        # notifications off: the server would warn about every property the data happen to lack (e.g. no
+        # CONTIGUOUS has to_year), and the driver logs each warning with the whole query text
+        driver = GraphDatabase.driver(s.uri, auth=s.auth(), connection_timeout=10, max_transaction_retry_time=retry_s,
+                                      notifications_min_severity="OFF")
         driver.verify_connectivity()
         return driver
     except Exception as e:  # noqa: BLE001 — every failure becomes one line
@@ -82,19 +86,30 @@ def open_driver(s: Neo4jSettings):
 
 
 class Neo4jStore:
-    """Runs Cypher in read transactions with a timeout; reconnects after a server restart."""
+    """Runs Cypher in read transactions with a timeout; reconnects after a server restart.
+
+    A server that restarted between two queries closed the driver's pooled connections; the driver notices
+    that and opens new ones by itself. A query that finds the server gone (ServiceUnavailable/SessionExpired)
+    makes the store drop its driver and open a fresh one — now, or, if the server is still down, on the next
+    query (the store never keeps a closed driver) — counted in `reconnected`, then the query runs once more.
+    The driver's own retry loop is off (retry_s=0): it would sleep with back-off for seconds and then fail
+    anyway; the store answers at once with one line. Safe to share between threads (the app does).
+    """
 
     def __init__(self, settings: Neo4jSettings, timeout_s: float = DEFAULT_TIMEOUT_S):
+        import threading
         self.settings = settings
         self.timeout_s = timeout_s
-        self._driver = open_driver(settings)
+        self._lock = threading.Lock()
+        self._driver = open_driver(settings, retry_s=0)
+        self._closed = False
         self.reconnected = 0
 
     @classmethod
     def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jStore":
         return cls(Neo4jSettings.from_env(settings, **overrides))
 
-    def _read(self, text: str, params: dict):
+    def _read(self, driver, text: str, params: dict):
         from neo4j import READ_ACCESS, unit_of_work
 
         @unit_of_work(timeout=self.timeout_s)
@@ -103,24 +118,43 @@ class Neo4jStore:
             keys = list(result.keys())
             return keys, [dict(zip(keys, rec.values())) for rec in result]
 
-        with self._driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
+        with driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
             return session.execute_read(work)
+
+    def _reconnect(self, failed):
+        """A fresh driver in place of `failed` (None: there is none); another thread's fresh one is reused.
+        Raises Neo4jError while the server is unreachable, leaving no driver behind."""
+        with self._lock:
+            if self._driver is not None and self._driver is not failed:
+                return self._driver
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+            self._driver = open_driver(self.settings, retry_s=0)
+            self.reconnected += 1
+            return self._driver
 
     def query(self, text: str, params: dict | None = None) -> tuple[list[str], list[dict]]:
         from neo4j import exceptions as ex
+        if self._closed:
+            raise Neo4jError(f"the connection to Neo4j at {self.settings.uri} was closed")
+        driver = self._driver
         try:
+            if driver is None:  # the last query found the server gone
+                driver = self._reconnect(None)
             try:
-                return self._read(text, params or {})
+                return self._read(driver, text, params or {})
             except (ex.ServiceUnavailable, ex.SessionExpired):
                 # the server went away (e.g. restarted): a fresh driver, one more try
-                self._driver.close()
-                self._driver = open_driver(self.settings)
-                self.reconnected += 1
-                return self._read(text, params or {})
+                return self._read(self._reconnect(driver), text, params or {})
         except Neo4jError:
             raise
         except Exception as e:  # noqa: BLE001
             raise Neo4jError(describe_error(e, self.settings)) from None
 
     def close(self) -> None:
-        self._driver.close()
+        with self._lock:
+            self._closed = True
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None

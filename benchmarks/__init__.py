@@ -1,0 +1,1 @@
+"""Scale and speed benchmarks of Outreach Graph: `python -m benchmarks --help` (see benchmarks/README.md)."""
