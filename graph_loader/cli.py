@@ -80,7 +80,8 @@ def cmd_risk(a) -> int:
               f"within-category AUC={num(ag.get('auc_within_category'))}\n")
         print(render_table([{**s, "changed": ",".join(s["changed"])} for s in report["sensitivity"]],
                            ["factor", "multiplier", "tier_changes", "spearman", "changed"]))
-    print()
+    if a.format != "csv":  # a CSV already ends its last line; a blank line after it is an empty record
+        print()
     return 0
 
 
