@@ -85,6 +85,16 @@ def cmd_risk(a) -> int:
     return 0
 
 
+def cmd_tidy(a) -> int:
+    from .pipeline import DEFAULT_DATA
+    from .tidy import tidy
+    done = tidy(a.data or DEFAULT_DATA)
+    for t in done:
+        print(t)
+    print(f"{len(done)} file(s) tidied" if done else "nothing to tidy")
+    return 0
+
+
 def cmd_sync(a) -> int:
     from .stores.neo4j_sync import cli_sync
     return cli_sync(a)
@@ -101,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every file in data/ against the schema")
     _data_arg(p)
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("tidy", help="remove byte-order marks, blank lines and empty rows (spreadsheet leftovers)")
+    _data_arg(p)
+    p.set_defaults(func=cmd_tidy)
     p = sub.add_parser("stats", help="counts per node label, relationship type and category")
     _data_arg(p)
     p.add_argument("--format", choices=["json", "table"], default="table")

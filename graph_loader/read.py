@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,17 +24,75 @@ class Table:
         return len(self.lines)
 
 
-def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]  # Excel's "CSV UTF-8" writes a byte-order mark; it carries no data
+TIDY = "python -m graph_loader tidy removes it"
+BOMS = ((b"\xff\xfe", "UTF-16 (byte-order mark FF FE, Excel's 'Unicode Text')"),
+        (b"\xfe\xff", "UTF-16 (byte-order mark FE FF)"))
+
+
+def _first_field(text: str, bad) -> tuple[int, str] | None:
+    """(line, column name) of the first CSV field for which bad(field) holds, or None if none or unparsable."""
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        problems.append(Problem(name, line, "(encoding)",
-                                f"byte 0x{raw[e.start]:02x} is not valid UTF-8 (expected a UTF-8 text file)"))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader)
+        start = reader.line_num + 1
+        for row in reader:
+            for i, value in enumerate(row):
+                if bad(value):
+                    return start, header[i].strip() if i < len(header) else f"(field {i + 1})"
+            start = reader.line_num + 1
+    except (csv.Error, StopIteration):
         return None
+    return None
+
+
+def _encoding_problem(raw: bytes, name: str) -> Problem:
+    """Where the first byte that is not UTF-8 sits, and which column it is in."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        byte, line = raw[e.start], raw[: e.start].count(b"\n") + 1
+    guess = bytes([byte]).decode("cp1252", errors="replace")
+    hint = f" — {guess!r} in Windows-1252 —" if guess.isprintable() and guess != "\ufffd" else ""
+    where = _first_field(raw.decode("utf-8", errors="surrogateescape"), lambda v: any(
+        "\udc80" <= ch <= "\udcff" for ch in v))
+    line, field = where if where and where[0] <= line else (line, "(encoding)")
+    more = raw.decode("utf-8", errors="replace").count("\ufffd") - 1
+    return Problem(name, line, field, f"byte 0x{byte:02x}{hint} is not valid UTF-8 (expected UTF-8 text "
+                   "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
+                   + (f"; {more} more such byte(s) in the file" if more else ""))
+
+
+def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
+    """The file's text, or None with a problem when it is not one piece of UTF-8 CSV text."""
+    raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):
+        problems.append(Problem(name, 1, "(file)", "is a ZIP archive — an Excel .xlsx workbook? (expected CSV text: "
+                                "in Excel, Save As 'CSV UTF-8 (Comma delimited)')"))
+        return None
+    for bom, what in BOMS:
+        if raw.startswith(bom):
+            problems.append(Problem(name, 1, "(encoding)", f"file is {what} (expected UTF-8 CSV: in Excel, "
+                                    "Save As 'CSV UTF-8 (Comma delimited)')"))
+            return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        # Refused, not skipped: a file that went through Excel may also have had codes and dates reformatted
+        problems.append(Problem(name, 1, "(encoding)", f"file starts with a UTF-8 byte-order mark, as Excel's "
+                                f"'CSV UTF-8' writes (expected UTF-8 without one; {TIDY})"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(_encoding_problem(raw, name))
+        return None
+    for char, why in (("\ufeff", "a byte-order mark inside the file — two files pasted together? (expected one "
+                                  "header and UTF-8 text without byte-order marks)"),
+                      ("\x00", "a NUL byte — binary data pasted in? (expected text)")):
+        if char in text:
+            line, field = _first_field(text, lambda v: char in v) or (text[: text.index(char)].count("\n") + 1,
+                                                                       "(encoding)")
+            problems.append(Problem(name, line, field, why))
+            return None
+    return text
 
 
 def _header_problem(name: str, header: list[str], expected: list[str]) -> str | None:
@@ -76,8 +135,9 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
         ok = False
     for col in header:
         if col not in expected_columns:
-            problems.append(Problem(name, 1, col or "(blank)", "unknown column (expected one of: "
-                                    + ",".join(expected_columns) + ")"))
+            near = difflib.get_close_matches(col, [c for c in expected_columns if c not in header], n=1)
+            problems.append(Problem(name, 1, col or "(blank)", "unknown column " + (f"— did you mean {near[0]!r}? "
+                                    if near else "") + "(expected one of: " + ",".join(expected_columns) + ")"))
             ok = False
     dupes = {c for c in header if header.count(c) > 1}
     for col in sorted(dupes):
@@ -100,25 +160,23 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     except csv.Error as e:
         error = e
     starts = [header_end + 1, *(e + 1 for e in ends[:-1])] if ends else []
-    clean = all(len(r) == width for r in raw_rows) and not (
+    clean = all(len(r) == width for r in raw_rows) and all(map(any, raw_rows)) and not (
         width == 1 and any(r[0].strip() == "" for r in raw_rows))
     if clean:
         rows, lines = raw_rows, starts
     else:
         rows, lines = [], []
         for row, start in zip(raw_rows, starts):
-            if not row or (len(row) == 1 and row[0].strip() == ""):
-                continue  # a blank line carries no record
-            if len(row) != width:
-                problems.append(Problem(name, start, "(row)",
-                                        f"row has {len(row)} fields, the header has {width}"))
+            why = _row_problem(row, width)
+            if why:
+                problems.append(Problem(name, start, "(row)", why))
                 ok = False
             else:
                 rows.append(row)
                 lines.append(start)
     if error is not None:
         start = (ends[-1] if ends else header_end) + 1
-        problems.append(Problem(name, start, "(row)", f"unreadable CSV: {error}"))
+        problems.append(_unreadable(name, text, start, header, error))
         return None
     if not ok:
         return None
@@ -127,3 +185,36 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     for col in expected_columns:
         data.setdefault(col, [""] * len(rows))
     return Table(file=name, columns=header, data=data, lines=lines)
+
+
+def _row_problem(row: list[str], width: int) -> str | None:
+    """Why a record cannot be used as it stands (blank lines and rows are refused: they carry no data, and a
+    file that has them has usually been through a spreadsheet or been pasted together)."""
+    if len(row) <= 1 and "".join(row).strip() == "":
+        return f"blank line (expected a record; {TIDY.replace(' it', ' blank lines')})"
+    if all(v.strip() == "" for v in row):
+        return f"every field is empty — a blank spreadsheet row? (expected a record; {TIDY.replace(' it', ' such rows')})"
+    if len(row) != width:
+        return f"row has {len(row)} fields, the header has {width}"
+    return None
+
+
+def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.Error) -> Problem:
+    """The record that starts on line `start` could not be parsed; name the field where a quote opened and
+    never closed, which is by far the usual cause."""
+    record = "\n".join(text.split("\n")[start - 1:])
+    field, quoted, opened = 0, False, None
+    for i, ch in enumerate(record):
+        if ch == '"':
+            if not quoted:
+                opened = field
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            field += 1
+        elif ch == "\n" and not quoted:
+            break
+    if quoted and opened is not None:
+        col = header[opened] if opened < len(header) else f"(field {opened + 1})"
+        return Problem(name, start, col, 'a quote opens in this field and never closes, so the rest of the '
+                       'file was read into it (expected a closing " — or write "" for a quote inside a field)')
+    return Problem(name, start, "(row)", f"unreadable CSV: {error}")

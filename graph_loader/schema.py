@@ -56,6 +56,8 @@ class NodeSpec:
     computed: bool = False
     description: str = ""
     style: dict = field(default_factory=dict)
+    min_rows: int = 0  # a file with fewer records is refused (every other file depends on these)
+    at_least_one: tuple[str, ...] = ()  # a record with all of these blank carries no data and is refused
 
     @property
     def data_props(self) -> dict[str, Prop]:
@@ -136,7 +138,11 @@ def parse_schema(raw: dict) -> Schema:
         nodes[label] = NodeSpec(label=label, key=n["key"], props=props, file=n.get("file"),
                                 key_columns=_tuple(n.get("key_columns")), key_format=n.get("key_format"),
                                 computed=bool(n.get("computed", False)), description=n.get("description", ""),
-                                style=n.get("style", {}))
+                                style=n.get("style", {}), min_rows=int(n.get("min_rows", 0)),
+                                at_least_one=_tuple(n.get("at_least_one")))
+        for col in nodes[label].at_least_one:
+            if col not in props:
+                raise ValueError(f"schema: {label}: at_least_one names {col}, which is not a property")
     rels = {}
     for rtype, r in raw["relationships"].items():
         props = {k: _prop(k, v) for k, v in (r.get("properties") or {}).items()}

@@ -77,7 +77,7 @@ def _convert(prop: Prop, raw: str):
     elif t == "bool":
         low = raw.lower()
         if low not in TRUE and low not in FALSE:
-            return None, f"{raw!r} is not true or false"
+            return None, f"{raw!r} is not true or false (expected true/false, yes/no or 1/0)"
         return low in TRUE, None
     else:  # date
         try:
@@ -278,6 +278,49 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                         problems.append(Problem(t.file, line, name, _missing_ref((prop.references,), value, schema)))
 
 
+def _enough_rows(schema: Schema, table: Table, problems: list[Problem]) -> bool:
+    """False (with a problem) when a file every other file depends on has fewer records than the schema's
+    min_rows — the file is then left out, so references into it are not each reported as missing."""
+    spec = schema.node_for_file(table.file)
+    if spec and len(table) < spec.min_rows:
+        problems.append(Problem(table.file, 1, "(file)", f"the file has a header but no records (expected at "
+                                f"least {spec.min_rows} {spec.label} row; every other file refers to them)"))
+        return False
+    return True
+
+
+def _single_line(schema: Schema, table: Table, problems: list[Problem]) -> None:
+    """Keys and references must be one line: a line break (Alt+Enter in a spreadsheet cell) makes a code that
+    looks right and matches nothing."""
+    spec = schema.node_for_file(table.file)
+    cols = {spec.key, *spec.key_columns} if spec else set()
+    for rel in schema.rels_in_file(table.file):
+        cols |= {c for c, _ in endpoint_columns(rel)} | {n for n, p in rel.props.items() if p.references}
+    for col in sorted(c for c in cols if c in table.data):
+        values = table.data[col]
+        joined = "".join(values)  # one scan in C; the row-by-row loop runs only when something is there
+        if "\n" in joined or "\r" in joined:
+            for v, line in zip(values, table.lines):
+                if "\n" in v or "\r" in v:
+                    problems.append(Problem(table.file, line, col, f"{v!r} contains a line break (expected a "
+                                            "one-line code — was the cell edited with Alt+Enter?)"))
+
+
+def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
+    """A record whose at_least_one columns (schema) are all blank carries no data: refuse it rather than let
+    it read as 'known to be nothing'."""
+    spec = schema.node_for_file(t.file)
+    if not spec or not spec.at_least_one:
+        return
+    cols = [t.data[c] for c in spec.at_least_one]
+    key_cols = spec.key_columns or (spec.key,)
+    for i, line in enumerate(t.lines):
+        if all(c[i] is None for c in cols):
+            key = " ".join(str(t.data[c][i]) for c in key_cols)
+            problems.append(Problem(t.file, line, "(row)", f"{key} has no figures (expected at least one of "
+                                    f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
+
+
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
     schema = schema or load_schema()
@@ -291,10 +334,12 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         required = {n for n, p in props.items() if p.required}
         cols = list(props)
         table = read_table(root / filename, cols, required, problems)
-        if table is None:
+        if table is None or not _enough_rows(schema, table, problems):
             continue
+        _single_line(schema, table, problems)
         tables[filename] = Typed(filename, {n: convert_column(table, p, problems) for n, p in props.items()
                                             if n in table.data}, table.lines)
+        _has_data(schema, tables[filename], problems)
     keys: dict[str, dict] = {}
     for spec in schema.nodes.values():
         if spec.file in tables:

@@ -133,7 +133,7 @@ def test_month_thirteen_is_out_of_range(tiny_copy):
 def test_a_flag_that_is_not_true_or_false_is_a_wrong_type(tiny_copy):
     edit(tiny_copy / "countries.csv", "AUS,Australia,false,false,true,", "AUS,Australia,false,false,maybe,")
     # only the flag: AUS is not also called "not a partner" by the activities and roles it delivers
-    assert problems(tiny_copy) == ["countries.csv:2: partner: 'maybe' is not true or false"]
+    assert problems(tiny_copy) == ["countries.csv:2: partner: 'maybe' is not true or false (expected true/false, yes/no or 1/0)"]
 
 
 def test_an_element_outside_its_enum_is_reported_with_the_allowed_values(tiny_copy):
@@ -195,7 +195,8 @@ def test_latin1_bytes_are_reported_as_unreadable_encoding_on_their_line(tiny_cop
     path.write_bytes(path.read_text(encoding="utf-8").replace("Thailand", "Thaïland").encode("latin-1"))
     # only the cause: references into the unreadable countries.csv are not reported one by one
     assert problems(tiny_copy) == [
-        "countries.csv:9: (encoding): byte 0xef is not valid UTF-8 (expected a UTF-8 text file)"]
+        "countries.csv:9: name: byte 0xef — 'ï' in Windows-1252 — is not valid UTF-8 (expected UTF-8 text "
+        "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"]
 
 
 def test_an_unreadable_node_file_on_the_real_data_is_not_buried_under_its_references(tmp_path):
@@ -208,7 +209,8 @@ def test_an_unreadable_node_file_on_the_real_data_is_not_buried_under_its_refere
     with pytest.raises(DataError) as raised:
         load(data)
     assert [str(p) for p in raised.value.problems] == [
-        f"countries.csv:{lines + 1}: (encoding): byte 0xe9 is not valid UTF-8 (expected a UTF-8 text file)"]
+        f"countries.csv:{lines + 1}: iso3: byte 0xe9 — 'é' in Windows-1252 — is not valid UTF-8 (expected "
+        "UTF-8 text throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"]
 
 
 # ------------------------------------------------------------------------------------------ domain rules
@@ -310,46 +312,65 @@ def test_the_error_summary_counts_and_lists_every_problem(tiny_copy):
 
 
 # ------------------------------------------------------------------------------- what is tolerated
-def test_a_byte_order_mark_is_accepted(tiny_copy, tiny_dir):
+def test_a_byte_order_mark_is_refused_in_each_file_and_tidied_files_load_whole(tiny_copy, tiny_dir):
+    from graph_loader.tidy import tidy
     for name in ("countries.csv", "trade.csv"):
         path = tiny_copy / name
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert [p.split(": ")[0] for p in problems(tiny_copy)] == ["countries.csv:1", "trade.csv:1"]
+    assert len(tidy(tiny_copy)) == 2
     g, ds = load(tiny_copy, risk_year=2008)
     assert ds.tables["countries.csv"].data["iso3"][0] == "AUS"  # the header is `iso3`, not '\ufeffiso3'
     assert sum(1 for _, d in g.nodes(data=True) if d["label"] == "Country") == 9
     assert len(ds.tables["trade.csv"]) == records(tiny_dir / "trade.csv")
 
 
-def test_a_byte_order_mark_does_not_shift_line_numbers(tiny_copy):
+def test_a_byte_order_mark_is_refused_and_after_tidy_line_numbers_are_unchanged(tiny_copy):
+    from graph_loader.tidy import tidy
     path = tiny_copy / "countries.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"THA,Thailand,", b"THA,,"))
+    assert problems(tiny_copy) == [
+        "countries.csv:1: (encoding): file starts with a UTF-8 byte-order mark, as Excel's 'CSV UTF-8' writes "
+        "(expected UTF-8 without one; python -m graph_loader tidy removes it)"]
+    assert [str(t) for t in tidy(tiny_copy)] == ["countries.csv: removed a byte-order mark"]
     assert problems(tiny_copy) == ["countries.csv:9: name: missing value (expected text)"]
 
 
-def _with_blank_lines_and_a_multiline_note(path: Path) -> None:
+def _with_a_multiline_note(path: Path) -> None:
     edit(path, "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,,fixture\n",
          "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,"
-         '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture\n'  # lines 2-5
-         "\n"                                                                                               # line 6
-         "   \n")                                                                                           # line 7
-    # A2 is now on line 8, A3 on line 9
+         '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture\n')  # lines 2-5
+    # A2 is now on line 6, A3 on line 7
 
 
-def test_blank_lines_are_skipped_and_a_multiline_note_is_kept_whole(tiny_copy, tiny_dir):
-    _with_blank_lines_and_a_multiline_note(tiny_copy / "activities.csv")
+def test_a_multiline_note_with_a_blank_line_inside_its_quotes_is_kept_whole(tiny_copy, tiny_dir):
+    _with_a_multiline_note(tiny_copy / "activities.csv")
     g, ds = load(tiny_copy, risk_year=2008)
     n = records(tiny_dir / "activities.csv")
     assert len(ds.tables["activities.csv"]) == n
-    assert ds.tables["activities.csv"].lines == [2] + list(range(8, 8 + n - 1))  # lines 3-7 are the note and blanks
+    assert ds.tables["activities.csv"].lines == [2] + list(range(6, 6 + n - 1))  # lines 3-5 are the note
     assert g.nodes["Activity:A1"]["note"] == (
         "first line of the note\nsecond line, with a comma\n\nfourth line after a blank one")
 
 
-def test_line_numbers_after_a_multiline_note_and_blank_lines_are_physical_lines(tiny_copy):
-    _with_blank_lines_and_a_multiline_note(tiny_copy / "activities.csv")
+def test_line_numbers_after_a_multiline_note_are_physical_lines(tiny_copy):
+    _with_a_multiline_note(tiny_copy / "activities.csv")
     edit(tiny_copy / "activities.csv", "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,2008,",
          "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,abc,")
-    assert problems(tiny_copy) == ["activities.csv:9: year: 'abc' is not a whole number from 1980 to 2100"]
+    assert problems(tiny_copy) == ["activities.csv:7: year: 'abc' is not a whole number from 1980 to 2100"]
+
+
+def test_blank_lines_outside_quotes_are_refused_on_their_lines_and_tidy_removes_them(tiny_copy):
+    from graph_loader.tidy import tidy
+    _with_a_multiline_note(tiny_copy / "activities.csv")
+    edit(tiny_copy / "activities.csv", "fourth line after a blank one\",fixture\n",
+         "fourth line after a blank one\",fixture\n\n   \n")  # lines 6 and 7
+    assert problems(tiny_copy) == [
+        "activities.csv:6: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)",
+        "activities.csv:7: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)"]
+    assert [str(t) for t in tidy(tiny_copy)] == ["activities.csv: removed 2 blank line(s)/row(s) (line 6, 7)"]
+    g, _ = load(tiny_copy, risk_year=2008)  # the blank line inside the quoted note is part of the note: kept
+    assert g.nodes["Activity:A1"]["note"].count("\n\n") == 1
 
 
 def test_windows_line_endings_keep_line_numbers(tiny_copy):
