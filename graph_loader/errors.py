@@ -12,7 +12,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        return f"{one_line(self.file)}:{self.line}: {one_line(self.field)}: {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """Text as one printable line: a line break or terminal escape taken from the data (a header name, a key)
+    is written as its escape, so it can neither split a problem line nor act on the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class DataError(Exception):

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
+from networkx.readwrite.graphml import GraphMLWriter
 
 from .schema import Schema
 
@@ -68,6 +69,23 @@ def _one_type_per_name(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return h
 
 
+def _gexf_types(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GEXF's edge `type` means directed/undirected/mutual, and networkx writes an edge attribute `type` there:
+    the relationship type goes out as the attribute `rel_type` instead."""
+    for *_, d in h.edges(keys=True, data=True):
+        d["rel_type"] = d.pop("type")
+    return h
+
+
+def _write_graphml(h: nx.MultiDiGraph, path: Path) -> None:
+    """GraphML keeps values as element text, where every XML reader turns a CR into LF: written as the
+    character reference &#13; a CR in a note reads back as itself. The writer itself never emits a CR."""
+    writer = GraphMLWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph_element(h)
+    text = "<?xml version='1.0' encoding='utf-8'?>\n" + str(writer).replace("\r", "&#13;")
+    Path(path).write_bytes(text.encode("utf-8"))
+
+
 def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
@@ -76,7 +94,7 @@ def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) 
         if fmt == "json":
             tmp.write_text(json.dumps(to_json(g, schema), ensure_ascii=False, indent=1), encoding="utf-8")
         elif fmt == "graphml":
-            nx.write_graphml(_flat(g), tmp)
+            _write_graphml(_flat(g), tmp)
         else:
-            nx.write_gexf(_one_type_per_name(_flat(g)), tmp)
+            nx.write_gexf(_gexf_types(_one_type_per_name(_flat(g))), tmp)
     return out

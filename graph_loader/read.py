@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ BOMS = ((b"\xff\xfe", "UTF-16 (byte-order mark FF FE, Excel's 'Unicode Text')"),
         (b"\xfe\xff", "UTF-16 (byte-order mark FE FF)"))
 
 
+def _line_of(prefix: str) -> int:
+    """The line on which the text after `prefix` starts, counted as the CSV reader counts (LF, CR LF and a lone
+    CR each end a line), so these lines agree with every other problem's."""
+    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
+
+
 def _first_field(text: str, bad) -> tuple[int, str] | None:
     """(line, column name) of the first CSV field for which bad(field) holds, or None if none or unparsable."""
     try:
@@ -50,7 +57,7 @@ def _encoding_problem(raw: bytes, name: str) -> Problem:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        byte, line = raw[e.start], raw[: e.start].count(b"\n") + 1
+        byte, line = raw[e.start], _line_of(raw[: e.start].decode("utf-8", errors="replace"))
     guess = bytes([byte]).decode("cp1252", errors="replace")
     hint = f" — {guess!r} in Windows-1252 —" if guess.isprintable() and guess != "\ufffd" else ""
     where = _first_field(raw.decode("utf-8", errors="surrogateescape"), lambda v: any(
@@ -84,15 +91,28 @@ def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError:
         problems.append(_encoding_problem(raw, name))
         return None
-    for char, why in (("\ufeff", "a byte-order mark inside the file — two files pasted together? (expected one "
-                                  "header and UTF-8 text without byte-order marks)"),
-                      ("\x00", "a NUL byte — binary data pasted in? (expected text)")):
-        if char in text:
-            line, field = _first_field(text, lambda v: char in v) or (text[: text.index(char)].count("\n") + 1,
-                                                                       "(encoding)")
-            problems.append(Problem(name, line, field, why))
-            return None
+    hit = ODD.search(text)
+    if hit:
+        char = hit.group()
+        line, field = _first_field(text, lambda v: char in v) or (_line_of(text[: hit.start()]), "(encoding)")
+        problems.append(Problem(name, line, field, _odd_character(char)))
+        return None
     return text
+
+
+# Characters that carry no text: a byte-order mark after the start, NUL, the C0 controls but TAB/LF/CR and the
+# noncharacters U+FFFE/U+FFFF. XML (GraphML, GEXF) cannot hold them and terminals act on them.
+ODD = re.compile("[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _odd_character(char: str) -> str:
+    if char == "\ufeff":
+        return ("a byte-order mark inside the file — two files pasted together? (expected one header and UTF-8 "
+                "text without byte-order marks)")
+    if char == "\x00":
+        return "a NUL byte — binary data pasted in? (expected text)"
+    return (f"control character U+{ord(char):04X} — pasted from a PDF or a terminal? (expected printable text; "
+            "tab and line breaks are fine)")
 
 
 def _header_problem(name: str, header: list[str], expected: list[str]) -> str | None:
@@ -160,8 +180,7 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     except csv.Error as e:
         error = e
     starts = [header_end + 1, *(e + 1 for e in ends[:-1])] if ends else []
-    clean = all(len(r) == width for r in raw_rows) and all(map(any, raw_rows)) and not (
-        width == 1 and any(r[0].strip() == "" for r in raw_rows))
+    clean = all(len(r) == width for r in raw_rows) and all(map(str.strip, map("".join, raw_rows)))
     if clean:
         rows, lines = raw_rows, starts
     else:
@@ -202,7 +221,7 @@ def _row_problem(row: list[str], width: int) -> str | None:
 def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.Error) -> Problem:
     """The record that starts on line `start` could not be parsed; name the field where a quote opened and
     never closed, which is by far the usual cause."""
-    record = "\n".join(text.split("\n")[start - 1:])
+    record = "".join(io.StringIO(text, newline="").readlines()[start - 1:])
     field, quoted, opened = 0, False, None
     for i, ch in enumerate(record):
         if ch == '"':
@@ -211,7 +230,7 @@ def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.
             quoted = not quoted
         elif ch == "," and not quoted:
             field += 1
-        elif ch == "\n" and not quoted:
+        elif ch in "\r\n" and not quoted:
             break
     if quoted and opened is not None:
         col = header[opened] if opened < len(header) else f"(field {opened + 1})"

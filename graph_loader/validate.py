@@ -21,6 +21,7 @@ from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
 INT_RE = re.compile(r"^[+-]?\d+$")
+INT64 = (-2 ** 63, 2 ** 63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's integer)
 
 
 @dataclass
@@ -67,6 +68,8 @@ def _convert(prop: Prop, raw: str):
         if not INT_RE.match(raw):
             return None, f"{raw!r} is not {prop.expected()}"
         value = int(raw)
+        if not INT64[0] <= value <= INT64[1]:
+            return None, f"{raw} is too large for a whole number (expected {prop.expected()}, within ±9.2e18)"
     elif t == "float":
         try:
             value = float(raw)
@@ -134,6 +137,8 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
     if t in ("int", "float"):
         if values and (prop.min is not None and min(values) < prop.min
                        or prop.max is not None and max(values) > prop.max):
+            return None
+        if t == "int" and values and (min(values) < INT64[0] or max(values) > INT64[1]):
             return None
         if len(values) == len(raw):
             out = values
@@ -296,6 +301,7 @@ def _single_line(schema: Schema, table: Table, problems: list[Problem]) -> None:
     cols = {spec.key, *spec.key_columns} if spec else set()
     for rel in schema.rels_in_file(table.file):
         cols |= {c for c, _ in endpoint_columns(rel)} | {n for n, p in rel.props.items() if p.references}
+        cols |= {c for c in rel.key if rel.props.get(c) is not None and rel.props[c].type in ("string", "enum")}
     for col in sorted(c for c in cols if c in table.data):
         values = table.data[col]
         joined = "".join(values)  # one scan in C; the row-by-row loop runs only when something is there
