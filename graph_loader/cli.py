@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import ConfigError, DataError
+from .stores import DEFAULT_BATCH
 from .tables import render_table, to_csv
 
 
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uri")
     p.add_argument("--user")
     p.add_argument("--database")
-    p.add_argument("--batch-size", type=int, default=5000)
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+                   help=f"rows per transaction (default {DEFAULT_BATCH})")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("briefing", help="write a self-contained HTML briefing (works offline)")

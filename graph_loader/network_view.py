@@ -7,7 +7,10 @@ Node ids are "Label:key" as in graph_loader.build; view-only markers are attribu
 """
 from __future__ import annotations
 
+import gc
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import networkx as nx
@@ -17,11 +20,18 @@ import networkx as nx
 TIE_TYPES = ("TRADES_WITH", "CONTIGUOUS", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
              "HISTORICAL_TIE")
 COUNTRY_PAIR_TYPES = TIE_TYPES + ("DISTANCE", "RIVALRY")
+PAIR_TYPE_SET = frozenset(COUNTRY_PAIR_TYPES)
 DETAIL_LABELS = ("CountryYear", "RiskScore", "Contact")  # hidden first when a view is too big
 DEFAULT_LABELS = ("Country", "Organisation", "Category", "Tool", "Programme", "Activity", "Meeting", "Request")
 DEFAULT_HIDDEN_RELS = ("TRADES_WITH", "ALLIED_WITH", "SHARES_IGO", "DISTANCE", "HAS_YEAR", "SCORED")
 MAX_NODES = 400
 MAX_EDGES = 1500
+# Record nodes that a view too big to draw shows as bundles, in this order and each only while the view is still
+# too big (countries are grouped last: they carry the risk tiers and the gap rings): label → the properties whose
+# values name a bundle. A bundle of one stays the node it is.
+RECORD_GROUPS = (("Activity", ("partner", "tool")), ("Request", ("tool",)), ("Assessment", ("category",)),
+                 ("Meeting", ("year",)))
+RECORD_NAMES = {"Activity": "activities", "Request": "requests", "Assessment": "assessments", "Meeting": "meetings"}
 
 
 @dataclass(frozen=True)
@@ -36,13 +46,65 @@ class Filters:
     years: tuple[int, int] | None = None
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _gc_paused():
+    """Pause Python's cyclic garbage collector while a view is built (filter_graph, aggregate).
+
+    A world-scale view copies a million edge dicts, and each allocation burst triggers collections that walk
+    every object of the (cached, multi-million-object) graph: half the time of a large view. The code paused
+    creates no reference cycles. Re-entrant and thread-safe: the collector is switched back on (if it was on)
+    when the last view being built is done."""
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _edges(g: nx.MultiDiGraph):
+    """(u, v, key, attrs) of every edge, in g.edges(keys=True, data=True) order, read straight from the adjacency
+    (the edge view costs a lambda and a generator step per edge: most of the time on a million-edge view)."""
+    if not isinstance(g, nx.MultiDiGraph):
+        yield from g.edges(keys=True, data=True)
+        return
+    for u, nbrs in g._succ.items():
+        for v, keydict in nbrs.items():
+            for k, d in keydict.items():
+                yield u, v, k, d
+
+
+def _put_edges(h: nx.MultiDiGraph, edges) -> None:
+    """Add (u, v, key, attrs) edges between nodes already in h, in order, straight into its adjacency dicts
+    (what add_edges_from does, a few times faster: views and per-edge lookups cost most of a large view's
+    build). `attrs` is stored as given, so pass a fresh dict."""
+    succ, pred = h._succ, h._pred
+    for u, v, k, d in edges:
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        keydict[k] = d
+
+
 def copy_graph(g: nx.MultiDiGraph, nodes=None) -> nx.MultiDiGraph:
     """A copy with fresh attribute dicts (optionally only `nodes` and the edges among them)."""
     keep = set(g.nodes) if nodes is None else set(nodes)
     h = nx.MultiDiGraph()
     h.graph.update(g.graph)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
-    h.add_edges_from((u, v, k, dict(d)) for u, v, k, d in g.edges(keys=True, data=True) if u in keep and v in keep)
+    _put_edges(h, ((u, v, k, dict(d)) for u, v, k, d in _edges(g) if u in keep and v in keep))
     return h
 
 
@@ -93,12 +155,19 @@ def _keep_node(d: dict, f: Filters) -> bool:
     return _in_window(d, f.years)
 
 
+@_gc_paused()
 def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
-    """The part of g that passes the filters; edges whose year falls outside the window are dropped."""
-    h = copy_graph(g, [n for n, d in g.nodes(data=True) if _keep_node(d, f)])
-    drop = [(u, v, k) for u, v, k, d in h.edges(keys=True, data=True)
-            if (f.rel_types is not None and d["type"] not in f.rel_types) or not _in_window(d, f.years)]
-    h.remove_edges_from(drop)
+    """The part of g that passes the filters; edges whose year falls outside the window are dropped.
+
+    Edges are tested before they are copied (a world-scale graph holds a million trade edges that the
+    default view leaves out); the result is the same graph, in the same order, as copying then removing."""
+    keep = {n for n, d in g.nodes(data=True) if _keep_node(d, f)}
+    types = None if f.rel_types is None else set(f.rel_types)
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
+    _put_edges(h, ((u, v, k, dict(d)) for u, v, k, d in _edges(g)
+                   if (types is None or d["type"] in types) and u in keep and v in keep and _in_window(d, f.years)))
     return h
 
 
@@ -189,19 +258,40 @@ def merge_pair_edges(g: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, int]:
     Trade: value_usd_mn = Σ over years of both directions, each flow from IMF DOTS where it has it, else COW
     (current million USD). Other types: n = number of records, years = first–last. Returns (graph, merged).
     """
-    h = copy_graph(g)
+    gone, merged_edges = _pair_merges(g)
+    return _rebuild(g, set(), gone, merged_edges), len(gone)
+
+
+def _pair_merges(g: nx.MultiDiGraph, skip=frozenset()) -> tuple[set, list]:
+    """The Country–Country edges (not touching `skip`) that merge_pair_edges replaces, as (u, v, key), and the
+    merged edges replacing them, as (a, b, key, attrs) in sorted order."""
     groups: dict[tuple, list] = defaultdict(list)
-    for u, v, k, d in h.edges(keys=True, data=True):
-        if d["type"] in COUNTRY_PAIR_TYPES:
-            groups[(d["type"], *sorted((u, v)))].append((u, v, k, d))
-    merged = 0
+    for u, v, k, d in _edges(g):
+        if d["type"] in PAIR_TYPE_SET and u not in skip and v not in skip:
+            groups[(d["type"], u, v) if u <= v else (d["type"], v, u)].append((u, v, k, d))
+    gone, merged_edges = set(), []
     for (rtype, a, b), edges in sorted(groups.items()):
         if len(edges) < 2:
             continue
-        h.remove_edges_from([(u, v, k) for u, v, k, _ in edges])
-        h.add_edge(a, b, key=f"merged-{rtype}", **_merged_attrs(rtype, [d for *_, d in edges]))
-        merged += len(edges)
-    return h, merged
+        gone.update((u, v, k) for u, v, k, _ in edges)
+        merged_edges.append((a, b, f"merged-{rtype}", _merged_attrs(rtype, [d for *_, d in edges])))
+    return gone, merged_edges
+
+
+def _rebuild(g: nx.MultiDiGraph, drop_nodes: set, gone: set, extra_edges: list) -> nx.MultiDiGraph:
+    """A copy of g without drop_nodes (and their edges) and the `gone` edges, plus extra_edges. Nothing that is
+    left out is copied (a world-scale view holds a million trade edges that merge into a few thousand)."""
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in drop_nodes)
+    if drop_nodes or gone:
+        edges = ((u, v, k, dict(d)) for u, v, k, d in _edges(g)
+                 if u not in drop_nodes and v not in drop_nodes and (u, v, k) not in gone)
+    else:
+        edges = ((u, v, k, dict(d)) for u, v, k, d in _edges(g))
+    _put_edges(h, edges)
+    _put_edges(h, extra_edges)
+    return h
 
 
 def _merged_attrs(rtype: str, records: list[dict]) -> dict:
@@ -252,6 +342,71 @@ def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx
     return h, len(group_of)
 
 
+def _bundle_value(d: dict, prop: str) -> str:
+    v = d.get(prop)
+    return "none" if v is None or v == "" else str(v)
+
+
+def group_records(g: nx.MultiDiGraph, label: str, by: tuple[str, ...], keep=()) -> tuple[nx.MultiDiGraph, int, int]:
+    """Replace the `label` nodes (e.g. activities), except `keep`, by one bundle node per value of the `by`
+    properties (e.g. partner × tool) wherever at least two share it.
+
+    A bundle's id is "<label>Group:<prop>=<value>|…" (the same for the same values in every view), its label
+    "<label>Group", and it holds: of (the label), by, the `by` values, name, n (members), members (their keys,
+    sorted), years ("first–last"), statuses ("held 3, planned 1") where the members have them, and _overlap when
+    a member was an overlapping activity. Edges to and from members are re-pointed to the bundle and merged per
+    (from, to, type) with n = the records merged (an edge's own n counts as that many) and _overlap / _path kept
+    if any merged edge had them; every other node and edge is copied unchanged. Returns (graph, records grouped,
+    bundles made).
+    """
+    keep = set(keep)
+    members: dict[str, list[str]] = defaultdict(list)
+    for n, d in g.nodes(data=True):
+        if d["label"] == label and n not in keep:
+            members[f"{label}Group:" + "|".join(f"{p}={_bundle_value(d, p)}" for p in by)].append(n)
+    group_of = {n: gid for gid, ns in members.items() if len(ns) > 1 for n in ns}
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in group_of)
+    made = sorted(gid for gid, ns in members.items() if len(ns) > 1)
+    for gid in made:
+        ds = [g.nodes[n] for n in sorted(members[gid])]
+        first = ds[0]
+        attrs = {"label": f"{label}Group", "of": label, "by": " × ".join(by),
+                 **{p: first.get(p) for p in by},
+                 "name": " · ".join(_bundle_value(first, p) for p in by), "n": len(ds),
+                 "members": [n.split(":", 1)[1] for n in sorted(members[gid])]}
+        years = sorted(d["year"] for d in ds if d.get("year") is not None)
+        if years:
+            attrs["years"] = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
+        statuses: dict[str, int] = defaultdict(int)
+        for d in ds:
+            if d.get("status") is not None:
+                statuses[str(d["status"])] += 1
+        if statuses:
+            attrs["statuses"] = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+        if any(d.get("_overlap") for d in ds):
+            attrs["_overlap"] = True
+        h.add_node(gid, **attrs)
+    merged: dict[tuple, dict] = {}
+    same = []
+    for u, v, k, d in _edges(g):
+        u2, v2 = group_of.get(u, u), group_of.get(v, v)
+        if u2 == u and v2 == v:
+            same.append((u, v, k, dict(d)))
+            continue
+        if u2 == v2:
+            continue
+        e = merged.setdefault((u2, v2, d["type"]), {"type": d["type"], "n": 0, "_merged": True})
+        e["n"] += d.get("n", 1)
+        for mark in ("_overlap", "_path"):
+            if d.get(mark):
+                e[mark] = True
+    _put_edges(h, same)
+    _put_edges(h, ((u, v, f"group-{t}", e) for (u, v, t), e in sorted(merged.items())))
+    return h, len(group_of), len(made)
+
+
 def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
     """Keep max_edges edges: outreach edges first, then country–country edges heaviest first (weight = trade
     value, else n records, else 1); ties broken by ids (deterministic)."""
@@ -264,25 +419,41 @@ def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
     return h
 
 
+@_gc_paused()
 def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES,
               keep=(), group_by: str = "region") -> tuple[nx.MultiDiGraph, str]:
     """Make a view small enough to draw; returns (view, notice saying what was aggregated; '' if nothing).
 
     In order, each step only while the view is still too big: hide CountryYear/RiskScore/Contact nodes;
-    merge Country–Country edges per pair and type (trade values summed); group countries by region (or
-    category); keep all outreach edges and the heaviest
-    country–country edges up to max_edges.
+    merge Country–Country edges per pair and type (trade values summed); bundle activities by partner × tool,
+    then requests by tool, assessments by category and meetings by year (RECORD_GROUPS; each bundle shows its
+    count and keeps its links, merged, to the countries it targets); group countries by region (or category);
+    keep all outreach edges and the heaviest country–country edges up to max_edges. Node ids of what is not
+    grouped never change; bundle and group ids depend only on the values they stand for.
     """
-    h, notes = copy_graph(g), []
-    if h.number_of_nodes() > max_nodes:
-        h, hidden = hide_labels(h, DETAIL_LABELS)
+    notes, hide = [], set()
+    if g.number_of_nodes() > max_nodes:
+        hidden: dict[str, int] = defaultdict(int)
+        for n, d in g.nodes(data=True):
+            if d["label"] in DETAIL_LABELS:
+                hide.add(n)
+                hidden[d["label"]] += 1
         if hidden:
-            notes.append("hid " + ", ".join(f"{n} {label}" for label, n in hidden.items()) + " nodes")
-    if h.number_of_edges() > max_edges:
-        h, merged = merge_pair_edges(h)
-        if merged:
-            notes.append(f"merged {merged} country–country relationships into one per pair and kind "
-                         "(trade values summed over the years)")
+            notes.append("hid " + ", ".join(f"{n} {label}" for label, n in sorted(hidden.items())) + " nodes")
+    # hiding and merging are worked out on g and applied in one copy (what hide_labels then merge_pair_edges give)
+    edges = sum(1 for u, v, _, _ in _edges(g) if u not in hide and v not in hide) if hide else g.number_of_edges()
+    gone, merged_edges = _pair_merges(g, hide) if edges > max_edges else (set(), [])
+    if gone:
+        notes.append(f"merged {len(gone)} country–country relationships into one per pair and kind "
+                     "(trade values summed over the years)")
+    h = _rebuild(g, hide, gone, merged_edges)
+    for label, by in RECORD_GROUPS:
+        if h.number_of_nodes() <= max_nodes:
+            break
+        h, grouped, bundles = group_records(h, label, by, keep)
+        if grouped:
+            notes.append(f"bundled {grouped} {RECORD_NAMES[label]} into {bundles} nodes by {' × '.join(by)} "
+                         "(each shows its count)")
     if h.number_of_nodes() > max_nodes:
         h, grouped = group_countries(h, group_by, keep)
         notes.append(f"grouped {grouped} countries by {group_by}")

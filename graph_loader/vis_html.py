@@ -4,8 +4,9 @@ The vis-network 9.1.2 JS/CSS bundled in the pyvis package are inlined (pyvis's o
 bootstrap and vis from CDNs, so it is not used); URLs inside their licence comments and error texts are
 reduced to plain text. Every value from data reaches the page escaped (html.escape, and "://" written as
 "&#58;//" so no fetchable URL literal appears), inside a JSON block with <, > and & escaped.
-Positions come from a seeded spring layout; vis physics then stabilises once and is switched off,
-so the same inputs always give the same page and nothing jumps.
+Positions come from a seeded spring layout (of at most SPRING_MAX nodes: networkx needs scipy above that);
+vis physics then stabilises once and is switched off, so the same inputs always give the same page and nothing
+jumps. Bundles of records made by network_view.aggregate are drawn in their records' style, with their count.
 """
 from __future__ import annotations
 
@@ -137,11 +138,23 @@ def _short(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _bundle(d: dict) -> bool:
+    """A bundle of records made by network_view.group_records (label "<Label>Group", `of` = that label)."""
+    return d["label"] != "Group" and d["label"].endswith("Group") and "of" in d
+
+
+def _spec(d: dict, schema: Schema):
+    """The schema node spec a node is drawn with: its own label's, or for a bundle that of its members."""
+    return schema.nodes.get(d["of"] if _bundle(d) else d["label"])
+
+
 def node_text(n: str, d: dict, schema: Schema) -> str:
     """The label drawn on the canvas: ISO3 for countries, else the node's key (ids are compact)."""
     label = d["label"]
     if label == "Group":
         return f"{d['name']} ({len(d['members'])})"
+    if _bundle(d):
+        return f"{_short(str(d['name']), 34)} ({d['n']})"
     if label == "Category":
         return f"Category {d.get('category')}"
     if label in ("Tool", "Meeting", "Topic", "Contact"):
@@ -155,7 +168,7 @@ def node_color(d: dict, styles: dict, schema: Schema) -> str:
     if d["label"] == "Group":
         return color(styles.get("role_colors", {}).get("other"))
     if d["label"] != "Country":
-        spec = schema.nodes.get(d["label"])
+        spec = _spec(d, schema)
         return color(spec.style.get("color") if spec else None)
     roles = styles.get("role_colors", {})
     if d.get("recipient") and not d.get("concern") and d.get("category") is not None:
@@ -165,10 +178,15 @@ def node_color(d: dict, styles: dict, schema: Schema) -> str:
 
 
 def node_size(d: dict, styles: dict, schema: Schema) -> float:
-    """Country: base + scale × risk_score (styles.country_size); Group: base + 2 × members; else its style."""
+    """Country: base + scale × risk_score (styles.country_size); Group: base + 2 × members; a bundle of records:
+    its members' style size + 4 × log2(members), at most 3 × that size; else its style."""
     cs = styles.get("country_size", {"base": 12, "scale": 30})
     if d["label"] == "Group":
         return cs["base"] + 2 * len(d["members"])
+    if _bundle(d):
+        spec = _spec(d, schema)
+        base = float(spec.style.get("size", 10)) if spec else 10.0
+        return round(min(3 * base, base + 4 * math.log2(max(1, d["n"]))), 2)
     if d["label"] != "Country":
         spec = schema.nodes.get(d["label"])
         return float(spec.style.get("size", 10)) if spec else 10.0
@@ -190,6 +208,10 @@ def node_tooltip(n: str, d: dict, schema: Schema) -> str:
              for p in props if p not in ("source", "name", "title") and p in d]
     if d["label"] == "Group":
         facts = [("grouped by", d["by"]), ("countries", d["members"])]
+    if _bundle(d):
+        shown = d["members"][:12] + (["…"] if len(d["members"]) > 12 else [])
+        facts = [("bundled by", d["by"]), (d["of"] + " records", d["n"]), ("years", d.get("years")),
+                 ("status", d.get("statuses")), ("e.g.", shown)]
     marks = [("coverage gaps (tools)", d.get("_gaps")), ("partner overlap (tools)", d.get("_overlaps")),
              ("overlapping activity", "yes" if d.get("_overlap") else None)]
     body = _lines(facts[:24] + marks)
@@ -199,7 +221,7 @@ def node_tooltip(n: str, d: dict, schema: Schema) -> str:
 
 def vis_node(n: str, d: dict, styles: dict, schema: Schema, pos: tuple[float, float]) -> dict:
     text = node_text(n, d, schema)
-    spec = schema.nodes.get(d["label"])
+    spec = _spec(d, schema)
     fill = node_color(d, styles, schema)
     border, width = "#444444", 1
     if d.get("_path"):
@@ -245,6 +267,13 @@ def vis_edge(i: int, u: str, v: str, d: dict, styles: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- layout
+# networkx's spring_layout needs scipy from 500 nodes on (scipy is not a dependency): at most this many nodes are
+# laid out by it. Views are aggregated to network_view.MAX_NODES (400) by default; a larger view (the Network page
+# lets the analyst raise the limit) lays out its best-connected SPRING_MAX nodes and puts every other node next to
+# a placed neighbour (or on an outer ring); vis physics then stabilises the whole.
+SPRING_MAX = 499
+
+
 def positions(view: nx.MultiDiGraph, seed: int = SEED) -> dict[str, tuple[float, float]]:
     """Seeded spring layout on the undirected simple projection (nodes sorted: deterministic)."""
     simple = nx.Graph()
@@ -253,8 +282,37 @@ def positions(view: nx.MultiDiGraph, seed: int = SEED) -> dict[str, tuple[float,
     if simple.number_of_nodes() == 0:
         return {}
     scale = 120 * math.sqrt(simple.number_of_nodes())
-    pos = nx.spring_layout(simple, seed=seed, scale=scale, iterations=60)
-    return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+    if simple.number_of_nodes() <= SPRING_MAX:
+        pos = nx.spring_layout(simple, seed=seed, scale=scale, iterations=60)
+        return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+    return _large_positions(simple, seed, scale)
+
+
+def _large_positions(simple: nx.Graph, seed: int, scale: float) -> dict[str, tuple[float, float]]:
+    """Spring layout of the SPRING_MAX best-connected nodes (ties by id); the rest, in breadth-first order from
+    them, on a small circle around their first placed neighbour, or on a ring outside when unconnected."""
+    core = sorted(simple.nodes, key=lambda n: (-simple.degree(n), n))[:SPRING_MAX]
+    sub = simple.subgraph(core)
+    pos = {n: (float(x), float(y)) for n, (x, y) in
+           nx.spring_layout(sub, seed=seed, scale=scale, iterations=60).items()}
+    rest = sorted(n for n in simple.nodes if n not in pos)
+    around: dict[str, int] = {}
+    frontier = sorted(core)
+    while frontier:  # breadth-first from the placed nodes, in sorted order (deterministic)
+        nxt = []
+        for p in frontier:
+            for n in sorted(simple.neighbors(p)):
+                if n not in pos:
+                    i = around[p] = around.get(p, 0) + 1
+                    r, a = 30.0 + 6.0 * (i // 12), 2 * math.pi * (i % 12) / 12 + 0.3 * (i // 12)
+                    pos[n] = (pos[p][0] + r * math.cos(a), pos[p][1] + r * math.sin(a))
+                    nxt.append(n)
+        frontier = nxt
+    lonely = [n for n in rest if n not in pos]
+    for i, n in enumerate(lonely):
+        a = 2 * math.pi * i / len(lonely)
+        pos[n] = (1.15 * scale * math.cos(a), 1.15 * scale * math.sin(a))
+    return pos
 
 
 def options(n_nodes: int) -> dict:

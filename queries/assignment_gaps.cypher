@@ -12,23 +12,24 @@
 // returns: iso3, country, category, partner, tool, assignment, needed, delivered_by, risk_score, risk_tier
 MATCH (c:Country)
 WHERE c.recipient = true AND c.category IS NOT NULL
-MATCH (p:Country)-[s:ASSIGNED]->(t:Tool)
-WHERE s.category = c.category
-  AND NOT EXISTS {
-    MATCH (p)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c), (a)-[:USES]->(t)
-    WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
-  }
+MATCH (:Country)-[assigned:ASSIGNED]->(t:Tool)
+WHERE assigned.category = c.category
+WITH DISTINCT c, t
 OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
 WHERE cat.category = c.category
-WITH c, p, s, t, n
-WHERE n IS NOT NULL OR $needed_only = false
+WITH c, t, n.requirement AS needed
+WHERE needed IS NOT NULL OR $needed_only = false
+// who delivered the tool to the country, once per country and tool (a.tool is the tool of its USES edge);
+// an assigned partner that is not among them has a gap
 OPTIONAL MATCH (o:Country)-[:CONDUCTS]->(b:Activity)-[:TARGETS]->(c)
-WHERE EXISTS { MATCH (b)-[:USES]->(t) } AND b.year >= $year_from AND b.year <= $year_to
-  AND b.status IN ['held', 'planned']
-WITH c, p, s, t, n, collect(DISTINCT o.iso3) AS delivered_by
+WHERE b.tool = t.tool_id AND b.year >= $year_from AND b.year <= $year_to AND b.status IN ['held', 'planned']
+WITH DISTINCT c, t, needed, o.iso3 AS deliverer
+WITH c, t, needed, collect(deliverer) AS delivered_by
+MATCH (p:Country)-[s:ASSIGNED]->(t)
+WHERE s.category = c.category AND NOT (p.iso3 IN delivered_by)
 OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
 WHERE r.year = $year_to
 RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, p.iso3 AS partner, t.tool_id AS tool,
-       s.requirement AS assignment, n.requirement AS needed, delivered_by,
+       s.requirement AS assignment, needed, delivered_by,
        coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
 ORDER BY coalesce(risk_score, -1.0) DESC, iso3, partner, tool

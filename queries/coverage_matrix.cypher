@@ -14,22 +14,24 @@ MATCH (c:Country), (t:Tool)
 WHERE c.recipient = true
 OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
 WHERE cat.category = c.category
+WITH c, t, n.requirement AS requirement
+// a.tool is the tool its USES edge points to (one per activity); one pass per country and tool, and
+// count(a) counts activities (each has one partner and lists a target once)
 OPTIONAL MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c)
-WHERE EXISTS { MATCH (a)-[:USES]->(t) } AND a.year >= $year_from AND a.year <= $year_to
-  AND a.status IN ['held', 'planned']
-WITH c, t, n, collect(DISTINCT p.iso3) AS partners, count(DISTINCT a) AS n_activities,
-     collect(DISTINCT a.activity_id) AS activities
-OPTIONAL MATCH (c)<-[:TARGETS]-(o:Activity)-[:USES]->(t)
-WHERE o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed'
-WITH c, t, n, partners, n_activities, activities, count(DISTINCT o) AS n_proposed
-WHERE n IS NOT NULL OR n_activities > 0 OR n_proposed > 0
+WHERE a.tool = t.tool_id AND a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
+WITH c, t, requirement, collect(DISTINCT p.iso3) AS partners, count(a) AS n_activities,
+     collect(a.activity_id) AS activities
+OPTIONAL MATCH (c)<-[:TARGETS]-(o:Activity)
+WHERE o.tool = t.tool_id AND o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed'
+WITH c, t, requirement, partners, n_activities, activities, count(o) AS n_proposed
+WHERE requirement IS NOT NULL OR n_activities > 0 OR n_proposed > 0
 OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
 WHERE r.year = $year_to
 RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS tool,
-       n.requirement AS requirement,
-       CASE WHEN n IS NOT NULL AND n_activities = 0 THEN 'gap'
+       requirement,
+       CASE WHEN requirement IS NOT NULL AND n_activities = 0 THEN 'gap'
             WHEN size(partners) > 1 OR n_activities > $max_activities THEN 'overlap'
-            WHEN n IS NOT NULL THEN 'delivered'
+            WHEN requirement IS NOT NULL THEN 'delivered'
             WHEN n_activities > 0 THEN 'extra'
             ELSE 'proposed only' END AS cell,
        partners, n_activities, n_proposed, activities,

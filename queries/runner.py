@@ -74,7 +74,8 @@ class Runner:
             columns, rows = self.store.query(text, params)
         except Exception as e:  # each backend raises its own types; the user gets one line
             raise QueryError(f"engine error: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
-        rows = [{c: normalise(r[c]) for c in columns} for r in rows]
+        if not getattr(self.store, "rows_normalised", False):  # the embedded store normalises as it reads
+            rows = [{c: normalise(r[c]) for c in columns} for r in rows]
         return columns, sort_union(text, rows)
 
 

@@ -7,14 +7,20 @@
 //   year_to: int = 2008 — last year of the window
 // returns: iso3, country, year, month, activity_a, partner_a, tool_a, activity_b, partner_b, tool_b,
 //   same_partner
-MATCH (pa:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)<-[:TARGETS]-(b:Activity)<-[:CONDUCTS]-(pb:Country)
-MATCH (a)-[:USES]->(ta:Tool)
-MATCH (b)-[:USES]->(tb:Tool)
-WHERE a.activity_id < b.activity_id AND a.year = b.year AND a.month = b.month
-  AND a.year >= $year_from AND a.year <= $year_to
-  AND a.status <> 'cancelled' AND b.status <> 'cancelled'
-RETURN c.iso3 AS iso3, c.name AS country, a.year AS year, a.month AS month,
-       a.activity_id AS activity_a, pa.iso3 AS partner_a, ta.tool_id AS tool_a,
-       b.activity_id AS activity_b, pb.iso3 AS partner_b, tb.tool_id AS tool_b,
-       pa.iso3 = pb.iso3 AS same_partner
+MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)
+WHERE a.year >= $year_from AND a.year <= $year_to AND a.month IS NOT NULL AND a.status <> 'cancelled'
+MATCH (a)-[:USES]->(t:Tool)
+// filtered first, paired only inside one (country, year, month): pairing every two activities of a country
+// before filtering ran out of memory at world scale
+WITH c, a.year AS year, a.month AS month,
+     collect({activity: a.activity_id, partner: p.iso3, tool: t.tool_id}) AS same_month
+WHERE size(same_month) > 1
+UNWIND same_month AS x
+UNWIND same_month AS y
+WITH c, year, month, x, y
+WHERE x.activity < y.activity
+RETURN c.iso3 AS iso3, c.name AS country, year, month,
+       x.activity AS activity_a, x.partner AS partner_a, x.tool AS tool_a,
+       y.activity AS activity_b, y.partner AS partner_b, y.tool AS tool_b,
+       x.partner = y.partner AS same_partner
 ORDER BY iso3, year, month, activity_a, activity_b

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import defaultdict
 
 import pytest
 
@@ -254,3 +255,256 @@ def test_result_graph_links_the_countries_a_query_row_names(tiny_graph):
     assert sorted((u, v, d["what"], d["n"]) for u, v, d in h.edges(data=True)) == [
         ("Country:CHN", "Country:MYS", "language, trade_exports", 2),
         ("Country:JPN", "Country:THA", "industry_seminar", 1), ("Country:USA", "Country:THA", "industry_seminar", 1)]
+
+
+# ------------------------------------------------------------------------------ bundles of records (scale)
+def outreach(drop=()) -> "nx.MultiDiGraph":
+    """A hand-made view of 21 nodes: partners JPN and USA, recipients MYS and THA (one region), CHN (concern);
+    activities J1–J5 (JPN industry seminars: J1–J3 to MYS, J4–J5 to THA, all in programme JPN-IOS, J2 at meeting
+    M1), U1–U3 (USA officer training to MYS) and L1 (USA legal assistance to THA, alone of its kind); requests
+    R1, R2 (MYS asks for officer training); and a MYS–THA border."""
+    import networkx as nx
+    g = nx.MultiDiGraph()
+    for iso3, flags in (("JPN", {"partner": True}), ("USA", {"partner": True}), ("CHN", {"concern": True}),
+                        ("MYS", {"recipient": True, "category": 2}), ("THA", {"recipient": True, "category": 1})):
+        g.add_node(f"Country:{iso3}", label="Country", iso3=iso3, name=iso3.title(), region="Asia", **flags)
+    for tool in ("industry_seminar", "officer_training", "legal_assistance"):
+        g.add_node(f"Tool:{tool}", label="Tool", tool_id=tool, name=tool.replace("_", " "))
+    g.add_node("Programme:JPN-IOS", label="Programme", programme_id="JPN-IOS", name="Industrial outreach", owner="JPN")
+    g.add_node("Meeting:M1", label="Meeting", meeting_id="M1", name="Meeting one", year=2009)
+    acts = [("J1", "JPN", "industry_seminar", "MYS", 2008, "held"), ("J2", "JPN", "industry_seminar", "MYS", 2009, "held"),
+            ("J3", "JPN", "industry_seminar", "MYS", 2009, "planned"), ("J4", "JPN", "industry_seminar", "THA", 2008, "held"),
+            ("J5", "JPN", "industry_seminar", "THA", 2009, "planned"), ("U1", "USA", "officer_training", "MYS", 2008, "held"),
+            ("U2", "USA", "officer_training", "MYS", 2008, "held"), ("U3", "USA", "officer_training", "MYS", 2009, "cancelled"),
+            ("L1", "USA", "legal_assistance", "THA", 2008, "held")]
+    for aid, partner, tool, target, year, status in acts:
+        if aid in drop:
+            continue
+        a = f"Activity:{aid}"
+        g.add_node(a, label="Activity", activity_id=aid, title=f"{tool} {target}", partner=partner, targets=target,
+                   tool=tool, status=status, year=year, month=3, confidence=1.0, source=f"hand-made {aid}")
+        g.add_edge(f"Country:{partner}", a, type="CONDUCTS")
+        g.add_edge(a, f"Country:{target}", type="TARGETS")
+        g.add_edge(a, f"Tool:{tool}", type="USES")
+        if partner == "JPN":
+            g.add_edge(a, "Programme:JPN-IOS", type="PART_OF")
+        if aid == "J2":
+            g.add_edge(a, "Meeting:M1", type="HELD_AT")
+    for rid in ("R1", "R2"):
+        g.add_node(f"Request:{rid}", label="Request", request_id=rid, country="MYS", tool="officer_training",
+                   kind="assistance", summary="training please", year=2009)
+        g.add_edge("Country:MYS", f"Request:{rid}", type="VOICED")
+        g.add_edge(f"Request:{rid}", "Tool:officer_training", type="ASKS_FOR")
+    g.add_edge("Country:JPN", "Programme:JPN-IOS", type="RUNS")
+    g.add_edge("Country:MYS", "Country:THA", type="CONTIGUOUS", kind="land", source="hand-made border")
+    return g
+
+
+JPN_SEMINARS = "ActivityGroup:partner=JPN|tool=industry_seminar"
+USA_TRAINING = "ActivityGroup:partner=USA|tool=officer_training"
+
+
+def linked(g, node: str) -> dict[tuple[str, str, str], int]:
+    """{(from, to, type): n} of the edges at a node."""
+    return {(u, v, d["type"]): d.get("n", 1) for u, v, d in list(g.in_edges(node, data=True)) + list(g.out_edges(node, data=True))}
+
+
+def test_activities_are_bundled_by_partner_and_tool_when_the_view_is_too_big():
+    g = outreach()
+    before = checksum(g)
+    assert g.number_of_nodes() == 21
+    agg, notice = nv.aggregate(g, max_nodes=15, max_edges=100)
+    assert checksum(g) == before  # the input graph is never changed
+    assert agg.number_of_nodes() == 15  # 9 activities -> 2 bundles + L1, which is alone of its kind
+    assert "bundled 8 activities into 2 nodes by partner × tool" in notice
+    assert "grouped" not in notice and "requests" not in notice  # within the limit: countries and requests stay
+    assert ids(agg, "Country") == {"JPN", "USA", "CHN", "MYS", "THA"}
+    assert agg.nodes["Activity:L1"] == g.nodes["Activity:L1"]  # a bundle of one stays the node it is
+    jpn = agg.nodes[JPN_SEMINARS]
+    assert (jpn["label"], jpn["of"], jpn["by"], jpn["partner"], jpn["tool"]) == \
+        ("ActivityGroup", "Activity", "partner × tool", "JPN", "industry_seminar")
+    assert (jpn["n"], jpn["members"], jpn["years"], jpn["statuses"]) == \
+        (5, ["J1", "J2", "J3", "J4", "J5"], "2008–2009", "held 3, planned 2")
+    assert agg.nodes[USA_TRAINING]["statuses"] == "cancelled 1, held 2"
+    # the bundle keeps every link, merged with a count: who ran them, whom they targeted, what, where
+    assert linked(agg, JPN_SEMINARS) == {
+        ("Country:JPN", JPN_SEMINARS, "CONDUCTS"): 5, (JPN_SEMINARS, "Country:MYS", "TARGETS"): 3,
+        (JPN_SEMINARS, "Country:THA", "TARGETS"): 2, (JPN_SEMINARS, "Tool:industry_seminar", "USES"): 5,
+        (JPN_SEMINARS, "Programme:JPN-IOS", "PART_OF"): 5, (JPN_SEMINARS, "Meeting:M1", "HELD_AT"): 1}
+    assert all(d["_merged"] for *_, d in agg.edges(JPN_SEMINARS, data=True))
+    # what touches no activity is copied unchanged (ids, keys and attributes)
+    untouched = {(u, v, k): d for u, v, k, d in g.edges(keys=True, data=True)
+                 if not u.startswith("Activity:") and not v.startswith("Activity:")}
+    assert {(u, v, k): d for (u, v, k), d in untouched.items() if agg.has_edge(u, v, k)} == untouched
+    assert all(agg.edges[e] == d for e, d in untouched.items())
+    assert {n for n in agg if not n.startswith("ActivityGroup:")} == \
+        {n for n, d in g.nodes(data=True) if d["label"] != "Activity"} | {"Activity:L1"}
+
+
+def test_bundle_ids_depend_only_on_what_they_stand_for():
+    full, _ = nv.aggregate(outreach(), max_nodes=15, max_edges=100)
+    again, _ = nv.aggregate(outreach(), max_nodes=15, max_edges=100)
+    assert checksum(full) == checksum(again)
+    fewer, notice = nv.aggregate(outreach(drop=("J5", "U1")), max_nodes=13, max_edges=100)
+    assert "bundled 6 activities into 2 nodes" in notice
+    assert {JPN_SEMINARS, USA_TRAINING} <= set(fewer) and fewer.nodes[JPN_SEMINARS]["n"] == 4
+
+
+def test_overlap_highlights_survive_bundling():
+    h = nv.highlight(outreach(), overlaps=[{"iso3": "MYS", "tool": "industry_seminar", "activities": ["J1", "J2"]}])
+    agg, _ = nv.aggregate(h, max_nodes=15, max_edges=100)
+    assert agg.nodes[JPN_SEMINARS]["_overlap"] is True and "_overlap" not in agg.nodes[USA_TRAINING]
+    targets = {v: d for u, v, d in agg.out_edges(JPN_SEMINARS, data=True) if d["type"] == "TARGETS"}
+    assert targets["Country:MYS"]["_overlap"] is True and "_overlap" not in targets["Country:THA"]
+
+
+def test_requests_then_countries_are_grouped_only_while_still_too_big():
+    g = outreach()
+    agg, notice = nv.aggregate(g, max_nodes=13, max_edges=100, keep={"Country:THA"})
+    assert notice.index("bundled 8 activities") < notice.index("bundled 2 requests into 1 nodes by tool") \
+        < notice.index("grouped 1 countries by region")
+    assert "meetings" not in notice  # one meeting: nothing to bundle
+    assert "RequestGroup:tool=officer_training" in agg and agg.nodes["RequestGroup:tool=officer_training"]["n"] == 2
+    # MYS went into its region's group (THA was asked to be kept); the bundles now link to the group
+    assert "Country:MYS" not in agg and "Country:THA" in agg
+    group = "Group:region=Asia"
+    assert agg.nodes[group]["members"] == ["MYS"]
+    assert linked(agg, JPN_SEMINARS)[(JPN_SEMINARS, group, "TARGETS")] == 3
+    assert linked(agg, JPN_SEMINARS)[(JPN_SEMINARS, "Country:THA", "TARGETS")] == 2
+    assert checksum(g) == checksum(outreach())
+
+
+def test_a_bundle_is_drawn_as_its_records_with_its_count():
+    agg, notice = nv.aggregate(outreach(), max_nodes=15, max_edges=100)
+    html = nv.render_html(agg, notice=notice)
+    nodes = {n["id"]: n for n in data_of(html)["nodes"]}
+    assert len(nodes) == 15
+    b = nodes[JPN_SEMINARS]
+    style = load_schema().nodes["Activity"].style
+    assert b["label"] == "JPN · industry_seminar (5)" and b["shape"] == style.get("shape", "dot")
+    assert b["color"]["background"] == style["color"] and b["size"] > nodes["Activity:L1"]["size"]
+    assert "J1, J2, J3, J4, J5" in b["title"] and "held 3, planned 2" in b["title"]
+    assert "bundled 8 activities" in html
+
+
+def test_a_view_above_500_nodes_is_laid_out_without_scipy(monkeypatch):
+    import sys
+
+    import networkx as nx
+    monkeypatch.setitem(sys.modules, "scipy", None)  # as on a machine without scipy: importing it fails
+    sizes = []
+    real = nx.spring_layout
+
+    def spy(graph, *a, **k):
+        sizes.append(graph.number_of_nodes())
+        return real(graph, *a, **k)
+
+    monkeypatch.setattr(vis_html.nx, "spring_layout", spy)
+    g = nx.MultiDiGraph()
+    for i in range(620):
+        g.add_node(f"Activity:A{i:03d}", label="Activity", activity_id=f"A{i:03d}")
+        if i % 5:
+            g.add_edge(f"Activity:A{i:03d}", f"Activity:A{i - i % 5:03d}", type="RELATED")
+    g.add_node("Activity:alone", label="Activity", activity_id="alone")
+    pos = vis_html.positions(g)
+    assert set(pos) == set(g.nodes) and all(map(lambda p: all(map(lambda x: x == x, p)), pos.values()))
+    assert sizes and max(sizes) < 500
+    assert vis_html.positions(g) == pos  # deterministic
+    assert len(set(pos.values())) == len(pos)  # no two nodes on the same spot
+
+
+def test_filtering_tests_edges_before_copying_and_gives_the_same_view(real_graph):
+    f = nv.Filters(labels=nv.DEFAULT_LABELS, years=(2008, 2010),
+                   rel_types=tuple(sorted({d["type"] for *_, d in real_graph.edges(data=True)} - set(nv.DEFAULT_HIDDEN_RELS))))
+    expected = nv.copy_graph(real_graph, [n for n, d in real_graph.nodes(data=True) if nv._keep_node(d, f)])
+    expected.remove_edges_from([(u, v, k) for u, v, k, d in expected.edges(keys=True, data=True)
+                                if d["type"] not in f.rel_types or not nv._in_window(d, f.years)])
+    got = nv.filter_graph(real_graph, f)
+    assert list(got.nodes(data=True)) == list(expected.nodes(data=True))
+    assert list(got.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
+
+
+def test_the_default_view_of_a_large_synthetic_data_set_is_drawn_within_the_limits(tmp_path):
+    """Thousands of activities, requests and a hundred meetings (tools/synth.py): the Network page's default view
+    (default kinds and relationships, every activity year) comes out within MAX_NODES/MAX_EDGES."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "tools" / "synth.py"), "--out", str(tmp_path / "d"), "--countries", "60",
+                    "--years", "10", "--activities", "4000", "--seed", "5"], check=True, capture_output=True, timeout=300)
+    g, _ = load(tmp_path / "d")
+    before = checksum(g)
+    years = [d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"]
+    rels = tuple(sorted({d["type"] for *_, d in g.edges(data=True)} - set(nv.DEFAULT_HIDDEN_RELS)))
+    view = nv.filter_graph(g, nv.Filters(labels=nv.DEFAULT_LABELS, rel_types=rels, years=(min(years), max(years))))
+    assert view.number_of_nodes() > 4000
+    agg, notice = nv.aggregate(view)
+    assert agg.number_of_nodes() <= nv.MAX_NODES and agg.number_of_edges() <= nv.MAX_EDGES
+    assert "bundled 4000 activities" in notice
+    assert not [n for n, d in agg.nodes(data=True) if d["label"] == "Activity"]
+    html = nv.render_html(agg, notice=notice)
+    assert len(data_of(html)["nodes"]) == agg.number_of_nodes()
+    assert checksum(g) == before
+
+
+def test_merging_country_pairs_without_copying_the_records_gives_the_same_graph(tiny_graph, real_graph):
+    def reference(g):  # the previous implementation: copy everything, then replace each group by its merged edge
+        h = nv.copy_graph(g)
+        groups = defaultdict(list)
+        for u, v, k, d in h.edges(keys=True, data=True):
+            if d["type"] in nv.COUNTRY_PAIR_TYPES:
+                groups[(d["type"], *sorted((u, v)))].append((u, v, k, d))
+        merged = 0
+        for (rtype, a, b), edges in sorted(groups.items()):
+            if len(edges) > 1:
+                h.remove_edges_from([(u, v, k) for u, v, k, _ in edges])
+                h.add_edge(a, b, key=f"merged-{rtype}", **nv._merged_attrs(rtype, [d for *_, d in edges]))
+                merged += len(edges)
+        return h, merged
+
+    for g in (tiny_graph, real_graph):
+        before = checksum(g)
+        got, n = nv.merge_pair_edges(g)
+        want, m = reference(g)
+        assert n == m > 0 and checksum(got) == checksum(want)
+        assert sorted(map(str, got.edges(keys=True))) == sorted(map(str, want.edges(keys=True)))
+        assert checksum(g) == before
+
+
+def test_aggregating_hides_and_merges_in_one_copy_as_the_steps_one_after_the_other(real_graph):
+    agg, notice = nv.aggregate(real_graph)
+    step, hidden = nv.hide_labels(real_graph, nv.DETAIL_LABELS)
+    step, merged = nv.merge_pair_edges(step)
+    step = nv._cap_edges(step, nv.MAX_EDGES)
+    assert checksum(agg) == checksum(step)
+    assert notice.startswith("Large view (limits: 400 nodes, 1500 relationships): hid "
+                             + ", ".join(f"{n} {label}" for label, n in hidden.items()) + f" nodes; merged {merged} ")
+
+
+def test_building_a_view_leaves_the_garbage_collector_as_it_was(tiny_graph):
+    import gc
+    import threading
+    assert gc.isenabled()
+    nv.aggregate(nv.filter_graph(tiny_graph, nv.Filters()), max_nodes=20, max_edges=30)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        nv.aggregate(tiny_graph, max_nodes=20)
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+    errors = []
+
+    def build():
+        try:
+            for _ in range(5):
+                nv.aggregate(nv.filter_graph(tiny_graph, nv.Filters(years=(2008, 2009))), max_nodes=20, max_edges=30)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and gc.isenabled()  # views built at the same time: back on when the last is done

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -733,3 +734,231 @@ def test_unmet_requests_include_the_philippine_cargo_equipment_request(real):
     assert (phl["iso3"], phl["tool"], phl["meeting"], phl["year"], phl["month"]) == \
         ("PHL", "equipment", "ASTOP-VI", 2009, 12)
     assert got["REQ-MYS-2009-DONOR-COORDINATION"]["kind"] == "coordination"
+
+
+# ================================================================= scale: the coverage queries on synthetic data
+# The coverage queries were rewritten for world-scale data (50,000 activities): schedule_conflicts filters the
+# window first and pairs only inside one (country, year, month) — it used to pair every two activities of a country
+# and ran out of the store's memory; coverage_matrix, partner_overlap and assignment_gaps aggregate once per country
+# and tool instead of per row. Their rows must be exactly those of the previous formulations, kept here as the
+# reference (slow, and schedule_conflicts' unusable on large windows), and of a plain-Python reading of the graph.
+PREVIOUS = {
+    "schedule_conflicts": """
+MATCH (pa:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)<-[:TARGETS]-(b:Activity)<-[:CONDUCTS]-(pb:Country)
+MATCH (a)-[:USES]->(ta:Tool)
+MATCH (b)-[:USES]->(tb:Tool)
+WHERE a.activity_id < b.activity_id AND a.year = b.year AND a.month = b.month
+  AND a.year >= $year_from AND a.year <= $year_to
+  AND a.status <> 'cancelled' AND b.status <> 'cancelled'
+RETURN c.iso3 AS iso3, c.name AS country, a.year AS year, a.month AS month,
+       a.activity_id AS activity_a, pa.iso3 AS partner_a, ta.tool_id AS tool_a,
+       b.activity_id AS activity_b, pb.iso3 AS partner_b, tb.tool_id AS tool_b,
+       pa.iso3 = pb.iso3 AS same_partner
+ORDER BY iso3, year, month, activity_a, activity_b""",
+    "coverage_matrix": """
+MATCH (c:Country), (t:Tool)
+WHERE c.recipient = true
+OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
+WHERE cat.category = c.category
+OPTIONAL MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c)
+WHERE EXISTS { MATCH (a)-[:USES]->(t) } AND a.year >= $year_from AND a.year <= $year_to
+  AND a.status IN ['held', 'planned']
+WITH c, t, n, collect(DISTINCT p.iso3) AS partners, count(DISTINCT a) AS n_activities,
+     collect(DISTINCT a.activity_id) AS activities
+OPTIONAL MATCH (c)<-[:TARGETS]-(o:Activity)-[:USES]->(t)
+WHERE o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed'
+WITH c, t, n, partners, n_activities, activities, count(DISTINCT o) AS n_proposed
+WHERE n IS NOT NULL OR n_activities > 0 OR n_proposed > 0
+OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
+WHERE r.year = $year_to
+RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS tool,
+       n.requirement AS requirement,
+       CASE WHEN n IS NOT NULL AND n_activities = 0 THEN 'gap'
+            WHEN size(partners) > 1 OR n_activities > $max_activities THEN 'overlap'
+            WHEN n IS NOT NULL THEN 'delivered'
+            WHEN n_activities > 0 THEN 'extra'
+            ELSE 'proposed only' END AS cell,
+       partners, n_activities, n_proposed, activities,
+       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+ORDER BY coalesce(risk_score, -1.0) DESC, iso3, tool""",
+    "partner_overlap": """
+MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)
+MATCH (a)-[:USES]->(t:Tool)
+WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned', 'proposed']
+WITH c, t, count(DISTINCT p) AS n_partners, count(DISTINCT a) AS n_activities,
+     collect(DISTINCT p.iso3) AS partners, collect(DISTINCT a.activity_id) AS activities
+WHERE n_partners > 1 OR n_activities > $max_activities
+RETURN c.iso3 AS iso3, c.name AS country, t.tool_id AS tool, n_partners, n_activities, partners, activities
+ORDER BY n_partners DESC, n_activities DESC, iso3, tool""",
+    "assignment_gaps": """
+MATCH (c:Country)
+WHERE c.recipient = true AND c.category IS NOT NULL
+MATCH (p:Country)-[s:ASSIGNED]->(t:Tool)
+WHERE s.category = c.category
+  AND NOT EXISTS {
+    MATCH (p)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c), (a)-[:USES]->(t)
+    WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
+  }
+OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
+WHERE cat.category = c.category
+WITH c, p, s, t, n
+WHERE n IS NOT NULL OR $needed_only = false
+OPTIONAL MATCH (o:Country)-[:CONDUCTS]->(b:Activity)-[:TARGETS]->(c)
+WHERE EXISTS { MATCH (b)-[:USES]->(t) } AND b.year >= $year_from AND b.year <= $year_to
+  AND b.status IN ['held', 'planned']
+WITH c, p, s, t, n, collect(DISTINCT o.iso3) AS delivered_by
+OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
+WHERE r.year = $year_to
+RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, p.iso3 AS partner, t.tool_id AS tool,
+       s.requirement AS assignment, n.requirement AS needed, delivered_by,
+       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+ORDER BY coalesce(risk_score, -1.0) DESC, iso3, partner, tool""",
+}
+
+SCALE_PARAMS = {
+    "schedule_conflicts": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2003},
+                           {"year_from": 2009, "year_to": 2009}],
+    "coverage_matrix": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
+                        {"year_from": 2003, "year_to": 2003, "max_activities": 5}],
+    "partner_overlap": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
+                        {"year_from": 2003, "year_to": 2003, "max_activities": 5}],
+    "assignment_gaps": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2002, "needed_only": False},
+                        {"year_from": 2000, "year_to": 2004, "needed_only": False}],
+}
+
+
+def synthetic(tmp_path_factory, name: str, *args: str):
+    """A tools/synth.py folder (start year 2000), its graph and a runner on its store (session cache)."""
+    from graph_loader.pipeline import load
+    out = tmp_path_factory.mktemp(name) / "data"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "synth.py"), "--out", str(out), *args], check=True,
+                   capture_output=True, text=True, timeout=300)
+    return load(out)[0], Runner(data_dir=out)
+
+
+@pytest.fixture(scope="module")
+def synth_small(cache, tmp_path_factory):
+    """30 countries, 5 years, 800 activities: small enough for the previous formulations."""
+    return synthetic(tmp_path_factory, "synth-small", "--countries", "30", "--years", "5", "--activities", "800",
+                     "--seed", "11")
+
+
+@pytest.fixture(scope="module")
+def synth_large(cache, tmp_path_factory):
+    """60 countries, 10 years, 8,000 activities: the previous schedule_conflicts ran out of memory on its span."""
+    return synthetic(tmp_path_factory, "synth-large", "--countries", "60", "--years", "10", "--activities", "8000",
+                     "--seed", "3")
+
+
+@pytest.mark.parametrize("name", sorted(PREVIOUS))
+def test_rewritten_coverage_queries_give_the_rows_of_their_previous_formulations(synth_small, name):
+    _, runner = synth_small
+    compared = 0
+    for params in SCALE_PARAMS[name]:
+        now = runner.run(name, params)
+        before = runner.run_text(PREVIOUS[name], runner.query(name).bind(params))
+        assert now.columns == before.columns
+        assert now.rows == before.rows, f"{name} {params}"
+        compared += len(now.rows)
+    assert compared > 20
+
+
+def activities(g) -> list[dict]:
+    """Every activity with its partners (CONDUCTS), tools (USES) and target countries (TARGETS), read off the graph."""
+    out = []
+    for n, d in g.nodes(data=True):
+        if d["label"] == "Activity":
+            out.append(dict(d, partners=[g.nodes[u]["iso3"] for u, _, e in g.in_edges(n, data=True) if e["type"] == "CONDUCTS"],
+                            tools=[g.nodes[v]["tool_id"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "USES"],
+                            to=[g.nodes[v]["iso3"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "TARGETS"]))
+    return out
+
+
+def expected_conflicts(g, year_from: int, year_to: int) -> list[dict]:
+    by_country = defaultdict(list)
+    for a in activities(g):
+        for c in a["to"]:
+            by_country[c].append(a)
+    rows = []
+    for c, acts in by_country.items():
+        for a in acts:
+            if a["status"] == "cancelled" or a.get("month") is None or not year_from <= a["year"] <= year_to:
+                continue
+            for b in acts:
+                if b["status"] != "cancelled" and (b["year"], b.get("month")) == (a["year"], a["month"]) \
+                        and a["activity_id"] < b["activity_id"]:
+                    rows += [{"iso3": c, "country": g.nodes[f"Country:{c}"]["name"], "year": a["year"], "month": a["month"],
+                              "activity_a": a["activity_id"], "partner_a": pa, "tool_a": ta,
+                              "activity_b": b["activity_id"], "partner_b": pb, "tool_b": tb, "same_partner": pa == pb}
+                             for pa in a["partners"] for ta in a["tools"] for pb in b["partners"] for tb in b["tools"]]
+    return sorted(rows, key=lambda r: (r["iso3"], r["year"], r["month"], r["activity_a"], r["activity_b"]))
+
+
+def expected_overlap(g, year_from: int, year_to: int, max_activities: int) -> list[dict]:
+    groups = defaultdict(lambda: (set(), set()))
+    for a in activities(g):
+        if a["status"] in ("held", "planned", "proposed") and year_from <= a["year"] <= year_to:
+            for c in a["to"]:
+                for t in a["tools"]:
+                    groups[(c, t)][0].update(a["partners"])
+                    groups[(c, t)][1].add(a["activity_id"])
+    rows = [{"iso3": c, "country": g.nodes[f"Country:{c}"]["name"], "tool": t, "n_partners": len(ps),
+             "n_activities": len(ids), "partners": sorted(ps), "activities": sorted(ids)}
+            for (c, t), (ps, ids) in groups.items() if len(ps) > 1 or len(ids) > max_activities]
+    return sorted(rows, key=lambda r: (-r["n_partners"], -r["n_activities"], r["iso3"], r["tool"]))
+
+
+def test_schedule_conflicts_over_a_long_window_of_thousands_of_activities(synth_large):
+    g, runner = synth_large
+    years = sorted({d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"})
+    assert (years[0], years[-1]) == (2000, 2009) and sum(d["label"] == "Activity" for _, d in g.nodes(data=True)) == 8000
+    # (the previous formulation paired every two activities of a country before filtering and ran out of the
+    # store's 512 MB buffer pool on this window)
+    got = runner.run("schedule_conflicts", {"year_from": 2000, "year_to": 2020}).rows
+    assert len(got) > 5000
+    assert got == expected_conflicts(g, 2000, 2020)
+    assert runner.run("schedule_conflicts", {"year_from": 2004, "year_to": 2005}).rows == expected_conflicts(g, 2004, 2005)
+    assert runner.run("schedule_conflicts", {}).rows == expected_conflicts(g, 2008, 2008)
+
+
+def test_partner_overlap_over_a_long_window_of_thousands_of_activities(synth_large):
+    g, runner = synth_large
+    for params in ({"year_from": 2000, "year_to": 2020}, {}, {"year_from": 2003, "year_to": 2004, "max_activities": 0}):
+        p = runner.query("partner_overlap").bind(params)
+        got = runner.run("partner_overlap", params).rows
+        assert got and got == expected_overlap(g, p["year_from"], p["year_to"], p["max_activities"]), params
+
+
+def test_sync_batch_size_has_one_default_for_the_command_line_and_sync_graph():
+    import inspect
+
+    from graph_loader.cli import build_parser
+    from graph_loader.stores import DEFAULT_BATCH
+    from graph_loader.stores import neo4j_sync
+    assert build_parser().parse_args(["sync"]).batch_size == DEFAULT_BATCH == neo4j_sync.DEFAULT_BATCH == 20000
+    assert inspect.signature(neo4j_sync.sync_graph).parameters["batch_size"].default == DEFAULT_BATCH
+    assert inspect.signature(neo4j_sync.Syncer).parameters["batch_size"].default == DEFAULT_BATCH
+    assert build_parser().parse_args(["sync", "--batch-size", "500"]).batch_size == 500
+
+
+def test_result_lists_are_sorted_by_their_json_text_as_before():
+    from graph_loader.stores.embedded import normalise
+    odd = ["b", "a", "Ä", "ab", "a\"b", "a\\b", "中", "", "Z", "a b", "é", "\u2028", "\x7f", "😀"]
+    assert normalise(odd) == sorted(odd, key=lambda x: json.dumps(x, sort_keys=True, default=str))
+    assert normalise([10, 9, 2.5]) == [10, 2.5, 9]  # mixed: by JSON text, as always
+    assert [normalise(v) for v in ("x", 3, True, None)] == ["x", 3, True, None]
+
+
+def test_rows_from_any_other_store_are_normalised_by_the_runner(tiny):
+    from decimal import Decimal
+
+    class Plain:  # e.g. the Neo4j store: values as its driver gives them
+        def query(self, text, params=None):
+            return ["n", "xs", "f"], [{"n": Decimal(3), "xs": ["b", "a"], "f": 0.1 + 0.2}]
+
+    assert Runner(store=Plain(), registry=tiny.registry).run_text("RETURN 1 AS n ORDER BY n").rows == \
+        [{"n": 3, "xs": ["a", "b"], "f": 0.3}]
+    assert EmbeddedStore.rows_normalised  # the embedded store normalises as it reads: not done twice
+    assert tiny.run_text("MATCH (c:Country) WHERE c.iso3 IN ['THA', 'MYS'] "
+                         "RETURN collect(c.iso3) AS xs, sum(c.category) AS n ORDER BY n").rows == \
+        [{"xs": ["MYS", "THA"], "n": 3}]

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,14 +170,21 @@ def ensure_built(key: str, make_graph, root: Path | None = None) -> Path:
     return final
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def normalise(value):
     """Driver-independent values: Decimal → int/float, floats rounded to 9 decimals, lists sorted."""
+    if type(value) in _PLAIN:  # the common case, returned as is (as the checks below would)
+        return value
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, float):
         return value if value != value else round(value, 9)  # NaN stays NaN
     if isinstance(value, (list, tuple)):
         items = [normalise(v) for v in value]
+        if all(type(x) is str for x in items):  # json.dumps(s) is exactly this encoder's output for a str
+            return sorted(items, key=encode_basestring_ascii)
         return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, default=str))
     if isinstance(value, dict):
         return {k: normalise(v) for k, v in value.items()}
@@ -187,6 +195,8 @@ def normalise(value):
 
 class EmbeddedStore:
     """A read-only handle on a built store. Thread-safe: each query uses its own connection."""
+
+    rows_normalised = True  # query() returns each row keyed by the columns, every value through normalise()
 
     def __init__(self, folder: Path, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB):
@@ -205,7 +215,8 @@ class EmbeddedStore:
             columns = result.get_column_names()
             rows = []
             while result.has_next():
-                rows.append({c: normalise(v) for c, v in zip(columns, result.get_next())})
+                rows.append({c: v if type(v) in _PLAIN else normalise(v)  # plain values inline: large results
+                             for c, v in zip(columns, result.get_next())})
             return columns, rows
         except RuntimeError as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
