@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import REAL
+from conftest import REAL, REPORT
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 300_000  # generous: twelve sessions share two CPUs; nothing is asserted about time
@@ -226,9 +226,9 @@ def test_twelve_sessions_get_their_own_correct_results_and_never_change_the_shar
     with running_app(cache, {"OUTREACH_DEBUG_CHECKSUM": "1"}) as app:
         stats = asyncio.run(drive(app.url, exp, names, CHROMIUM, CHROMIUM_FLAGS))
         log = app.log_text()
-    print(f"\nconcurrency: {stats['sessions']} sessions held at once, {stats['checks']} results checked, "
-          f"{stats['requests']} HTTP requests, {stats['ws_sent']} websocket messages sent, "
-          f"{stats['ws_received']} received, wall time {stats['wall']:.1f} s")
+    REPORT.append(f"concurrency: {stats['sessions']} sessions held at once, {stats['checks']} results checked, "
+                  f"{stats['requests']} HTTP requests, {stats['ws_sent']} websocket messages sent, "
+                  f"{stats['ws_received']} received, wall time {stats['wall']:.1f} s")
     assert stats["sessions"] == 12 and stats["open_sockets"] == 12
     assert stats["checks"] == 24
     assert stats["before"] == stats["after"] == own, (stats["before"], stats["after"], own)

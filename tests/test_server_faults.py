@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TINY, free_port, java_available, need, start_local_neo4j, stop_local_neo4j
+from conftest import REPORT, ROOT, TINY, free_port, java_available, need, start_local_neo4j, stop_local_neo4j
 
 pytestmark = pytest.mark.neo4j
 TIMEOUT = 180
@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     srv = Server(folder, port, start_local_neo4j(folder, port))
     yield srv
     stop_local_neo4j(folder, port)
-    print(f"\nfaults injected ({len(FAULTS)}): " + "; ".join(FAULTS))
+    REPORT.append(f"server faults injected ({len(FAULTS)} kinds): " + "; ".join(FAULTS))
 
 
 @pytest.fixture(scope="module")
