@@ -243,21 +243,22 @@ def stage_network(a) -> dict:
 def clear_schema_data(driver, schema, batch: int = 20_000) -> tuple[int, int]:
     """Delete the schema's relationships, then its nodes, in batches (never one huge transaction)."""
     from graph_loader.stores.neo4j_sync import q
-    rels = nodes = 0
     with driver.session() as s:
-        for rtype in schema.rels:
-            while True:
-                n = s.run(f"MATCH ()-[r:{q(rtype)}]->() WITH r LIMIT $n DELETE r RETURN count(*)", n=batch).single()[0]
-                rels += n
-                if n < batch:
-                    break
-        for label in schema.nodes:
-            while True:
-                n = s.run(f"MATCH (x:{q(label)}) WITH x LIMIT $n DETACH DELETE x RETURN count(*)", n=batch).single()[0]
-                nodes += n
-                if n < batch:
-                    break
+        rels = sum(_delete_all(s, f"MATCH ()-[r:{q(rtype)}]->() WITH r LIMIT $n DELETE r RETURN count(*)", batch)
+                   for rtype in schema.rels)
+        nodes = sum(_delete_all(s, f"MATCH (x:{q(label)}) WITH x LIMIT $n DETACH DELETE x RETURN count(*)", batch)
+                    for label in schema.nodes)
     return nodes, rels
+
+
+def _delete_all(session, text: str, batch: int) -> int:
+    """Run a `... LIMIT $n DELETE ... RETURN count(*)` statement until it deletes fewer than `batch`; the total."""
+    total = 0
+    while True:
+        n = session.run(text, n=batch).single()[0]
+        total += n
+        if n < batch:
+            return total
 
 
 def naive_baseline(driver, g, schema, sample: int, seed: int = 1) -> dict:

@@ -25,7 +25,7 @@ class Table:
         return len(self.lines)
 
 
-TIDY = "python -m graph_loader tidy removes it"
+TIDY = "python -m graph_loader tidy removes"  # the remedy for what carries no data: BOMs, blank lines and rows
 BOMS = ((b"\xff\xfe", "UTF-16 (byte-order mark FF FE, Excel's 'Unicode Text')"),
         (b"\xfe\xff", "UTF-16 (byte-order mark FE FF)"))
 
@@ -84,7 +84,7 @@ def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
     if raw.startswith(b"\xef\xbb\xbf"):
         # Refused, not skipped: a file that went through Excel may also have had codes and dates reformatted
         problems.append(Problem(name, 1, "(encoding)", f"file starts with a UTF-8 byte-order mark, as Excel's "
-                                f"'CSV UTF-8' writes (expected UTF-8 without one; {TIDY})"))
+                                f"'CSV UTF-8' writes (expected UTF-8 without one; {TIDY} it)"))
         return None
     try:
         text = raw.decode("utf-8")
@@ -206,13 +206,18 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     return Table(file=name, columns=header, data=data, lines=lines)
 
 
+def is_blank(row: list[str]) -> bool:
+    """A record that carries no data: a blank line, or cells that are all empty or whitespace."""
+    return all(v.strip() == "" for v in row)
+
+
 def _row_problem(row: list[str], width: int) -> str | None:
     """Why a record cannot be used as it stands (blank lines and rows are refused: they carry no data, and a
     file that has them has usually been through a spreadsheet or been pasted together)."""
-    if len(row) <= 1 and "".join(row).strip() == "":
-        return f"blank line (expected a record; {TIDY.replace(' it', ' blank lines')})"
-    if all(v.strip() == "" for v in row):
-        return f"every field is empty — a blank spreadsheet row? (expected a record; {TIDY.replace(' it', ' such rows')})"
+    if is_blank(row):
+        if len(row) <= 1:
+            return f"blank line (expected a record; {TIDY} blank lines)"
+        return f"every field is empty — a blank spreadsheet row? (expected a record; {TIDY} such rows)"
     if len(row) != width:
         return f"row has {len(row)} fields, the header has {width}"
     return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .export import atomic_path
+from .read import is_blank
 from .schema import load_schema
 
 BOM = b"\xef\xbb\xbf"
@@ -34,7 +35,7 @@ def _blank_record_lines(text: str) -> list[int] | None:
     out, start = [], 1
     try:
         for row in reader:
-            if all(v.strip() == "" for v in row) and reader.line_num == start:
+            if is_blank(row) and reader.line_num == start:
                 out.append(start)
             start = reader.line_num + 1
     except csv.Error:

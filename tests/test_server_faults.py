@@ -197,9 +197,9 @@ def write_kinds(texts: list[str]) -> list[str]:
     return ["node" if " MERGE (n:" in t else "prune" if "DELETE" in t else "relationship" for t in texts]
 
 
-@pytest.fixture(scope="module")
-def plan(server, graphs):
-    """The writes a sync from tiny to `changed` makes with batch_size=2, in order: node, relationship, prune."""
+def recorded_writes(server, graphs, batch_size: int) -> list[str]:
+    """The statements a sync from tiny to `changed` writes with `batch_size`, in order (the server holds
+    `changed` afterwards)."""
     from graph_loader.stores.neo4j_sync import Syncer, sync_graph
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
     texts, original = [], Syncer._write
@@ -209,10 +209,16 @@ def plan(server, graphs):
         return original(self, text, params)
     Syncer._write = counting
     try:
-        sync_graph(graphs["changed"], settings(server.uri), batch_size=2, show_progress=False)
+        sync_graph(graphs["changed"], settings(server.uri), batch_size=batch_size, show_progress=False)
     finally:
         Syncer._write = original
-    kinds = write_kinds(texts)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def plan(server, graphs):
+    """The writes a sync from tiny to `changed` makes with batch_size=2, in order: node, relationship, prune."""
+    kinds = write_kinds(recorded_writes(server, graphs, batch_size=2))
     assert kinds == sorted(kinds, key=["node", "relationship", "prune"].index)  # phases in this order
     return kinds
 
@@ -278,17 +284,11 @@ def test_a_sync_cut_off_as_any_batch_commits_is_repaired_by_the_next_sync(server
 def test_a_sync_whose_network_dies_before_any_one_of_its_writes_is_repaired_by_the_next_sync(server, graphs):
     """Every batch boundary, one after the other: the connection is cut just before write k (k = 1 .. all of a
     sync in batches of 6), the sync fails in one line, and the next sync leaves exactly what a clean sync leaves."""
-    from graph_loader.stores.neo4j_sync import Syncer, sync_graph
+    from graph_loader.stores.neo4j_sync import sync_graph
 
     from test_neo4j import expected, snapshot
     want, start = expected(graphs["changed"]), expected(graphs["tiny"])
-    sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
-    writes, original = [], Syncer._write
-    Syncer._write = lambda self, text, params=None: (writes.append(text), original(self, text, params))[1]
-    try:
-        sync_graph(graphs["changed"], settings(server.uri), batch_size=6, show_progress=False)
-    finally:
-        Syncer._write = original
+    writes = recorded_writes(server, graphs, batch_size=6)
     assert len(set(write_kinds(writes))) == 3  # node, relationship and prune batches all get cut before
     for at in range(len(writes)):
         sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
