@@ -7,12 +7,23 @@ import sys
 from pathlib import Path
 
 from .errors import ConfigError, DataError
-from .stores import DEFAULT_BATCH
+from .stores import DEFAULT_BATCH, DEFAULT_WORKERS
 from .tables import render_table, to_csv
 
 
 def _data_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=None, help="data folder (default: data/ of this checkout)")
+
+
+def _positive(text: str) -> int:
+    """argparse type: a whole number ≥ 1 (a batch of 0 rows would never end)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
 
 
 def cmd_validate(a) -> int:
@@ -137,8 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uri")
     p.add_argument("--user")
     p.add_argument("--database")
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+    p.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH,
                    help=f"rows per transaction (default {DEFAULT_BATCH})")
+    p.add_argument("--workers", type=_positive, default=DEFAULT_WORKERS,
+                   help=f"sessions writing new relationships at once (default {DEFAULT_WORKERS}; 1 = one at a time)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("briefing", help="write a self-contained HTML briefing (works offline)")

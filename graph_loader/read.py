@@ -169,17 +169,21 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     # Tight loop first: every record and the line on which it ends (a quoted field may span lines). The
     # checks below run over the collected rows; they give exactly the problems a row-by-row check gives.
     header_end = reader.line_num
-    raw_rows: list[list[str]] = []
-    ends: list[int] = []
-    add_row, add_end = raw_rows.append, ends.append
     error = None
-    try:
-        for row in reader:
-            add_row(row)
-            add_end(reader.line_num)
-    except csv.Error as e:
-        error = e
-    starts = [header_end + 1, *(e + 1 for e in ends[:-1])] if ends else []
+    plain = _split_plain(text)
+    if plain is not None:
+        raw_rows, starts = plain
+        ends = starts
+    else:
+        raw_rows, ends = [], []
+        add_row, add_end = raw_rows.append, ends.append
+        try:
+            for row in reader:
+                add_row(row)
+                add_end(reader.line_num)
+        except csv.Error as e:
+            error = e
+        starts = [header_end + 1, *(e + 1 for e in ends[:-1])] if ends else []
     clean = all(len(r) == width for r in raw_rows) and all(map(str.strip, map("".join, raw_rows)))
     if clean:
         rows, lines = raw_rows, starts
@@ -204,6 +208,21 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     for col in expected_columns:
         data.setdefault(col, [""] * len(rows))
     return Table(file=name, columns=header, data=data, lines=lines)
+
+
+def _split_plain(text: str) -> tuple[list[list[str]], list[int]] | None:
+    """The records after the header and the line of each, exactly as csv.reader reads them, ~6x faster — or
+    None when the text has a quote, a CR or a line longer than csv's field limit (then csv.reader reads it).
+    Without those, every record is one line and every field what lies between two commas. (A blank line is
+    a record of one empty field here and of none in csv; both read as a blank line.)"""
+    if '"' in text or "\r" in text:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the final line break ends the last record; it does not start another
+    if max(map(len, lines)) > MAX_FIELD:
+        return None
+    return [line.split(",") for line in lines[1:]], list(range(2, len(lines) + 1))
 
 
 def is_blank(row: list[str]) -> bool:

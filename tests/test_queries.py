@@ -929,16 +929,41 @@ def test_partner_overlap_over_a_long_window_of_thousands_of_activities(synth_lar
         assert got and got == expected_overlap(g, p["year_from"], p["year_to"], p["max_activities"]), params
 
 
-def test_sync_batch_size_has_one_default_for_the_command_line_and_sync_graph():
+def test_sync_batch_size_and_workers_have_one_default_for_the_command_line_and_sync_graph():
     import inspect
 
     from graph_loader.cli import build_parser
-    from graph_loader.stores import DEFAULT_BATCH
+    from graph_loader.stores import DEFAULT_BATCH, DEFAULT_WORKERS
     from graph_loader.stores import neo4j_sync
-    assert build_parser().parse_args(["sync"]).batch_size == DEFAULT_BATCH == neo4j_sync.DEFAULT_BATCH == 20000
-    assert inspect.signature(neo4j_sync.sync_graph).parameters["batch_size"].default == DEFAULT_BATCH
-    assert inspect.signature(neo4j_sync.Syncer).parameters["batch_size"].default == DEFAULT_BATCH
-    assert build_parser().parse_args(["sync", "--batch-size", "500"]).batch_size == 500
+    args = build_parser().parse_args(["sync"])
+    assert args.batch_size == DEFAULT_BATCH == neo4j_sync.DEFAULT_BATCH == 10000
+    assert args.workers == DEFAULT_WORKERS == neo4j_sync.DEFAULT_WORKERS == 2
+    for f in (neo4j_sync.sync_graph, neo4j_sync.Syncer):
+        assert inspect.signature(f).parameters["batch_size"].default == DEFAULT_BATCH
+        assert inspect.signature(f).parameters["workers"].default == DEFAULT_WORKERS
+    assert build_parser().parse_args(["sync", "--batch-size", "500", "--workers", "1"]).batch_size == 500
+
+
+@pytest.mark.parametrize("flag", ["--batch-size", "--workers"])
+@pytest.mark.parametrize("value", ["0", "-3", "two"])
+def test_sync_refuses_a_batch_size_or_worker_count_below_one(flag, value, capsys):
+    from graph_loader.cli import build_parser
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args(["sync", flag, value])
+    assert e.value.code == 2
+    assert f"argument {flag}: expected a whole number of at least 1, got {value!r}" in capsys.readouterr().err
+
+
+def test_nested_folds_consecutive_rows_by_from_node_then_to_node_and_keeps_every_row_in_order():
+    from graph_loader.stores.neo4j_sync import nested
+    rows = [{"f": f, "t": t, "p": {"i": i}} for i, (f, t) in
+            enumerate([("A", "X"), ("A", "X"), ("A", "Y"), ("B", "X"), ("A", "X")])]
+    assert nested(rows) == [
+        {"f": "A", "ts": [{"t": "X", "ps": [{"i": 0}, {"i": 1}]}, {"t": "Y", "ps": [{"i": 2}]}]},
+        {"f": "B", "ts": [{"t": "X", "ps": [{"i": 3}]}]},
+        {"f": "A", "ts": [{"t": "X", "ps": [{"i": 4}]}]},
+    ]
+    assert nested([]) == []
 
 
 def test_result_lists_are_sorted_by_their_json_text_as_before():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..schema import Schema, load_schema
-from . import DEFAULT_BATCH  # rows per transaction; also the command line's default
+from . import DEFAULT_BATCH, DEFAULT_WORKERS  # rows per transaction, parallel writers; the command line's defaults
 from .embedded import _edge_iter as _edges  # one fast edge walk for both stores
 from .neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
 
@@ -95,6 +95,27 @@ def _batches(rows: list, size: int):
         yield rows[i:i + size]
 
 
+def nested(rows: list[dict]) -> list[dict]:
+    """Relationship rows folded by consecutive from-node, then to-node:
+    [{f, ts: [{t, ps: [props, ...]}, ...]}, ...] — one index seek per node instead of two per relationship
+    (a trade pair has ~50 relationships: years x sources). Order and content are kept; rows of one
+    node pair that are not consecutive simply make a second entry."""
+    out: list[dict] = []
+    last_f = last_t = object()
+    for r in rows:
+        f, t = r["f"], r["t"]
+        if f != last_f:
+            ts = []
+            out.append({"f": f, "ts": ts})
+            last_f, last_t = f, object()
+        if t != last_t:
+            ps = []
+            ts.append({"t": t, "ps": ps})
+            last_t = t
+        ps.append(r["p"])
+    return out
+
+
 class Held:
     """What the server holds for one relationship: its number of properties and the values of the schema's
     properties (None = absent; Neo4j stores no nulls).
@@ -124,9 +145,11 @@ def _allowed(names: tuple) -> frozenset:
 class Syncer:
     """One sync: read what the server holds, write only what differs, delete what the data no longer has."""
 
-    def __init__(self, driver, database: str | None, schema: Schema, batch_size: int = DEFAULT_BATCH, progress=None):
+    def __init__(self, driver, database: str | None, schema: Schema, batch_size: int = DEFAULT_BATCH, progress=None,
+                 workers: int = DEFAULT_WORKERS):
         self.driver, self.database, self.schema = driver, database, schema
         self.batch_size = batch_size
+        self.workers = max(1, workers)
         self.progress = progress or (lambda n: None)
 
     def _write(self, text: str, params: dict | None = None) -> None:
@@ -165,6 +188,38 @@ class Syncer:
             self._write(text, {"rows": batch})
             self.progress(len(batch))
 
+    def _created(self, work: list[tuple[str, list[dict]]]) -> None:
+        """Write (CREATE statement, rows) work in nested() batches on `workers` sessions at once.
+
+        Safe in parallel because every row is a relationship the server does not hold and no _key repeats
+        (relationships() sends repeats to the MERGE that runs after): batches are independent. Two batches
+        that lock the same nodes may deadlock; the server aborts one and the driver retries it (a transient
+        error). The first failure stops every worker before its next batch and is raised."""
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+        todo = iter([(text, b) for text, rows in work for b in _batches(rows, self.batch_size)])
+        lock, failed = threading.Lock(), threading.Event()
+
+        def worker():
+            while not failed.is_set():
+                with lock:
+                    item = next(todo, None)
+                if item is None:
+                    return
+                try:
+                    self._write(item[0], {"rows": nested(item[1])})
+                except BaseException:
+                    failed.set()
+                    raise
+                self.progress(len(item[1]))
+
+        if self.workers == 1:
+            return worker()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="sync") as pool:
+            futures = [pool.submit(worker) for _ in range(self.workers)]
+        for f in futures:
+            f.result()  # the first failure, if any
+
     def nodes(self, rows: dict[str, list[dict]], have: dict[str, dict]) -> int:
         written = 0
         for label, items in rows.items():
@@ -178,8 +233,9 @@ class Syncer:
     def relationships(self, rows: dict[tuple, list[dict]], have: dict[str, dict]) -> int:
         """Write what differs. A relationship whose _key the server does not hold (per existing(), read at the
         start of this sync) is CREATEd — no MERGE lookup, which matters on countries with thousands of
-        relationships; one it holds with other properties is MERGEd (so is a _key repeated in the data)."""
-        written = 0
+        relationships — in batches folded by node (nested()) on `workers` sessions at once; one it holds with other
+        properties is MERGEd, one batch at a time (so is a _key repeated in the data)."""
+        written, creates, merges = 0, [], []
         seen: dict[str, set] = {}
         for (rtype, lu, lv), items in rows.items():
             ku, kv = self.schema.nodes[lu].key, self.schema.nodes[lv].key
@@ -194,10 +250,15 @@ class Syncer:
                 elif h is None or not (h.same(r["p"]) if isinstance(h, Held) else h == r["p"]):
                     changed.append(r)
             self.progress(len(items) - len(new) - len(changed))
+            creates.append((f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) UNWIND row.ts AS t "
+                            f"MATCH (b:{q(lv)} {{{q(kv)}: t.t}}) UNWIND t.ps AS p CREATE (a)-[r:{q(rtype)}]->(b) "
+                            "SET r = p", new))
             match = f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) MATCH (b:{q(lv)} {{{q(kv)}: row.t}}) "
-            self._batched(match + f"CREATE (a)-[r:{q(rtype)}]->(b) SET r = row.p", new)
-            self._batched(match + f"MERGE (a)-[r:{q(rtype)} {{_key: row.k}}]->(b) SET r = row.p", changed)
+            merges.append((match + f"MERGE (a)-[r:{q(rtype)} {{_key: row.k}}]->(b) SET r = row.p", changed))
             written += len(new) + len(changed)
+        self._created(creates)
+        for text, changed in merges:  # after every CREATE: a _key repeated in the data merges onto its first
+            self._batched(text, changed)
         return written
 
     def prune(self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]], have_nodes: dict,
@@ -226,7 +287,7 @@ class Syncer:
 
 
 def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_size: int = DEFAULT_BATCH,
-               show_progress: bool = True) -> SyncReport:
+               show_progress: bool = True, workers: int = DEFAULT_WORKERS) -> SyncReport:
     """Sync the graph; raises Neo4jError with one line (and the hint to re-run) on any failure."""
     schema = schema or load_schema()
     nodes, rels = node_rows(g, schema), rel_rows(g, schema)
@@ -237,7 +298,7 @@ def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_s
         from tqdm import tqdm
         bar = tqdm(total=total, unit="row", desc="sync", file=sys.stderr, leave=False)
     try:
-        s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None)
+        s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None, workers)
         t0 = time.perf_counter()
         s.constraints()
         have_nodes, have_rels = s.existing()
@@ -268,7 +329,8 @@ def cli_sync(a) -> int:
     try:
         settings = Neo4jSettings.from_env(uri=a.uri, user=a.user, database=a.database, password=password)
         g, _ = load(a.data)
-        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty())
+        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty(),
+                            workers=a.workers)
     except Neo4jError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
