@@ -173,7 +173,7 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     plain = _split_plain(text)
     if plain is not None:
         raw_rows, starts = plain
-        ends = starts
+        ends = starts  # one line per record (ends is read only when csv.reader failed, which cannot happen here)
     else:
         raw_rows, ends = [], []
         add_row, add_end = raw_rows.append, ends.append
@@ -220,7 +220,7 @@ def _split_plain(text: str) -> tuple[list[list[str]], list[int]] | None:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the final line break ends the last record; it does not start another
-    if max(map(len, lines)) > MAX_FIELD:
+    if max(map(len, lines), default=0) > MAX_FIELD:
         return None
     return [line.split(",") for line in lines[1:]], list(range(2, len(lines) + 1))
 

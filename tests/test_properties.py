@@ -908,19 +908,31 @@ def test_arbitrary_bytes_in_any_data_file_load_or_are_refused_with_a_data_error_
 @FUZZ
 @given(text=st.text(alphabet=st.sampled_from(['a', 'é', ' ', ',', '\n', '"', '\r', '\u2028', '\x85']), max_size=60))
 def test_the_fast_line_split_reads_exactly_the_records_and_lines_csv_reader_reads(text):
-    """read._split_plain (no quote, no CR: str.split) gives csv.reader's records and start lines, or declines."""
-    from graph_loader.read import _split_plain
+    """read._split_plain (str.split) gives csv.reader's records and start lines, and declines a text with a
+    quote, a CR or a line longer than the field limit (here 12 characters, so that lines reach it)."""
+    from graph_loader import read
     text = "h1,h2\n" + text
-    fast = _split_plain(text)
-    assume(fast is not None)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    next(reader)
-    rows, starts, line = [], [], reader.line_num
-    for row in reader:
-        rows.append(row or [""])  # csv gives [] for a blank line, the split [""]: both read as a blank line
-        starts.append(line + 1)
-        line = reader.line_num
-    assert fast == (rows, starts)
+    limit, csv_limit = read.MAX_FIELD, csv.field_size_limit(12)
+    read.MAX_FIELD = 12
+    try:
+        fast = read._split_plain(text)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        next(reader)
+        rows, starts, line = [], [], reader.line_num
+        try:
+            for row in reader:
+                rows.append(row or [""])  # csv: [] for a blank line, the split [""]: both read as a blank line
+                starts.append(line + 1)
+                line = reader.line_num
+        except csv.Error:
+            rows = None
+    finally:
+        read.MAX_FIELD = limit
+        csv.field_size_limit(csv_limit)
+    declines = '"' in text or "\r" in text or max(map(len, text.split("\n"))) > 12
+    assert (fast is None) == declines
+    if fast is not None:
+        assert fast == (rows, starts)
 
 
 # ------------------------------------------------------------------------- bugs the properties found (fixed)

@@ -6,6 +6,7 @@ Library and free-form queries run in READ transactions, so the server itself ref
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -71,9 +72,16 @@ def describe_error(e: Exception, s: Neo4jSettings) -> str:
     return s.redact(msg)
 
 
+_QUIET = logging.NullHandler()
+
+
 def open_driver(s: Neo4jSettings, retry_s: float = 5):
     """A connected driver; retry_s bounds the driver's own retries of a failed transaction function."""
     from neo4j import GraphDatabase
+    # the driver logs a warning (with the server's message) for each transaction it retries; with no handler
+    # configured Python would print each to stderr, between the progress bar and the one-line result. A
+    # NullHandler keeps them quiet here; an application that configures logging still receives them.
+    logging.getLogger("neo4j").addHandler(_QUIET)
     try:
         # notifications off: the server would warn about every property the data happen to lack (e.g. no
         # CONTIGUOUS has to_year), and the driver logs each warning with the whole query text

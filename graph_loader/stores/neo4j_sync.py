@@ -43,6 +43,9 @@ class SyncReport:
                 f"{self.deleted_nodes} nodes and {self.deleted_relationships} relationships the data no longer has")
 
 
+DEADLOCK_ATTEMPTS = 10  # times a relationship batch aborted as a deadlock is written (each after a longer pause)
+
+
 def q(name: str) -> str:
     """Backtick-quote a schema name (labels/types come from the schema, never from data)."""
     return "`" + name.replace("`", "``") + "`"
@@ -193,32 +196,56 @@ class Syncer:
 
         Safe in parallel because every row is a relationship the server does not hold and no _key repeats
         (relationships() sends repeats to the MERGE that runs after): batches are independent. Two batches
-        that lock the same nodes may deadlock; the server aborts one and the driver retries it (a transient
-        error). The first failure stops every worker before its next batch and is raised."""
+        that lock the same nodes may deadlock: the server aborts one, and it is written again (_deadlock_safe).
+        The first failure — or Ctrl-C — stops every worker before its next batch, the others' batches in
+        flight end (committed or not: the next sync repairs either), and that first failure is raised."""
         import threading
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, wait
         todo = iter([(text, b) for text, rows in work for b in _batches(rows, self.batch_size)])
-        lock, failed = threading.Lock(), threading.Event()
+        lock, failed, first = threading.Lock(), threading.Event(), []
 
         def worker():
-            while not failed.is_set():
-                with lock:
-                    item = next(todo, None)
+            while True:
+                with lock:  # a failure is recorded under the same lock: no batch is taken after it
+                    item = None if failed.is_set() else next(todo, None)
                 if item is None:
                     return
                 try:
-                    self._write(item[0], {"rows": nested(item[1])})
-                except BaseException:
-                    failed.set()
-                    raise
-                self.progress(len(item[1]))
+                    self._deadlock_safe(item[0], {"rows": nested(item[1])})
+                    self.progress(len(item[1]))
+                except BaseException as e:
+                    with lock:
+                        first.append(e)
+                        failed.set()
+                    return
 
         if self.workers == 1:
-            return worker()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="sync") as pool:
-            futures = [pool.submit(worker) for _ in range(self.workers)]
-        for f in futures:
-            f.result()  # the first failure, if any
+            worker()
+        else:
+            pool = ThreadPoolExecutor(self.workers, thread_name_prefix="sync")
+            try:
+                wait([pool.submit(worker) for _ in range(self.workers)])
+            except BaseException:  # Ctrl-C while waiting: no new batch starts; wait for those in flight
+                failed.set()
+                raise
+            finally:
+                pool.shutdown(wait=True)
+        if first:
+            raise first[0]
+
+    def _deadlock_safe(self, text: str, params: dict, attempts: int = DEADLOCK_ATTEMPTS) -> None:
+        """_write, again after a short random pause when the server aborted it as a deadlock (the driver retries
+        such a transaction too, but only within its own few seconds); any other error at once."""
+        import random
+
+        from neo4j.exceptions import TransientError
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._write(text, params)
+            except TransientError as e:
+                if "DeadlockDetected" not in (e.code or "") or attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
 
     def nodes(self, rows: dict[str, list[dict]], have: dict[str, dict]) -> int:
         written = 0
