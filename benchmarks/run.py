@@ -234,9 +234,11 @@ def do_floor(a, data, r):
         return
     secs = median([x["parse_s"] for x in good])
     rvb = (r.get("load") or {}).get("read_validate_build_s")
+    py = median([x["python_csv_s"] for x in good])
     r["parse_floor"] = {"reader": good[0]["reader"], "parse_s": secs, "runs_s": [x["parse_s"] for x in good],
                         "bytes": good[0]["bytes"], "rows": good[0]["rows"],
-                        "ratio": rvb / secs if rvb and secs else None}
+                        "ratio": rvb / secs if rvb and secs else None,
+                        "python_csv_s": py, "ratio_to_python_csv": rvb / py if rvb and py else None}
 
 
 def do_single(stage: str, key: str, a, data, r, extra=()):
@@ -316,7 +318,9 @@ def table(r: dict) -> str:
             ("  build (s)", load.get("build_s")), ("risk write_scores in load (s)", load.get("write_scores_s")),
             ("full load (s)", load.get("full_load_s")), ("peak RSS (MB)", load.get("peak_rss_mb")),
             ("parse floor (s)", (r.get("parse_floor") or {}).get("parse_s")),
-            ("ratio to floor (x)", (r.get("parse_floor") or {}).get("ratio"))]
+            ("ratio to floor (x)", (r.get("parse_floor") or {}).get("ratio")),
+            ("python csv.reader, no checks (s)", (r.get("parse_floor") or {}).get("python_csv_s")),
+            ("ratio to python csv.reader (x)", (r.get("parse_floor") or {}).get("ratio_to_python_csv"))]
     rk = r.get("risk") or {}
     rows += [(f"risk {k} (s)", rk.get(k)) for k in ("inputs_s", "one_year_s", "all_years_s", "write_scores_s")]
     emb = r.get("embedded") or {}
@@ -393,6 +397,8 @@ def main(argv=None) -> int:
     if r["parse_floor"] and r["load"] and not r["parse_floor"].get("ratio"):
         rvb, secs = r["load"]["read_validate_build_s"], r["parse_floor"]["parse_s"]
         r["parse_floor"]["ratio"] = rvb / secs if rvb and secs else None
+        py = r["parse_floor"].get("python_csv_s")
+        r["parse_floor"]["ratio_to_python_csv"] = rvb / py if rvb and py else None
     r["targets"] = targets(r)
     r["machine"]["load_average_end"] = list(os.getloadavg())
     r["seconds"] = round(time.perf_counter() - t0, 1)

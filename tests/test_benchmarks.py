@@ -77,8 +77,9 @@ def test_the_benchmark_runner_prints_a_json_report_with_the_documented_keys(tmp_
     assert r["data"]["synthetic"] and r["data"]["rows"] > 0 and "generation_s" in r["data"]
     for k in ("read_validate_build_s", "validate_s", "build_s", "full_load_s", "peak_rss_mb", "runs"):
         assert k in r["load"]
-    for k in ("reader", "parse_s", "ratio"):
+    for k in ("reader", "parse_s", "ratio", "python_csv_s", "ratio_to_python_csv"):
         assert k in r["parse_floor"]
+    assert 0 < r["parse_floor"]["parse_s"] and 0 < r["parse_floor"]["python_csv_s"]
     for k in ("inputs_s", "one_year_s", "all_years_s", "write_scores_s"):
         assert k in r["risk"]
     from queries import load_registry
