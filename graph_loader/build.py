@@ -9,6 +9,7 @@ import networkx as nx
 
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
+from .gcpause import gc_paused
 
 
 def node_id(label: str, key) -> str:
@@ -139,6 +140,7 @@ def _derive_country_facts(g: nx.MultiDiGraph, assessed: list[tuple] | None = Non
                 d["assessed_tier"] = latest["risk_assessed"]
 
 
+@gc_paused()
 def build_graph(ds: Dataset) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(name="outreach")
     keys = _add_nodes(g, ds)

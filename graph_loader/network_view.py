@@ -7,13 +7,12 @@ Node ids are "Label:key" as in graph_loader.build; view-only markers are attribu
 """
 from __future__ import annotations
 
-import gc
-import threading
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import networkx as nx
+
+from .gcpause import gc_paused
 
 # Country–Country relationships that count as ties for the shortest tie path (DISTANCE is a measure, and
 # RIVALRY a negative tie: both are excluded).
@@ -44,34 +43,6 @@ class Filters:
     programmes: tuple[str, ...] | None = None  # activities of these programmes
     rel_types: tuple[str, ...] | None = None
     years: tuple[int, int] | None = None
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused():
-    """Pause Python's cyclic garbage collector while a view is built (filter_graph, aggregate).
-
-    A world-scale view copies a million edge dicts, and each allocation burst triggers collections that walk
-    every object of the (cached, multi-million-object) graph: half the time of a large view. The code paused
-    creates no reference cycles. Re-entrant and thread-safe: the collector is switched back on (if it was on)
-    when the last view being built is done."""
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _edges(g: nx.MultiDiGraph):
@@ -155,7 +126,7 @@ def _keep_node(d: dict, f: Filters) -> bool:
     return _in_window(d, f.years)
 
 
-@_gc_paused()
+@gc_paused()  # a view copies a million edge dicts (see gcpause)
 def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
     """The part of g that passes the filters; edges whose year falls outside the window are dropped.
 
@@ -419,7 +390,7 @@ def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
     return h
 
 
-@_gc_paused()
+@gc_paused()  # a view copies a million edge dicts (see gcpause)
 def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES,
               keep=(), group_by: str = "region") -> tuple[nx.MultiDiGraph, str]:
     """Make a view small enough to draw; returns (view, notice saying what was aggregated; '' if nothing).

@@ -45,6 +45,7 @@ import networkx as nx
 import yaml
 
 from .errors import ConfigError
+from .gcpause import gc_paused
 
 FACTORS = ("technology", "trade", "geography", "ties")
 WEIGHTS_PATH = Path(__file__).with_name("risk_weights.yaml")
@@ -159,6 +160,7 @@ def _edge_groups(g: nx.MultiDiGraph):
             yield u, v, keydict.values()
 
 
+@gc_paused()
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     inp = RiskInputs()
     for n, d in g.nodes(data=True):
@@ -533,6 +535,7 @@ def sensitivity(inp: RiskInputs, year: int, weights: dict[str, float], delta: fl
 
 
 # ------------------------------------------------------------------------------------- writing to the graph
+@gc_paused()
 def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, default_year: int | None = None) -> int:
     """Score every year; add RiskScore nodes + SCORED edges, and the default year's scores on Country nodes.
 

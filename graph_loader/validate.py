@@ -17,6 +17,7 @@ from .errors import DataError, Problem
 from .read import Table, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
+from .gcpause import gc_paused
 
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
@@ -327,6 +328,7 @@ def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
                                     f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
 
 
+@gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
     schema = schema or load_schema()

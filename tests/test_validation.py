@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TINY
 from graph_loader import pipeline
 from graph_loader.errors import DataError
 from graph_loader.pipeline import load
@@ -389,3 +390,33 @@ def test_an_activity_listing_the_same_target_twice_is_refused(tiny_copy):
         load(tiny_copy)
     assert [str(p) for p in e.value.problems] == [
         "activities.csv:2: targets: THA listed more than once (expected each target country once)"]
+
+
+def test_loading_pauses_the_garbage_collector_and_leaves_it_as_it_was_even_when_the_data_are_refused(tiny_copy):
+    """validate, build_graph and write_scores run with the collector paused (gcpause): on after a load, on after
+    a refused load, and still off when the caller had switched it off."""
+    import gc
+
+    from graph_loader import gcpause
+    seen = []
+    original = gcpause.gc.disable
+
+    def disable():
+        seen.append("paused")
+        original()
+    gcpause.gc.disable = disable
+    try:
+        assert gc.isenabled()
+        load(tiny_copy, risk_year=2008)
+        assert gc.isenabled() and seen == ["paused"] * 3  # validate, build_graph, write_scores
+        edit(tiny_copy / "countries.csv", "THA,", "TH@,")
+        problems(tiny_copy)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            load(TINY, risk_year=2008)
+            assert not gc.isenabled()  # the caller's choice is kept
+        finally:
+            gc.enable()
+    finally:
+        gcpause.gc.disable = original

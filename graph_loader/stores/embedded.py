@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..schema import Schema, load_schema
+from ..gcpause import gc_paused
 
 if TYPE_CHECKING:  # pandas and networkx load lazily: a cached store answers without them
     import networkx as nx
@@ -100,6 +101,7 @@ def rel_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[tuple[str, str, st
     return {k: _frame(r, ["from", "to", *props[k[0]]]) for k, r in rows.items()}
 
 
+@gc_paused()
 def write_store(g: "nx.MultiDiGraph", path: Path, schema: Schema | None = None) -> Path:
     """Write the graph into a new Ladybug database at `path` (which must not exist yet)."""
     import ladybug
