@@ -1,6 +1,7 @@
-"""Sync the built graph to Neo4j: constraints from the schema, batched UNWIND … MERGE, then removal of what
-the data no longer has — so a re-run changes nothing and a sync after any failure converges to exactly the
-graph of the data.
+"""Sync the built graph to Neo4j: constraints from the schema, a read of what the server holds, batched writes of
+what differs (nodes MERGEd; new relationships CREATEd in batches folded by end node on `workers` sessions at
+once; changed ones MERGEd), then removal of what the data no longer has — so a re-run changes nothing and a sync
+after any failure converges to exactly the graph of the data.
 
 Identity: a node by its schema key; a relationship by a deterministic `_key` property
 ("from|to|identity values", e.g. "THA|CHN|2008|IMF_DOTS" for TRADES_WITH), indexed per type. Every
