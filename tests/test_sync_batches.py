@@ -85,12 +85,21 @@ def test_a_failed_batch_stops_every_worker_before_its_next_batch_and_is_raised()
     assert s.progressed == 2  # progress counts only the batch written
 
 
-def test_the_first_failure_in_time_is_raised_not_the_first_workers():
+def test_the_first_failure_in_time_is_raised_not_the_first_submitted_workers():
+    """Write 1 fails after write 2 has failed: write 2's error is the one raised."""
+    second_failed = threading.Event()
+
     def fail(n, text):
+        if n == 1:
+            assert second_failed.wait(5)
+            time.sleep(0.3)  # write 2's failure is recorded meanwhile
+            raise RuntimeError("write 1")
+        second_failed.set()
         raise RuntimeError(f"write {n}")
     s = Recording(2, fail=fail)
-    with pytest.raises(RuntimeError, match="write 1"):
+    with pytest.raises(RuntimeError, match="write 2"):
         s._created(WORK)
+    assert s.calls == 2
 
 
 def test_a_batch_aborted_as_a_deadlock_is_written_again(monkeypatch):
