@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import networkx as nx
 
+from .gcpause import gc_paused
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
-from .gcpause import gc_paused
 
 
 def node_id(label: str, key) -> str:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pycountry
 
 from .errors import DataError, Problem
+from .gcpause import gc_paused
 from .read import Table, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
-from .gcpause import gc_paused
 
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}

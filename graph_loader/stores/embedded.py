@@ -18,8 +18,8 @@ from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..schema import Schema, load_schema
 from ..gcpause import gc_paused
+from ..schema import Schema, load_schema
 
 if TYPE_CHECKING:  # pandas and networkx load lazily: a cached store answers without them
     import networkx as nx

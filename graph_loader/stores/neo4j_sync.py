@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..gcpause import gc_paused
 from ..schema import Schema, load_schema
 from . import DEFAULT_BATCH, DEFAULT_WORKERS  # rows per transaction, parallel writers; the command line's defaults
 from .embedded import _edge_iter as _edges  # one fast edge walk for both stores
 from .neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
-from ..gcpause import gc_paused
 
 
 @dataclass
@@ -206,12 +206,12 @@ class Syncer:
         import threading
         from concurrent.futures import ThreadPoolExecutor, wait
         todo = iter([(text, b) for text, rows in work for b in _batches(rows, self.batch_size)])
-        lock, failed, first = threading.Lock(), threading.Event(), []
+        lock, failures = threading.Lock(), []
 
         def worker():
             while True:
-                with lock:  # a failure is recorded under the same lock: no batch is taken after it
-                    item = None if failed.is_set() else next(todo, None)
+                with lock:  # failures are recorded under the same lock: no batch is taken after one
+                    item = None if failures else next(todo, None)
                 if item is None:
                     return
                 try:
@@ -219,8 +219,7 @@ class Syncer:
                     self.progress(len(item[1]))
                 except BaseException as e:
                     with lock:
-                        first.append(e)
-                        failed.set()
+                        failures.append(e)
                     return
 
         if self.workers == 1:
@@ -229,13 +228,14 @@ class Syncer:
             pool = ThreadPoolExecutor(self.workers, thread_name_prefix="sync")
             try:
                 wait([pool.submit(worker) for _ in range(self.workers)])
-            except BaseException:  # Ctrl-C while waiting: no new batch starts; wait for those in flight
-                failed.set()
+            except BaseException as e:  # Ctrl-C while waiting: no new batch starts; wait for those in flight
+                with lock:
+                    failures.append(e)
                 raise
             finally:
                 pool.shutdown(wait=True)
-        if first:
-            raise first[0]
+        if failures:
+            raise failures[0]
 
     def _deadlock_safe(self, text: str, params: dict, attempts: int = DEADLOCK_ATTEMPTS) -> None:
         """_write, again after a short random pause when the server aborted it as a deadlock (the driver retries
