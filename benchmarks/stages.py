@@ -39,6 +39,8 @@ def median(xs):
 # ------------------------------------------------------------------------------------------- load / parse
 def stage_load(a) -> dict:
     """One repetition of read+validate+build (and, with --full, risk scoring as pipeline.load does)."""
+    import pandas  # noqa: F401  (pyarrow imports it on first use: load it with the other modules, off the clock)
+
     from graph_loader.build import build_graph
     from graph_loader.risk import write_scores
     from graph_loader.schema import load_schema

@@ -46,6 +46,7 @@ import yaml
 
 from .errors import ConfigError
 from .gcpause import gc_paused
+from .graph import adjacency_groups, edge_tables, held
 
 FACTORS = ("technology", "trade", "geography", "ties")
 WEIGHTS_PATH = Path(__file__).with_name("risk_weights.yaml")
@@ -147,21 +148,55 @@ def _alliance_strength(e: dict) -> float:
     return 0.3 if e.get("nonaggression") else 0.0
 
 
-def _edge_groups(g: nx.MultiDiGraph):
-    """(u, v, edge data dicts from u to v): every edge once, in g.edges(data=True) order, read straight from the
-    adjacency (no view machinery: a world-scale graph has a million trade edges)."""
-    succ = getattr(g, "_succ", None)
-    if not g.is_multigraph() or succ is None:
-        for u, v, e in g.edges(data=True):
-            yield u, v, (e,)
-        return
-    for u, nbrs in succ.items():
-        for v, keydict in nbrs.items():
-            yield u, v, keydict.values()
+def _trade_table(inp: "RiskInputs", cow: dict, table) -> None:
+    """TRADES_WITH rows straight from the pending table's columns (no edge dicts: a million rows)."""
+    col = table.columns
+    for a, b, year, dataset, value in zip(table.src, table.dst, col("year"), col("dataset"), col("value_usd_mn")):
+        if a is not None and b is not None:
+            (inp.trade if dataset == "IMF_DOTS" else cow)[year][(a, b)] = value
+
+
+def _take(inp: "RiskInputs", cow: dict, u: str, v: str, group) -> None:
+    """Record what risk scoring reads from the edges from u to v."""
+    ab = None
+    for e in group:
+        t = e["type"]
+        if t == "TRADES_WITH":
+            if ab is None:
+                ab = (u[8:], v[8:])
+            (inp.trade if e["dataset"] == "IMF_DOTS" else cow)[e["year"]][ab] = e["value_usd_mn"]
+        elif t == "CONTIGUOUS":
+            inp.contig.append((e["iso3_a"], e["iso3_b"], e["kind"], e.get("from_year"), e.get("to_year")))
+        elif t == "DISTANCE":
+            km = e.get("distcap_km", e.get("dist_km"))
+            if km is not None:
+                inp.distcap[pair(e["iso3_a"], e["iso3_b"])] = km
+            inp.cepii.update((e["iso3_a"], e["iso3_b"]))
+        elif t == "ALLIED_WITH":
+            p = pair(e["iso3_a"], e["iso3_b"])
+            inp.alliances[e["year"]][p] = max(inp.alliances[e["year"]].get(p, 0.0), _alliance_strength(e))
+            inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
+        elif t == "SHARES_IGO":
+            inp.igos[e["year"]][pair(e["iso3_a"], e["iso3_b"])] = e["count"]
+            inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
+        elif t == "LANGUAGE_TIE":
+            inp.language[pair(e["iso3_a"], e["iso3_b"])] = 1.0 if e["official"] else 0.5 if e["ethnic"] else 0.0
+        elif t == "COLONIAL_TIE":
+            inp.colonial[pair(e["iso3_a"], e["iso3_b"])] = (
+                1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0)
+        elif t == "HISTORICAL_TIE":
+            inp.recorded.append((e["iso3_a"], e["iso3_b"], e["year"], e["strength"]))
+        elif t == "RIVALRY":
+            inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
+
+
+_READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
+         "HISTORICAL_TIE", "RIVALRY"}
 
 
 @gc_paused()
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
+    """Everything risk scoring reads, from the graph's nodes and edges (pending tables read in place)."""
     inp = RiskInputs()
     for n, d in g.nodes(data=True):
         if d["label"] == "Country":
@@ -171,37 +206,15 @@ def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
         elif d["label"] == "CountryYear":
             inp.cy[(d["iso3"], d["year"])] = d
     cow = defaultdict(dict)
-    for u, v, group in _edge_groups(g):
-        ab = None
-        for e in group:
-            t = e["type"]
-            if t == "TRADES_WITH":
-                if ab is None:
-                    ab = (u[8:], v[8:])
-                (inp.trade if e["dataset"] == "IMF_DOTS" else cow)[e["year"]][ab] = e["value_usd_mn"]
-            elif t == "CONTIGUOUS":
-                inp.contig.append((e["iso3_a"], e["iso3_b"], e["kind"], e.get("from_year"), e.get("to_year")))
-            elif t == "DISTANCE":
-                km = e.get("distcap_km", e.get("dist_km"))
-                if km is not None:
-                    inp.distcap[pair(e["iso3_a"], e["iso3_b"])] = km
-                inp.cepii.update((e["iso3_a"], e["iso3_b"]))
-            elif t == "ALLIED_WITH":
-                p = pair(e["iso3_a"], e["iso3_b"])
-                inp.alliances[e["year"]][p] = max(inp.alliances[e["year"]].get(p, 0.0), _alliance_strength(e))
-                inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
-            elif t == "SHARES_IGO":
-                inp.igos[e["year"]][pair(e["iso3_a"], e["iso3_b"])] = e["count"]
-                inp.cow_system.update((e["iso3_a"], e["iso3_b"]))
-            elif t == "LANGUAGE_TIE":
-                inp.language[pair(e["iso3_a"], e["iso3_b"])] = 1.0 if e["official"] else 0.5 if e["ethnic"] else 0.0
-            elif t == "COLONIAL_TIE":
-                inp.colonial[pair(e["iso3_a"], e["iso3_b"])] = (
-                    1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0)
-            elif t == "HISTORICAL_TIE":
-                inp.recorded.append((e["iso3_a"], e["iso3_b"], e["year"], e["strength"]))
-            elif t == "RIVALRY":
-                inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
+    tables = edge_tables(g)  # taken before the adjacency: a table materialised meanwhile is then read once
+    for u, v, group in adjacency_groups(g):
+        _take(inp, cow, u, v, group)
+    for table in tables:
+        if table.rtype == "TRADES_WITH":
+            _trade_table(inp, cow, table)
+        elif table.rtype in _READ:
+            for u, v, e in table.edges():
+                _take(inp, cow, u, v, (e,))
     for year, flows in cow.items():
         merged = inp.trade[year]
         for k, val in flows.items():
@@ -546,22 +559,23 @@ def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, de
     if not inp.years:
         return None
     default_year = check_year(inp, default_year)
-    g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["label"] == "RiskScore"])  # re-scoring replaces
-    for year in inp.years:
-        for r in rank_rows(inp, year, weights):
-            sid = f"{r['iso3']}-{year}"
-            c = r["contributions"]
-            attrs = {"label": "RiskScore", "score_id": sid, "iso3": r["iso3"], "year": year,
-                     "technology": c["technology"], "trade": c["trade"], "geography": c["geography"],
-                     "ties": c["ties"], "missing": "; ".join(r["missing"])}
-            if r["score"] is not None:
-                attrs.update(score=r["score"], tier=r["tier"])
-            g.add_node(f"RiskScore:{sid}", **attrs)
-            g.add_edge(f"Country:{r['iso3']}", f"RiskScore:{sid}", type="SCORED")
-            if year == default_year:
-                node = g.nodes[f"Country:{r['iso3']}"]
-                node.update(risk_year=year, risk_technology=c["technology"], risk_trade=c["trade"],
-                            risk_geography=c["geography"], risk_ties=c["ties"], risk_missing=attrs["missing"])
+    with held(g):  # risk scores touch no pending table: adding them need not build the bulk edges
+        g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["label"] == "RiskScore"])  # re-scoring replaces
+        for year in inp.years:
+            for r in rank_rows(inp, year, weights):
+                sid = f"{r['iso3']}-{year}"
+                c = r["contributions"]
+                attrs = {"label": "RiskScore", "score_id": sid, "iso3": r["iso3"], "year": year,
+                         "technology": c["technology"], "trade": c["trade"], "geography": c["geography"],
+                         "ties": c["ties"], "missing": "; ".join(r["missing"])}
                 if r["score"] is not None:
-                    node.update(risk_score=r["score"], risk_tier=r["tier"])
+                    attrs.update(score=r["score"], tier=r["tier"])
+                g.add_node(f"RiskScore:{sid}", **attrs)
+                g.add_edge(f"Country:{r['iso3']}", f"RiskScore:{sid}", type="SCORED")
+                if year == default_year:
+                    node = g.nodes[f"Country:{r['iso3']}"]
+                    node.update(risk_year=year, risk_technology=c["technology"], risk_trade=c["trade"],
+                                risk_geography=c["geography"], risk_ties=c["ties"], risk_missing=attrs["missing"])
+                    if r["score"] is not None:
+                        node.update(risk_score=r["score"], risk_tier=r["tier"])
     return default_year

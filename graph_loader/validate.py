@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 import pycountry
 
+from .columnar import Column, read_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
 from .read import Table, read_table
@@ -27,10 +29,12 @@ INT64 = (-2 ** 63, 2 ** 63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's
 
 @dataclass
 class Typed:
-    """A validated file: typed column lists (None = blank) and the line of each record."""
+    """A validated file: typed column lists (None = blank) and the line of each record (`columns`: the
+    same columns in coded form, when the fast path read the file)."""
     file: str
     data: dict[str, list]
-    lines: list[int]
+    lines: Sequence[int]
+    columns: dict[str, Column] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -206,6 +210,8 @@ def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
 def _rel_keys(rel: RelSpec, t: Typed, problems: list[Problem]) -> None:
     if not rel.key:
         return
+    if t.columns is not None and unique_rows([t.columns[c] for c in rel.key]):
+        return  # proven on the coded columns (a million rows): no duplicates
     keys = list(zip(*(t.data[c] for c in rel.key)))
     if len(set(keys)) == len(keys):
         return  # no duplicates (the common case): nothing to report
@@ -328,6 +334,16 @@ def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
                                     f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
 
 
+def _read_fast(path: Path, props: dict[str, Prop]) -> Typed | None:
+    """The file typed through Arrow columns (columnar.py), or None: then the row-by-row reader reads it."""
+    got = read_columns(path, props, _convert, is_iso3)
+    if got is None:
+        return None
+    columns, rows = got
+    data = {n: columns[n].to_list() if n in columns else [None] * rows for n in props}  # absent: all blank
+    return Typed(path.name, data, range(2, rows + 2), columns)
+
+
 @gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
@@ -339,6 +355,12 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     tables: dict[str, Typed] = {}
     for filename in schema.files():
         props = file_columns(schema, filename)
+        fast = _read_fast(root / filename, props)
+        if fast is not None:
+            if _enough_rows(schema, fast, problems):
+                tables[filename] = fast
+                _has_data(schema, fast, problems)
+            continue
         required = {n for n, p in props.items() if p.required}
         cols = list(props)
         table = read_table(root / filename, cols, required, problems)

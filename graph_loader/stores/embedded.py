@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..gcpause import gc_paused
+from ..graph import iter_edges
 from ..schema import Schema, load_schema
 
 if TYPE_CHECKING:  # pandas and networkx load lazily: a cached store answers without them
@@ -67,15 +68,8 @@ def _frame(rows: list, columns: list[str]) -> "pd.DataFrame":
 
 
 def _edge_iter(g: "nx.MultiDiGraph"):
-    """(u, v, data) in g.edges(data=True) order, read straight from the adjacency (a million edges)."""
-    succ = getattr(g, "_succ", None)
-    if succ is None or not g.is_multigraph():
-        yield from g.edges(data=True)
-        return
-    for u, nbrs in succ.items():
-        for v, keydict in nbrs.items():
-            for d in keydict.values():
-                yield u, v, d
+    """(u, v, data) of every edge, pending edge tables read in place (graph.iter_edges: a million edges)."""
+    return iter_edges(g)
 
 
 def node_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[str, pd.DataFrame]":

@@ -1,0 +1,204 @@
+"""The fast way in: read a plain CSV file as Arrow columns and type it column by column.
+
+A file qualifies when it is plain ASCII with no quote, no CR and no control character (what the
+world's bulk files are). pyarrow's multi-threaded parser splits it — for such text, exactly as Python's
+csv module does — and each column is typed through its distinct values with the row-by-row reader's own
+converter (`validate._convert`), so the values are the same by construction. Numeric columns with many
+distinct values (trade values) are matched against a strict number grammar and cast by Arrow, which
+parses decimal text to the same correctly rounded float as Python's float().
+
+Anything unusual — a header problem, a ragged or blank row, a blank required cell, a value that does not
+convert, a cell with spaces around it — returns None, and the row-by-row reader reads the file again
+and words every problem with its line. So this path only ever accepts what that path accepts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .schema import Prop
+
+ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # read.ODD's ASCII part (checked on distinct values)
+EDGE_SPACE = r"^[ \t]|[ \t]$"  # what str.strip would remove from ASCII text that has no control character
+MANY = 20_000  # distinct values above which an int column is cast by Arrow, not converted value by value
+NUMBER = {"int": r"^[+-]?[0-9]+$", "float": r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"}
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+@dataclass
+class Column:
+    """A typed column: the distinct raw values' typed forms and, per row, the index of its raw value —
+    or, with no indices (a float column: mostly distinct), the typed value of every row."""
+    values: list                # typed value per distinct raw value, or per row (None = blank)
+    indices: np.ndarray | None  # per row: position in `values`
+
+    def to_list(self) -> list:
+        if self.indices is None:
+            return self.values
+        return np.array(self.values + [None], dtype=object)[:-1][self.indices].tolist()
+
+    def blank(self) -> np.ndarray | None:
+        """Per row: is the cell blank? (None: no cell is.)"""
+        if self.indices is None:
+            return np.fromiter((v is None for v in self.values), bool, len(self.values)) \
+                if None in self.values else None
+        none = [i for i, v in enumerate(self.values) if v is None]
+        return np.isin(self.indices, none) if none else None
+
+
+def plain_bytes(path: Path) -> bytes | None:
+    """The file's bytes when it qualifies for the fast path (see the module docstring), else None."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.isascii() or raw.startswith(b"PK\x03\x04") or b'"' in raw or b"\r" in raw:
+        return None
+    return raw
+
+
+def _header(raw: bytes, expected: list[str], required: set[str]) -> list[str] | None:
+    end = raw.find(b"\n")
+    line = raw[: end if end >= 0 else len(raw)].decode("ascii")
+    header = [h.strip() for h in line.split(",")]
+    if (ODD.search(line) or len(set(header)) != len(header) or not set(header) <= set(expected) or not required <= set(header)
+            or len(header) == 1 and len(expected) > 1):
+        return None
+    return header
+
+
+def _parse(raw: bytes, header: list[str], props: dict[str, Prop]) -> pa.Table | None:
+    """Every column as dictionary-coded text (few distinct values), floats as plain text."""
+    types = {c: pa.string() if props[c].type == "float" else pa.dictionary(pa.int32(), pa.string()) for c in header}
+    try:
+        return pacsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types=types,
+                                                 null_values=[], strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None  # a ragged or blank row: the row-by-row reader says which
+
+
+def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None:
+    if ODD.search("".join(uniques)):
+        return None
+    if prop.type == "string" and not prop.pattern and prop.check is None:  # text as it stands
+        if prop.required and "" in uniques or any(x != x.strip() for x in uniques):
+            return None
+        return [x or None for x in uniques]
+    out = []
+    for raw in uniques:
+        if raw == "":
+            if prop.required:
+                return None
+            out.append(None)
+            continue
+        if raw != raw.strip():
+            return None
+        value, why = convert(prop, raw)
+        if why or prop.check == "iso3" and not is_iso3(value):
+            return None
+        out.append(value)
+    return out
+
+
+def _numbers(prop: Prop, text: pa.Array) -> list | None:
+    """Numbers checked against a strict grammar and cast by Arrow: the values Python's int()/float() give
+    (both round decimal text correctly), None where blank."""
+    blank = pc.equal(text, "")
+    if prop.required and pc.any(blank).as_py():
+        return None
+    text = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    if pc.any(pc.invert(pc.match_substring_regex(text, NUMBER[prop.type]))).as_py():
+        return None
+    try:
+        typed = pc.cast(text, pa.int64() if prop.type == "int" else pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None  # an integer beyond 64 bits
+    bounds = pc.min_max(typed).as_py()
+    lo, hi = bounds["min"], bounds["max"]
+    if lo is not None and (prop.min is not None and lo < prop.min or prop.max is not None and hi > prop.max):
+        return None
+    if prop.type == "float" and not pc.all(pc.is_finite(typed)).as_py():
+        return None  # 1e999: Python reads inf, which the row-by-row reader refuses
+    return typed.to_numpy().tolist() if typed.null_count == 0 else typed.to_pylist()
+
+
+def typed_column(prop: Prop, column: pa.ChunkedArray, convert, is_iso3) -> Column | None:
+    """The column typed as the row-by-row reader types it, or None if any value would be a problem."""
+    if column.type == pa.string():  # a float column, read as text
+        values = _numbers(prop, column.combine_chunks() if column.num_chunks else pa.array([], pa.string()))
+        return None if values is None else Column(values, None)
+    arr = column.unify_dictionaries().combine_chunks() if column.num_chunks > 1 else column.chunk(0) \
+        if column.num_chunks else pa.array([], pa.string()).dictionary_encode()
+    uniques = arr.dictionary
+    if prop.type == "int" and len(uniques) > MANY:
+        values = _numbers(prop, uniques)
+    else:
+        values = _one_by_one(prop, uniques.to_pylist(), convert, is_iso3)
+    if values is None:
+        return None
+    return Column(values, arr.indices.to_numpy(zero_copy_only=False))
+
+
+def _has_blank_row(columns: list[Column], rows: int) -> bool:
+    """Is there a record whose every cell is blank? (The row-by-row reader refuses it.)"""
+    blank = np.ones(rows, dtype=bool)
+    for col in columns:
+        mask = col.blank()
+        if mask is None:
+            return False
+        blank &= mask
+    return bool(rows and blank.any())
+
+
+def read_columns(path: Path, props: dict[str, Prop], convert, is_iso3) -> tuple[dict[str, Column], int] | None:
+    """The typed columns of a plain file and its number of records — or None (the row-by-row reader then
+    reads it). `props`: the file's columns (schema order); `convert`, `is_iso3`: validate's own checks."""
+    raw = plain_bytes(path)
+    if raw is None or raw.isspace() or not raw:
+        return None
+    required = {n for n, p in props.items() if p.required}
+    header = _header(raw, list(props), required)
+    if header is None:
+        return None
+    table = _parse(raw, header, props)
+    if table is None:
+        return None
+    columns = {}
+    for name in header:
+        col = typed_column(props[name], table.column(name), convert, is_iso3)
+        if col is None:
+            return None
+        columns[name] = col
+    if _has_blank_row(list(columns.values()), table.num_rows):
+        return None
+    return columns, table.num_rows
+
+
+def unique_rows(columns: list[Column]) -> bool | None:
+    """True when no two rows agree on every one of these typed columns (None: too many combinations to
+    tell this way). Typed values, not raw text, decide: "2000" and "+2000" are the same year."""
+    if any(c.indices is None for c in columns):
+        return None
+    code = np.zeros(len(columns[0].indices) if columns else 0, dtype=np.int64)
+    span = 1
+    for col in columns:
+        first: dict = {}
+        remap = np.array([first.setdefault(v, len(first)) for v in col.values] or [0], dtype=np.int64)
+        span *= max(len(first), 1)
+        if span >= 2 ** 62:
+            return None
+        code = code * max(len(first), 1) + remap[col.indices]
+    if len(code) < 2:
+        return True
+    code.sort()
+    return not bool(np.any(code[1:] == code[:-1]))

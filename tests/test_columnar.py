@@ -1,0 +1,192 @@
+"""The fast, columnar way in (graph_loader/columnar.py) accepts only what the row-by-row reader accepts,
+and types every value exactly as it does."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from graph_loader import columnar
+from graph_loader.errors import DataError
+from graph_loader.read import read_table
+from graph_loader.schema import Prop
+from graph_loader.validate import _convert, convert_column, is_iso3, validate
+
+set_hypothesis_home_dir(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "outreach-graph" / "hypothesis")
+EXAMPLES = settings(max_examples=150, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+PROPS = {
+    "code": Prop("code", "string", required=True),
+    "year": Prop("year", "int", min=1980, max=2100),
+    "value": Prop("value", "float", min=0),
+    "flag": Prop("flag", "bool"),
+    "kind": Prop("kind", "enum", values=("land", "sea")),
+    "day": Prop("day", "date"),
+    "tags": Prop("tags", "list"),
+    "iso": Prop("iso", "string", check="iso3"),
+}
+# Cells worth trying in each column: valid forms (some only after stripping), then near misses
+VALID = {
+    "code": ["A1", "b-2", "x y"],
+    "year": ["2008", "+2008", "02008", "2100", ""],
+    "value": ["1", "1.5", ".5", "5.", "1e3", "1E-2", "+0.25", "0", ""],
+    "flag": ["true", "FALSE", "Yes", "n", "1", "0", "t", ""],
+    "kind": ["land", "sea", ""],
+    "day": ["2008-01-31", "", "2008-02-29"],
+    "tags": ["a;b", "a; ;b", ";", "", "x"],
+    "iso": ["THA", "CHN", ""],
+}
+ODD_BUT_VALID = {"code": [" A1", "A1 "], "year": [" 1980"], "value": [" 2", "1_0"], "kind": [" sea"]}
+INVALID = {
+    "code": ["", "\x07"],
+    "year": ["1979", "2101", "20.0", "2e3", "x", "99999999999999999999", "-0"],
+    "value": ["-1", "inf", "nan", "0x1", "1e999", "1.2.3"],
+    "flag": ["maybe", "2"],
+    "kind": ["Land", "air"],
+    "day": ["2008-02-30", "2008-1-1", "20080101"],
+    "tags": [],
+    "iso": ["XXX", "tha"],
+}
+
+
+def _row_by_row(path: Path) -> tuple[dict | None, list]:
+    problems: list = []
+    table = read_table(path, list(PROPS), {n for n, p in PROPS.items() if p.required}, problems)
+    if table is None:
+        return None, problems
+    return {n: convert_column(table, p, problems) for n, p in PROPS.items()}, problems
+
+
+ACCEPTED: list[int] = []  # files the fast path took (a generator that never feeds it proves nothing)
+
+
+def _typed(values: list) -> list:
+    return [(type(v).__name__, v) for v in values]
+
+
+@st.composite
+def _files(draw) -> str:
+    """Mostly valid files (so that the fast path has something to accept); some with one cell that is valid
+    only after stripping or by Python's looser rules, some with one bad cell."""
+    cols = draw(st.permutations(list(PROPS)))
+    rows = draw(st.lists(st.lists(st.sampled_from(range(100))), min_size=0, max_size=12))
+    cells = [[VALID[c][i % len(VALID[c])] for c, i in zip(cols, r + [0] * len(cols))] for r in rows]
+    change = [ODD_BUT_VALID, INVALID, None][draw(st.integers(0, 2))]
+    if cells and change:
+        row, col = draw(st.integers(0, len(cells) - 1)), draw(st.integers(0, len(cols) - 1))
+        other = change.get(cols[col])
+        if other:
+            cells[row][col] = draw(st.sampled_from(other))
+    body = "".join(",".join(r) + "\n" for r in cells)
+    if draw(st.booleans()) and body:
+        body = body[:-1]  # no final line break
+    return ",".join(cols) + "\n" + body
+
+
+@pytest.mark.parametrize("many", [0, columnar.MANY])
+@EXAMPLES
+@given(text=_files())
+@example(text="code,year,value\n A1,2008,1\nB ,2009,2\n")
+@example(text="code,value,flag\nA,1_0,yes\nB,1e3,T\n")
+@example(text="code,year\nA,+2008\nB,02008")
+def test_the_fast_path_accepts_only_what_the_row_by_row_reader_accepts_and_types_it_the_same(tmp_path, text, many,
+                                                                                              monkeypatch):
+    monkeypatch.setattr(columnar, "MANY", many)  # many=0: every int column goes through Arrow's cast
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    slow, problems = _row_by_row(path)
+    fast = columnar.read_columns(path, PROPS, _convert, is_iso3)
+    if fast is None:
+        return
+    columns, rows = fast
+    ACCEPTED.append(rows)
+    assert problems == [] and slow is not None, "the fast path accepted a file the row-by-row reader refuses"
+    assert rows == len(next(iter(slow.values())))
+    for name, col in columns.items():
+        assert _typed(col.to_list()) == _typed(slow[name]), name
+
+
+def test_the_generated_files_do_feed_the_fast_path():
+    assert len(ACCEPTED) >= 40 and sum(ACCEPTED) >= 200  # run after the property above (file order)
+
+
+def test_a_blank_row_is_left_to_the_row_by_row_reader_even_when_no_column_is_required(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("year,flag\n2008,yes\n,\n", encoding="utf-8")
+    optional = {n: PROPS[n] for n in ("year", "flag")}
+    assert columnar.read_columns(path, optional, _convert, is_iso3) is None
+    path.write_text("year,flag\n2008,\n,yes\n", encoding="utf-8")
+    assert columnar.read_columns(path, optional, _convert, is_iso3) is not None
+
+
+def test_a_plain_file_with_every_value_valid_takes_the_fast_path(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("year,value,code,flag\n+2008,1e3,A,yes\n2009,.5,B,\n", encoding="utf-8")
+    columns, rows = columnar.read_columns(path, PROPS, _convert, is_iso3)
+    assert rows == 2
+    assert columns["year"].to_list() == [2008, 2009]
+    assert columns["value"].to_list() == [1000.0, 0.5]
+    assert columns["flag"].to_list() == [True, None]
+
+
+@pytest.mark.parametrize("text, why", [
+    ('code,year\n"A",2008\n', "a quote"),
+    ("code,year\r\nA,2008\r\n", "CR line ends"),
+    ("code,year\nA,2008\n\nB,2009\n", "a blank line"),
+    ("code,year\nA,2008\n,\n", "an all-blank row"),
+    ("code,year\nA,2008,7\n", "a ragged row"),
+    ("code,yeer\nA,2008\n", "an unknown column"),
+    ("year\n2008\n", "a missing required column"),
+    ("code,year\nÄ,2008\n", "non-ASCII text"),
+    ("code,year\nA, 2008\n", "a space around a value"),
+    ("code,year\nA,1979\n", "a value out of range"),
+])
+def test_anything_unusual_is_left_to_the_row_by_row_reader(tmp_path, text, why):
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert columnar.read_columns(path, PROPS, _convert, is_iso3) is None, why
+
+
+decimal_text = st.one_of(
+    st.from_regex(r"\A[+-]?([0-9]{1,20}\.?[0-9]{0,20}|\.[0-9]{1,20})([eE][+-]?[0-9]{1,3})?\Z"),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr).filter(lambda s: "inf" not in s),
+    st.floats(min_value=0, max_value=1e6).map(lambda x: f"{x:.17g}"),
+)
+
+
+@EXAMPLES
+@given(texts=st.lists(decimal_text, min_size=1, max_size=30))
+def test_arrow_reads_decimal_text_as_exactly_the_float_python_reads(texts):
+    got = columnar._numbers(Prop("v", "float"), pa.array(texts))
+    want = [float(t) for t in texts]
+    if any(abs(x) == float("inf") for x in want):
+        assert got is None  # the row-by-row reader refuses infinities too
+    else:
+        assert got == want and all(type(x) is float for x in got)
+
+
+def test_no_duplicate_keys_is_decided_on_typed_values(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("code,year\nA,2008\nA,+2008\nB,2008\n", encoding="utf-8")
+    columns, _ = columnar.read_columns(path, PROPS, _convert, is_iso3)
+    assert columnar.unique_rows([columns["code"]]) is False
+    assert columnar.unique_rows([columns["code"], columns["year"]]) is False  # 2008 and +2008 are one year
+    assert columnar.unique_rows([columns["year"], columns["code"]]) is False
+    path.write_text("code,year\nA,2008\nA,2009\nB,2008\n", encoding="utf-8")
+    columns, _ = columnar.read_columns(path, PROPS, _convert, is_iso3)
+    assert columnar.unique_rows([columns["code"], columns["year"]]) is True
+
+
+def test_a_trade_row_repeated_with_its_year_written_differently_is_refused_as_a_duplicate(tiny_copy):
+    trade = tiny_copy / "trade.csv"
+    trade.write_text(trade.read_text(encoding="utf-8") + "THA,CHN,+2008,5,IMF_DOTS,false,fixture\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        validate(tiny_copy)
+    assert any(p.file == "trade.csv" and "duplicate row for THA/CHN/2008/IMF_DOTS" in p.message
+               for p in e.value.problems)
