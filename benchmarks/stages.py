@@ -122,7 +122,8 @@ def stage_risk(a) -> dict:
 
 # ------------------------------------------------------------------------------------------------ queries
 def data_years(g) -> tuple[int, int]:
-    ys = [d["year"] for _, _, d in g.edges(data=True) if d["type"] == "TRADES_WITH"]
+    from graph_loader.graph import edge_values
+    ys = edge_values(g, "TRADES_WITH", "year")
     ys = ys or [d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"]
     return (min(ys), max(ys)) if ys else (2008, 2008)
 

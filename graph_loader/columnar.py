@@ -160,21 +160,24 @@ def _has_blank_row(columns: list[Column], rows: int) -> bool:
     return bool(rows and blank.any())
 
 
-def read_columns(path: Path, props: dict[str, Prop], convert, is_iso3) -> tuple[dict[str, Column], int] | None:
-    """The typed columns of a plain file and its number of records — or None (the row-by-row reader then
-    reads it). `props`: the file's columns (schema order); `convert`, `is_iso3`: validate's own checks."""
+def parse_file(path: Path, props: dict[str, Prop]) -> pa.Table | None:
+    """The file split into text columns when it qualifies (see the module docstring), else None. Arrow
+    parses without holding the GIL, so the next file can be parsed while this one is typed."""
     raw = plain_bytes(path)
     if raw is None or raw.isspace() or not raw:
         return None
-    required = {n for n, p in props.items() if p.required}
-    header = _header(raw, list(props), required)
-    if header is None:
-        return None
-    table = _parse(raw, header, props)
+    header = _header(raw, list(props), {n for n, p in props.items() if p.required})
+    return None if header is None else _parse(raw, header, props)
+
+
+def type_columns(table: pa.Table | None, props: dict[str, Prop], convert,
+                 is_iso3) -> tuple[dict[str, Column], int] | None:
+    """The typed columns of a parsed file and its number of records — or None (the row-by-row reader then
+    reads the file). `props`: the file's columns; `convert`, `is_iso3`: validate's own checks."""
     if table is None:
         return None
     columns = {}
-    for name in header:
+    for name in table.column_names:
         col = typed_column(props[name], table.column(name), convert, is_iso3)
         if col is None:
             return None
@@ -182,6 +185,11 @@ def read_columns(path: Path, props: dict[str, Prop], convert, is_iso3) -> tuple[
     if _has_blank_row(list(columns.values()), table.num_rows):
         return None
     return columns, table.num_rows
+
+
+def read_columns(path: Path, props: dict[str, Prop], convert, is_iso3) -> tuple[dict[str, Column], int] | None:
+    """parse_file, then type_columns."""
+    return type_columns(parse_file(path, props), props, convert, is_iso3)
 
 
 def unique_rows(columns: list[Column]) -> bool | None:

@@ -21,6 +21,8 @@ from typing import Iterable, Iterator
 
 import networkx as nx
 
+from .gcpause import gc_paused
+
 _LOCK = threading.RLock()
 
 
@@ -49,6 +51,8 @@ class EdgeTable:
         """(u, v, attrs) per row, each attrs a fresh dict {"type": rtype, **non-blank properties}."""
         rtype, sp, dp, names = self.rtype, self.src_prefix, self.dst_prefix, list(self.props)
         values = zip(*map(self.columns, names)) if names else iter(lambda: (), None)
+        us: dict = {}  # node ids made once per key (a trade partner has thousands of rows)
+        vs: dict = {}
         for s, d, vals in zip(self.src, self.dst, values):
             if s is None or d is None:
                 continue
@@ -58,7 +62,13 @@ class EdgeTable:
                 for c, x in zip(names, vals):
                     if x is None:
                         del attrs[c]
-            yield f"{sp}{s}", f"{dp}{d}", attrs
+            u = us.get(s)
+            if u is None:
+                u = us[s] = f"{sp}{s}"
+            v = vs.get(d)
+            if v is None:
+                v = vs[d] = f"{dp}{d}"
+            yield u, v, attrs
 
 
 class _Materialising:
@@ -93,7 +103,7 @@ class OutreachGraph(nx.MultiDiGraph):
 
     def materialise(self) -> None:
         """Turn every pending table into networkx edges (copy-on-write; idempotent; thread-safe)."""
-        with _LOCK:
+        with _LOCK, gc_paused():
             od = self.__dict__
             pending = od.get("_pending")
             if not pending:
@@ -171,6 +181,18 @@ def adjacency_groups(g) -> Iterator[tuple[str, str, Iterable[dict]]]:
     for u, nbrs in succ.items():
         for v, keydict in nbrs.items():
             yield u, v, keydict.values()
+
+
+def edge_values(g, rtype: str, name: str) -> list:
+    """A property's non-blank values over every edge of one type (e.g. the years of trade), pending tables
+    read column-wise, without materialising."""
+    _, tables = _raw_succ(g)
+    out = [d[name] for _, _, group in adjacency_groups(g) for d in group if d["type"] == rtype and name in d]
+    for table in tables:
+        if table.rtype == rtype and name in table.props:
+            out += [x for s, t, x in zip(table.src, table.dst, table.columns(name))
+                    if x is not None and s is not None and t is not None]
+    return out
 
 
 def iter_edges(g) -> Iterator[tuple[str, str, dict]]:

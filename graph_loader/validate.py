@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+import pyarrow as pa
 import pycountry
 
-from .columnar import Column, read_columns, unique_rows
+from .columnar import Column, parse_file, type_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
 from .read import Table, read_table
@@ -334,14 +336,34 @@ def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
                                     f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
 
 
-def _read_fast(path: Path, props: dict[str, Prop]) -> Typed | None:
-    """The file typed through Arrow columns (columnar.py), or None: then the row-by-row reader reads it."""
-    got = read_columns(path, props, _convert, is_iso3)
+def _read_fast(name: str, parsed: pa.Table | None, props: dict[str, Prop]) -> Typed | None:
+    """The parsed file typed through Arrow columns (columnar.py), or None: then the row-by-row reader reads it."""
+    got = type_columns(parsed, props, _convert, is_iso3)
     if got is None:
         return None
     columns, rows = got
     data = {n: columns[n].to_list() if n in columns else [None] * rows for n in props}  # absent: all blank
-    return Typed(path.name, data, range(2, rows + 2), columns)
+    return Typed(name, data, range(2, rows + 2), columns)
+
+
+def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop], parsed: Future,
+               problems: list[Problem]) -> Typed | None:
+    """One file typed: through Arrow when it is plain and clean, else row by row with every problem worded."""
+    fast = _read_fast(filename, parsed.result(), props)
+    if fast is not None:
+        if not _enough_rows(schema, fast, problems):
+            return None
+        _has_data(schema, fast, problems)
+        return fast
+    required = {n for n, p in props.items() if p.required}
+    table = read_table(root / filename, list(props), required, problems)
+    if table is None or not _enough_rows(schema, table, problems):
+        return None
+    _single_line(schema, table, problems)
+    typed = Typed(filename, {n: convert_column(table, p, problems) for n, p in props.items() if n in table.data},
+                  table.lines)
+    _has_data(schema, typed, problems)
+    return typed
 
 
 @gc_paused()
@@ -353,23 +375,13 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     if not root.is_dir():
         raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
     tables: dict[str, Typed] = {}
-    for filename in schema.files():
-        props = file_columns(schema, filename)
-        fast = _read_fast(root / filename, props)
-        if fast is not None:
-            if _enough_rows(schema, fast, problems):
-                tables[filename] = fast
-                _has_data(schema, fast, problems)
-            continue
-        required = {n for n, p in props.items() if p.required}
-        cols = list(props)
-        table = read_table(root / filename, cols, required, problems)
-        if table is None or not _enough_rows(schema, table, problems):
-            continue
-        _single_line(schema, table, problems)
-        tables[filename] = Typed(filename, {n: convert_column(table, p, problems) for n, p in props.items()
-                                            if n in table.data}, table.lines)
-        _has_data(schema, tables[filename], problems)
+    files = {filename: file_columns(schema, filename) for filename in schema.files()}
+    with ThreadPoolExecutor(1, thread_name_prefix="outreach-parse") as pool:  # Arrow parses the next files
+        parsed = {f: pool.submit(parse_file, root / f, props) for f, props in files.items()}  # while we type
+        for filename, props in files.items():
+            typed = _read_file(root, schema, filename, props, parsed[filename], problems)
+            if typed is not None:
+                tables[filename] = typed
     keys: dict[str, dict] = {}
     for spec in schema.nodes.values():
         if spec.file in tables:

@@ -9,7 +9,7 @@ import networkx as nx
 
 from conftest import TINY
 from graph_loader.build import build_graph
-from graph_loader.graph import OutreachGraph, edge_tables, held, iter_edges
+from graph_loader.graph import OutreachGraph, edge_tables, edge_values, held, iter_edges
 from graph_loader.pipeline import load
 from graph_loader.validate import validate
 
@@ -128,3 +128,11 @@ def test_a_bulk_reader_walking_the_graph_while_another_thread_builds_it_sees_eve
     t.join()
     assert _multiset(got) == want
     assert _multiset(iter_edges(g)) == want and edge_tables(g) == []
+
+
+def test_edge_values_reads_a_property_of_one_relationship_type_before_and_after_materialising():
+    g = _fresh()
+    before = sorted(edge_values(g, "TRADES_WITH", "year"))
+    assert edge_tables(g) and before and set(before) <= set(range(1980, 2101))
+    assert before == sorted(d["year"] for _, _, d in g.edges(data=True) if d["type"] == "TRADES_WITH")
+    assert sorted(edge_values(g, "TRADES_WITH", "year")) == before

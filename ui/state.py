@@ -235,13 +235,14 @@ def variant_query(key: str, variant, name: str, **params) -> tuple[list[str], li
 def choices() -> dict:
     """Options for the pages' selects, read once from the graph: countries (iso3 → name), partners,
     recipients, tools, programmes, labels, relationship types, activity/trade year bounds, risk years."""
+    from graph_loader.graph import edge_values
     g, ds = graph()
     by_label: dict[str, list] = {}
     for _, d in g.nodes(data=True):
         by_label.setdefault(d["label"], []).append(d)
     countries = {d["iso3"]: d["name"] for d in sorted(by_label["Country"], key=lambda d: d["name"])}
     years = [d["year"] for lb in ("Activity", "Meeting", "Request") for d in by_label.get(lb, [])]
-    years += [d["year"] for *_, d in g.edges(data=True) if d["type"] == "TRADES_WITH"]
+    years += edge_values(g, "TRADES_WITH", "year")
     return {"countries": countries,
             "partners": sorted(d["iso3"] for d in by_label["Country"] if d.get("partner")),
             "recipients": [i for i in countries if g.nodes[f"Country:{i}"].get("recipient")],
