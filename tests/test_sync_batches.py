@@ -134,3 +134,16 @@ def test_another_transient_error_is_not_written_again():
     with pytest.raises(TransientError):
         s._created(WORK)
     assert s.calls == 1
+
+
+def test_rows_of_one_node_pair_are_side_by_side_so_a_batch_folds_them_into_one_entry(tiny_graph):
+    rows = neo4j_sync.rel_rows(tiny_graph, load_schema())
+    trade = rows[("TRADES_WITH", "Country", "Country")]
+    pairs = [(r["f"], r["t"]) for r in trade]
+    assert len(trade) > len(set(pairs))  # the fixture has pairs with several years and sources
+    assert pairs == sorted(pairs)
+    folded = neo4j_sync.nested(trade)
+    assert sum(len(entry["ts"]) for entry in folded) == len(set(pairs))  # one entry per pair
+    assert sorted(r["k"] for r in trade) == sorted(
+        f"{u[8:]}|{v[8:]}|{d['year']}|{d['dataset']}" for u, v, d in tiny_graph.edges(data=True)
+        if d["type"] == "TRADES_WITH")

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from ..gcpause import gc_paused
 from ..schema import Schema, load_schema
@@ -94,7 +95,15 @@ def rel_rows(g, schema: Schema) -> dict[tuple[str, str, str], list[dict]]:
         if group is None:
             group = out[(rtype, lu, lv)] = []
         group.append({"f": ku, "t": kv, "k": key, "p": props})
+    for group in out.values():
+        # one node pair's relationships side by side, so that nested() folds them into one entry (a trade
+        # pair has ~50); edge tables list rows in file order (year by year). Stable: a repeated _key keeps
+        # its first copy first.
+        group.sort(key=_pair)
     return out
+
+
+_pair = itemgetter("f", "t")
 
 
 def _batches(rows: list, size: int):
