@@ -3,17 +3,16 @@
 Node ids are "Label:key" (e.g. "Country:THA"); every node has `label`, every edge has `type`.
 Blank values are left out of the attributes (missing is missing, never zero).
 
-A relationship type read straight from two key columns, each naming one label, is kept as an
-EdgeTable over the validated columns and becomes edges when the adjacency is first read (graph.py);
-the others (several labels, or TARGETS' lists) are added as edges now. Pending tables follow the
-eager edges, in schema order.
+Every relationship type is kept as an EdgeTable — over the validated columns when both ends name one
+label, else over node ids resolved now (several labels, TARGETS' lists) — and becomes edges, in schema
+order, when the adjacency is first read (graph.py).
 """
 from __future__ import annotations
 
 import networkx as nx
 
 from .gcpause import gc_paused
-from .graph import EdgeTable, OutreachGraph, adjacency_groups, edge_tables, held, iter_edges
+from .graph import EdgeTable, OutreachGraph, adjacency_groups, held, iter_edges, snapshot, with_values
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
 
@@ -34,12 +33,7 @@ def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
         label = spec.label
         cols = [c for c in spec.data_props if c in t.data]
         for key, vals in zip(t.data[spec.key], zip(*(t.data[c] for c in cols))):
-            attrs = {"label": label}
-            attrs.update(zip(cols, vals))
-            if None in vals:  # blank values are left out (missing is missing)
-                for c, x in zip(cols, vals):
-                    if x is None:
-                        del attrs[c]
+            attrs = with_values({"label": label}, cols, vals)
             nid = f"{label}:{key}"
             if nid in nodes:
                 nodes[nid].update(attrs)
@@ -65,105 +59,49 @@ def _resolver(labels: tuple[str, ...], keys: dict[str, set]):
     return resolve
 
 
-def _insert_edges(g: nx.MultiDiGraph, edges: list[tuple]) -> None:
-    """g.add_edges_from(edges) for (u, v, attrs) triples whose ends are nodes of g and whose attrs dicts are
-    fresh (not shared): the same adjacency, keys (0, 1, ... per node pair in order) and attribute dicts,
-    written straight into networkx's adjacency dicts (about 5x faster for a million edges)."""
-    if not isinstance(g, nx.MultiDiGraph) or g.edge_attr_dict_factory is not dict or g.edge_key_dict_factory is not dict:
-        g.add_edges_from(edges)
-        return
-    succ, pred = g._succ, g._pred
-    for u, v, attrs in edges:
-        nbrs = succ[u]
-        keydict = nbrs.get(v)
-        if keydict is None:
-            nbrs[v] = pred[v][u] = {0: attrs}
-        else:
-            k = len(keydict)
-            while k in keydict:
-                k += 1
-            keydict[k] = attrs
-    nx._clear_cache(g)
+def _single_label(to_ends) -> bool:
+    """One target column, one label at each end: the table holds the key columns as they stand."""
+    return len(to_ends) == 1 and len(to_ends[0][1]) == 1
 
 
-def _deferrable(rel, to_ends) -> bool:
-    """One target column and one label at each end: the edges are the columns (TARGETS: the lists) as they stand."""
-    return len(to_ends) == 1 and len(rel.from_labels) == 1 and len(to_ends[0][1]) == 1
-
-
-def _edge_table(rel, t, from_col: str, from_label: str, to_col: str, to_label: str, prop_cols: list[str]) -> EdgeTable:
+def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable:
+    """The relationship's edges as a table: one per row with both ends — one per listed country for
+    TARGETS; with several target columns, one per non-blank target, row by row."""
+    (from_col, from_labels), *to_ends = endpoint_columns(rel)
     props = {c: t.data[c] for c in prop_cols}
-    if rel.type != "TARGETS":
-        return EdgeTable(rel.type, t.data[from_col], from_label + ":", t.data[to_col], to_label + ":", props)
-    src, dst, rows = [], [], []  # one edge per listed country
-    for i, (a, value) in enumerate(zip(t.data[from_col], t.data[to_col])):
-        if a is not None and value is not None:
-            for v in value.split(";"):
-                src.append(a)
-                dst.append(v)
-                rows.append(i)
-    return EdgeTable(rel.type, src, from_label + ":", dst, to_label + ":", props, rows)
+    split = rel.type == "TARGETS"
+    if len(from_labels) == 1 and _single_label(to_ends) and not split:
+        (to_col, (to_label,)), = to_ends
+        return EdgeTable(rel.type, t.data[from_col], from_labels[0] + ":", t.data[to_col], to_label + ":", props)
+    # ends resolved to node ids now (a column may name one of several labels); `rows` maps edges to rows
+    resolve_from = _resolver(from_labels, keys)
+    resolvers = [_resolver(labels, keys) for _, labels in to_ends]
+    src, dst, rows = [], [], []
+    for i, (a, tos) in enumerate(zip(t.data[from_col], zip(*(t.data[col] for col, _ in to_ends)))):
+        if a is None:
+            continue
+        u = resolve_from(a)
+        for value, resolve in zip(tos, resolvers):
+            if value is not None:
+                for v in (value.split(";") if split else (value,)):
+                    src.append(u)
+                    dst.append(resolve(v))
+                    rows.append(i)
+    return EdgeTable(rel.type, src, "", dst, "", props, rows)
 
 
 def _add_edges(g: OutreachGraph, ds: Dataset, keys: dict[str, set]) -> list[tuple]:
-    """Add every relationship (or defer it as a table); return the ASSESSED edges (country id, assessment
-    id) in the order added."""
+    """Defer every relationship as a table, in schema order; return the ASSESSED edges (country id,
+    assessment id) in order."""
     assessed: list[tuple] = []
     for rel in ds.schema.rels.values():
         t = ds.tables.get(rel.file) if rel.file else None
         if t is None:
             continue
-        (from_col, from_labels), *to_ends = endpoint_columns(rel)
-        prop_cols = [c for c in rel.props if c in t.data]
-        if _deferrable(rel, to_ends):
-            (to_col, to_labels), = to_ends
-            table = _edge_table(rel, t, from_col, from_labels[0], to_col, to_labels[0], prop_cols)
-            g.defer(table)
-            if rel.type == "ASSESSED":
-                assessed = [(u, v) for u, v, _ in table.edges()]
-            continue
-        resolve_from = _resolver(from_labels, keys)
-        resolvers = [_resolver(labels, keys) for _, labels in to_ends]
-        n_to, split, rtype = len(to_ends), rel.type == "TARGETS", rel.type
-        props = zip(*(t.data[c] for c in prop_cols)) if prop_cols else iter(lambda: (), None)
-        edges: list[tuple] = []
-        add = edges.append
-        if n_to == 1 and not split:  # the common shape (and the million-row files): one target column
-            (to_col, _), = to_ends
-            resolve_to = resolvers[0]
-            for src, dst, vals in zip(t.data[from_col], t.data[to_col], props):
-                if src is None:
-                    continue
-                attrs = {"type": rtype}
-                attrs.update(zip(prop_cols, vals))
-                if None in vals:  # blank values are left out (missing is missing)
-                    for c, x in zip(prop_cols, vals):
-                        if x is None:
-                            del attrs[c]
-                u = resolve_from(src)
-                if dst is not None:
-                    add((u, resolve_to(dst), attrs))
-        else:
-            for src, tos, vals in zip(t.data[from_col], zip(*(t.data[col] for col, _ in to_ends)), props):
-                if src is None:
-                    continue
-                attrs = {"type": rtype}
-                attrs.update(zip(prop_cols, vals))
-                if None in vals:
-                    for c, x in zip(prop_cols, vals):
-                        if x is None:
-                            del attrs[c]
-                u = resolve_from(src)
-                first = True
-                for value, resolve in zip(tos, resolvers):
-                    if value is None:
-                        continue
-                    for v in (value.split(";") if split else (value,)):
-                        add((u, resolve(v), attrs if first else dict(attrs)))  # one attribute dict per edge
-                        first = False
-        _insert_edges(g, edges)
-        if rtype == "ASSESSED":
-            assessed = [(u, v) for u, v, _ in edges]
+        table = _edge_table(rel, t, keys, [c for c in rel.props if c in t.data])
+        g.defer(table)
+        if rel.type == "ASSESSED":
+            assessed = [(u, v) for u, v, _ in table.edges()]
     return assessed
 
 
@@ -205,10 +143,11 @@ def counts(g: nx.MultiDiGraph, schema: Schema) -> dict:
     for _, d in g.nodes(data=True):
         nodes[d["label"]] = nodes.get(d["label"], 0) + 1
     rels = {rtype: 0 for rtype in schema.rels}
-    for _, _, group in adjacency_groups(g):
+    succ, tables = snapshot(g)
+    for _, _, group in adjacency_groups(g, succ):
         for d in group:
             rels[d["type"]] = rels.get(d["type"], 0) + 1
-    for table in edge_tables(g):
+    for table in tables:
         rels[table.rtype] = rels.get(table.rtype, 0) + len(table)
     cats = {str(c): 0 for c in range(1, 5)}
     roles = {"recipient": 0, "concern": 0, "partner": 0}

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .read import MAX_FIELD  # csv's field limit: a longer field is refused by the row-by-row reader
 from .schema import Prop
 
 ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # read.ODD's ASCII part (checked on distinct values)
@@ -88,7 +89,7 @@ def _parse(raw: bytes, header: list[str], props: dict[str, Prop]) -> pa.Table | 
 
 
 def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None:
-    if ODD.search("".join(uniques)):
+    if ODD.search("".join(uniques)) or max(map(len, uniques), default=0) > MAX_FIELD:
         return None
     if prop.type == "string" and not prop.pattern and prop.check is None:  # text as it stands
         if prop.required and "" in uniques or any(x != x.strip() for x in uniques):
@@ -114,7 +115,7 @@ def _numbers(prop: Prop, text: pa.Array) -> list | None:
     """Numbers checked against a strict grammar and cast by Arrow: the values Python's int()/float() give
     (both round decimal text correctly), None where blank."""
     blank = pc.equal(text, "")
-    if prop.required and pc.any(blank).as_py():
+    if prop.required and pc.any(blank).as_py() or (pc.max(pc.utf8_length(text)).as_py() or 0) > MAX_FIELD:
         return None
     text = pc.if_else(blank, pa.scalar(None, pa.string()), text)
     if pc.any(pc.invert(pc.match_substring_regex(text, NUMBER[prop.type]))).as_py():

@@ -56,12 +56,7 @@ class EdgeTable:
         for s, d, vals in zip(self.src, self.dst, values):
             if s is None or d is None:
                 continue
-            attrs = {"type": rtype}
-            attrs.update(zip(names, vals))
-            if None in vals:  # blank values are left out (missing is missing)
-                for c, x in zip(names, vals):
-                    if x is None:
-                        del attrs[c]
+            attrs = with_values({"type": rtype}, names, vals)
             u = us.get(s)
             if u is None:
                 u = us[s] = f"{sp}{s}"
@@ -71,9 +66,22 @@ class EdgeTable:
             yield u, v, attrs
 
 
+def with_values(attrs: dict, names: list, vals: tuple) -> dict:
+    """attrs with each name's value added, blank (None) values left out (missing is missing, never zero)."""
+    attrs.update(zip(names, vals))
+    if None in vals:
+        for c, x in zip(names, vals):
+            if x is None:
+                del attrs[c]
+    return attrs
+
+
+_VIEWS = ("adj", "succ", "pred", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree")
+
+
 class _Materialising:
-    """Data descriptor for _adj/_succ/_pred: reading it first turns pending edge tables into edges
-    (unless the graph is held); setting it is networkx's own descriptor."""
+    """Data descriptor for _adj/_succ/_pred: reading it first turns pending edge tables into edges (except in
+    the thread that holds the graph, see held); setting it is networkx's own descriptor."""
 
     def __init__(self, name: str, parent):
         self.name, self.parent = name, parent
@@ -82,8 +90,8 @@ class _Materialising:
         if obj is None:
             return self
         od = obj.__dict__
-        if od.get("_pending") and not od.get("_held"):
-            obj.materialise()
+        if od.get("_pending") and od.get("_held_by") != threading.get_ident():
+            obj.materialise()  # waits for a thread that holds the graph
         return od[self.name]
 
     def __set__(self, obj, value):
@@ -97,67 +105,93 @@ class OutreachGraph(nx.MultiDiGraph):
     _succ = _Materialising("_succ", nx.DiGraph.__dict__["_succ"])
     _pred = _Materialising("_pred", nx.DiGraph.__dict__["_pred"])
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for name in ("_held_by", "_held_depth", *_VIEWS):  # a copy is held by no one, and has no stale views
+            state.pop(name, None)
+        return state
+
     def defer(self, table: EdgeTable) -> None:
         """Hold a relationship type as a table until the adjacency is first read."""
         self.__dict__.setdefault("_pending", []).append(table)
 
+    @gc_paused()
     def materialise(self) -> None:
-        """Turn every pending table into networkx edges (copy-on-write; idempotent; thread-safe)."""
-        with _LOCK, gc_paused():
+        """Turn the pending tables into networkx edges: the adjacency is rebuilt with the tables' edges in
+        schema order, then the edges added while it was held, in their order — the node order, keys and edge
+        order an edge-by-edge build followed by those additions gives. Copy-on-write (the old dicts are left
+        as they were, for any thread still walking them), idempotent, thread-safe."""
+        with _LOCK:
             od = self.__dict__
             pending = od.get("_pending")
             if not pending:
                 return
-            succ = {u: dict(nbrs) for u, nbrs in od["_succ"].items()}
-            pred = {v: dict(nbrs) for v, nbrs in od["_pred"].items()}
-            fresh: set[int] = set()
+            old = od["_succ"]
+            succ = {n: {} for n in old}
+            pred = {n: {} for n in od["_pred"]}
             for table in pending:
-                for u, v, attrs in table.edges():
-                    keydict = succ[u].get(v)
-                    if keydict is None:
-                        keydict = {}
-                        fresh.add(id(keydict))
-                        succ[u][v] = pred[v][u] = keydict
-                    elif id(keydict) not in fresh:  # shared with the old dicts: copy before changing
-                        keydict = dict(keydict)
-                        fresh.add(id(keydict))
-                        succ[u][v] = pred[v][u] = keydict
-                    k = len(keydict)
-                    while k in keydict:
-                        k += 1
-                    keydict[k] = attrs
+                _insert(succ, pred, table.edges())
+            _insert(succ, pred, ((u, v, d) for u, nbrs in old.items() for v, kd in nbrs.items()
+                                 for d in kd.values()), [k for nbrs in old.values() for kd in nbrs.values() for k in kd])
             self._adj = succ  # networkx's setters: _adj and _succ together, cached views reset
             self._pred = pred
             od["_pending"] = []
             nx._clear_cache(self)
 
     def number_of_edges(self, u=None, v=None) -> int:
-        if u is None and v is None and self.__dict__.get("_pending"):
-            with _held(self):
-                eager = super().number_of_edges()
-            return eager + sum(map(len, edge_tables(self)))
+        if u is None and v is None:
+            with _LOCK:
+                od = self.__dict__
+                if od.get("_pending"):
+                    eager = sum(len(kd) for nbrs in od["_succ"].values() for kd in nbrs.values())
+                    return eager + sum(map(len, od["_pending"]))
         return super().number_of_edges(u, v)
 
 
-@contextmanager
-def _held(g):
-    od = g.__dict__
-    od["_held"] = od.get("_held", 0) + 1
-    try:
-        yield g
-    finally:
-        od["_held"] -= 1
+def _insert(succ: dict, pred: dict, edges, keys: list | None = None) -> None:
+    """Add (u, v, attrs) edges as add_edges_from does: key = the lowest free integer from the pair's edge
+    count, or the given key."""
+    keys = iter(keys) if keys is not None else None
+    for u, v, attrs in edges:
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        if keys is not None:
+            k = next(keys)
+            if k in keydict:  # taken by a table's edge: the next free one, as add_edge would give
+                k = len(keydict)
+                while k in keydict:
+                    k += 1
+        else:
+            k = len(keydict)
+            while k in keydict:
+                k += 1
+        keydict[k] = attrs
 
 
 @contextmanager
 def held(g):
-    """Within this block, adding nodes and edges to g does not materialise its pending tables (for writers
-    that add nodes and edges no pending table touches, e.g. risk scores)."""
-    if isinstance(g, OutreachGraph):
-        with _LOCK, _held(g):
-            yield g
-    else:
+    """Within this block, this thread can add nodes and edges to g without materialising its pending tables
+    (for writers whose nodes and edges no pending table touches, e.g. risk scores while loading); another
+    thread that reads g's adjacency meanwhile waits for the block to end. Views of the adjacency made inside
+    are dropped after. Inside, use the graph's methods (add_node, add_edge, g.nodes), not its adjacency views
+    (g.edges, g.adj): under Python 3.11 those are cached_properties whose lock a waiting thread may hold."""
+    if not isinstance(g, OutreachGraph):
         yield g
+        return
+    od = g.__dict__
+    with _LOCK:
+        me = threading.get_ident()
+        od["_held_depth"] = od.get("_held_depth", 0) + 1
+        od["_held_by"] = me
+        try:
+            yield g
+        finally:
+            od["_held_depth"] -= 1
+            if not od["_held_depth"]:
+                del od["_held_by"], od["_held_depth"]
+                for name in _VIEWS:  # built over the raw adjacency: stale once the tables become edges
+                    od.pop(name, None)
 
 
 def edge_tables(g) -> list[EdgeTable]:
@@ -165,15 +199,18 @@ def edge_tables(g) -> list[EdgeTable]:
     return list(g.__dict__.get("_pending") or ())
 
 
-def _raw_succ(g):
+def snapshot(g) -> tuple[dict | None, list[EdgeTable]]:
+    """(raw adjacency, pending tables), taken together: every edge of g is in exactly one of them (another
+    thread's materialising replaces the adjacency and empties the tables, it never changes these)."""
     with _LOCK:
         return g.__dict__.get("_succ"), edge_tables(g)
 
 
-def adjacency_groups(g) -> Iterator[tuple[str, str, Iterable[dict]]]:
-    """(u, v, attrs of the edges from u to v) for the edges already in the adjacency, without materialising
-    (pending tables are left out: read them with edge_tables)."""
-    succ, _ = _raw_succ(g)
+def adjacency_groups(g, succ: dict | None = None) -> Iterator[tuple[str, str, Iterable[dict]]]:
+    """(u, v, attrs of the edges from u to v) for the edges in the adjacency `succ` (default: g's, now),
+    without materialising (pending tables are left out: read them with edge_tables, from the same snapshot)."""
+    if succ is None:
+        succ, _ = snapshot(g)
     if succ is None or not g.is_multigraph():
         for u, v, d in g.edges(data=True):
             yield u, v, (d,)
@@ -186,8 +223,8 @@ def adjacency_groups(g) -> Iterator[tuple[str, str, Iterable[dict]]]:
 def edge_values(g, rtype: str, name: str) -> list:
     """A property's non-blank values over every edge of one type (e.g. the years of trade), pending tables
     read column-wise, without materialising."""
-    _, tables = _raw_succ(g)
-    out = [d[name] for _, _, group in adjacency_groups(g) for d in group if d["type"] == rtype and name in d]
+    succ, tables = snapshot(g)
+    out = [d[name] for _, _, group in adjacency_groups(g, succ) for d in group if d["type"] == rtype and name in d]
     for table in tables:
         if table.rtype == rtype and name in table.props:
             out += [x for s, t, x in zip(table.src, table.dst, table.columns(name))
@@ -199,8 +236,8 @@ def iter_edges(g) -> Iterator[tuple[str, str, dict]]:
     """(u, v, attrs) of every edge of g — the adjacency's, then each pending table's — without
     materialising: the edges of g.edges(data=True), the pending ones last. Attrs of a pending table's
     rows are fresh dicts (changing them changes nothing)."""
-    _, tables = _raw_succ(g)
-    for u, v, group in adjacency_groups(g):
+    succ, tables = snapshot(g)
+    for u, v, group in adjacency_groups(g, succ):
         for d in group:
             yield u, v, d
     for table in tables:

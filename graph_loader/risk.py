@@ -46,7 +46,7 @@ import yaml
 
 from .errors import ConfigError
 from .gcpause import gc_paused
-from .graph import adjacency_groups, edge_tables, held
+from .graph import adjacency_groups, held, snapshot
 
 FACTORS = ("technology", "trade", "geography", "ties")
 WEIGHTS_PATH = Path(__file__).with_name("risk_weights.yaml")
@@ -206,8 +206,8 @@ def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
         elif d["label"] == "CountryYear":
             inp.cy[(d["iso3"], d["year"])] = d
     cow = defaultdict(dict)
-    tables = edge_tables(g)  # taken before the adjacency: a table materialised meanwhile is then read once
-    for u, v, group in adjacency_groups(g):
+    succ, tables = snapshot(g)  # one snapshot: each edge in exactly one of them
+    for u, v, group in adjacency_groups(g, succ):
         _take(inp, cow, u, v, group)
     for table in tables:
         if table.rtype == "TRADES_WITH":

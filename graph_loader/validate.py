@@ -212,7 +212,7 @@ def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
 def _rel_keys(rel: RelSpec, t: Typed, problems: list[Problem]) -> None:
     if not rel.key:
         return
-    if t.columns is not None and unique_rows([t.columns[c] for c in rel.key]):
+    if t.columns is not None and all(c in t.columns for c in rel.key) and unique_rows([t.columns[c] for c in rel.key]):
         return  # proven on the coded columns (a million rows): no duplicates
     keys = list(zip(*(t.data[c] for c in rel.key)))
     if len(set(keys)) == len(keys):
@@ -379,7 +379,7 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     with ThreadPoolExecutor(1, thread_name_prefix="outreach-parse") as pool:  # Arrow parses the next files
         parsed = {f: pool.submit(parse_file, root / f, props) for f, props in files.items()}  # while we type
         for filename, props in files.items():
-            typed = _read_file(root, schema, filename, props, parsed[filename], problems)
+            typed = _read_file(root, schema, filename, props, parsed.pop(filename), problems)  # (frees it)
             if typed is not None:
                 tables[filename] = typed
     keys: dict[str, dict] = {}

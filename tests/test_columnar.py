@@ -190,3 +190,22 @@ def test_a_trade_row_repeated_with_its_year_written_differently_is_refused_as_a_
         validate(tiny_copy)
     assert any(p.file == "trade.csv" and "duplicate row for THA/CHN/2008/IMF_DOTS" in p.message
                for p in e.value.problems)
+
+
+def test_a_field_longer_than_the_csv_field_limit_is_left_to_the_row_by_row_reader(tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "MAX_FIELD", 5)
+    path = tmp_path / "f.csv"
+    for text, fast in [("code,value\nABCDE,1.234\n", True), ("code,value\nABCDEF,1.234\n", False),
+                       ("code,value\nA,1.2345\n", False)]:
+        path.write_text(text, encoding="utf-8")
+        assert (columnar.read_columns(path, PROPS, _convert, is_iso3) is not None) is fast, text
+
+
+def test_a_file_without_an_optional_key_column_is_checked_for_duplicates_without_it(tiny_copy):
+    path = tiny_copy / "contiguity.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    drop = rows[0].split(",").index("from_year")
+    path.write_text("".join(",".join(c for i, c in enumerate(r.split(",")) if i != drop) + "\n" for r in rows),
+                    encoding="utf-8")
+    ds = validate(tiny_copy)  # from_year is part of the key but optional: absent means blank
+    assert all(v is None for v in ds.tables["contiguity.csv"].data["from_year"])

@@ -2,6 +2,8 @@
 behaves exactly as a graph built edge by edge (graph_loader/graph.py)."""
 from __future__ import annotations
 
+import copy
+import pickle
 import threading
 from collections import Counter
 
@@ -11,7 +13,9 @@ from conftest import TINY
 from graph_loader.build import build_graph
 from graph_loader.graph import OutreachGraph, edge_tables, edge_values, held, iter_edges
 from graph_loader.pipeline import load
-from graph_loader.validate import validate
+from graph_loader.risk import write_scores
+from graph_loader.validate import endpoint_columns, validate
+from graph_loader.whatif import graph_fingerprint
 
 
 def _fresh():
@@ -136,3 +140,79 @@ def test_edge_values_reads_a_property_of_one_relationship_type_before_and_after_
     assert edge_tables(g) and before and set(before) <= set(range(1980, 2101))
     assert before == sorted(d["year"] for _, _, d in g.edges(data=True) if d["type"] == "TRADES_WITH")
     assert sorted(edge_values(g, "TRADES_WITH", "year")) == before
+
+
+def _eager(ds) -> nx.MultiDiGraph:
+    """The graph an edge-by-edge build gives (the pre-table algorithm, kept here as the reference): the same
+    nodes, then every relationship in schema order, row by row, with networkx's own add_edge."""
+    built = build_graph(ds)
+    ref = nx.MultiDiGraph(name="outreach")
+    ref.add_nodes_from((n, dict(d)) for n, d in built.nodes(data=True))
+    for rel in ds.schema.rels.values():
+        t = ds.tables.get(rel.file) if rel.file else None
+        if t is None:
+            continue
+        (from_col, from_labels), *to_ends = endpoint_columns(rel)
+        cols = [c for c in rel.props if c in t.data]
+        for i, a in enumerate(t.data[from_col]):
+            if a is None:
+                continue
+            u = next(f"{lb}:{a}" for lb in from_labels if f"{lb}:{a}" in ref)
+            for col, labels in to_ends:
+                value = t.data[col][i]
+                for b in ([] if value is None else value.split(";") if rel.type == "TARGETS" else [value]):
+                    v = next(f"{lb}:{b}" for lb in labels if f"{lb}:{b}" in ref)
+                    ref.add_edge(u, v, type=rel.type, **{c: t.data[c][i] for c in cols if t.data[c][i] is not None})
+    return ref
+
+
+def _listed(g) -> list:
+    return [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)]
+
+
+def test_the_graph_has_the_node_order_keys_and_edge_order_of_an_edge_by_edge_build():
+    ds = validate(TINY)
+    g, ref = build_graph(ds), _eager(ds)
+    assert list(g.nodes(data=True)) == list(ref.nodes(data=True))
+    assert _listed(g) == _listed(ref)
+
+
+def test_risk_scores_added_while_held_come_after_the_tables_edges_as_after_an_edge_by_edge_build():
+    ds = validate(TINY)
+    g, ref = build_graph(ds), _eager(ds)
+    write_scores(g, default_year=2008)
+    write_scores(ref, default_year=2008)
+    assert edge_tables(g)
+    assert _listed(g) == _listed(ref)
+    assert graph_fingerprint(g) == graph_fingerprint(ref)
+
+
+def test_another_thread_reading_while_the_graph_is_held_waits_and_then_sees_every_edge():
+    g = _fresh()
+    total = g.number_of_edges()
+    inside, seen = threading.Event(), []
+    reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(len(g.edges))))
+    reader.start()
+    with held(g):
+        g.add_node("Note:1", label="Note")
+        inside.set()
+        reader.join(0.3)
+        assert reader.is_alive() and seen == []  # it waits for the block to end
+        # this thread, meanwhile, reads the raw adjacency (through _succ: under Python 3.11 a networkx view
+        # such as g.edges is a cached_property whose lock the waiting reader holds)
+        assert sum(len(kd) for nbrs in g._succ.values() for kd in nbrs.values()) < total
+    reader.join(10)
+    assert seen == [total] and len(g.edges) == total and g.size() == total
+    assert g.degree["Country:THA"] == sum(1 for e in g.edges if "Country:THA" in e[:2]) + sum(
+        1 for u, v in g.edges() if u == v == "Country:THA")
+
+
+def test_counting_edges_leaves_no_stale_view_and_copies_are_held_by_no_one():
+    g = _fresh()
+    total = g.number_of_edges()
+    assert g.size() == total and len(g.edges) == total
+    g2 = _fresh()
+    with held(g2):
+        copied = copy.deepcopy(g2)
+    assert copied.number_of_edges() == total and len(copied.edges) == total
+    assert pickle.loads(pickle.dumps(_fresh())).size() == total
