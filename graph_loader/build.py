@@ -34,7 +34,7 @@ def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
         cols = [c for c in spec.data_props if c in t.data]
         for key, vals in zip(t.data[spec.key], zip(*(t.data[c] for c in cols))):
             attrs = with_values({"label": label}, cols, vals)
-            nid = f"{label}:{key}"
+            nid = node_id(label, key)
             if nid in nodes:
                 nodes[nid].update(attrs)
             else:
@@ -130,7 +130,7 @@ def _derive_country_facts(g: nx.MultiDiGraph, assessed: list[tuple] | None = Non
 @gc_paused()
 def build_graph(ds: Dataset) -> OutreachGraph:
     g = OutreachGraph(name="outreach")
-    with held(g):  # the eager edges go in beside the pending tables, not after building them
+    with held(g):  # nodes are written into the adjacency dicts directly; the tables stay pending
         keys = _add_nodes(g, ds)
         assessed = _add_edges(g, ds, keys)
         _derive_country_facts(g, assessed)

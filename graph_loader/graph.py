@@ -2,15 +2,16 @@
 
 A world-scale load has over a million relationships (trade, ties), but most work reads them in bulk —
 risk scoring, writing a store, syncing Neo4j, counting — and never needs them as networkx edge dicts.
-So `build_graph` keeps each relationship type that comes straight from a file's columns as an
-`EdgeTable` (the validated columns, shared, not copied), and the graph turns the tables into ordinary
-networkx edges the first time anything reads its adjacency (`g.adj`, `g.edges`, `g[u]`, `g.degree`,
-`g.copy()`, a subgraph, any networkx algorithm): the graph behaves exactly as a fully built one.
-Bulk readers call `iter_edges` (and `edge_tables`), which read the tables without building the dicts.
+So `build_graph` keeps every relationship type as an `EdgeTable` (over the validated columns, shared,
+not copied), and the graph turns the tables into ordinary networkx edges the first time anything reads
+its adjacency (`g.adj`, `g.edges`, `g[u]`, `g.degree`, `g.copy()`, a subgraph, any networkx algorithm):
+the graph behaves exactly as a fully built one. Bulk readers call `iter_edges` (or `snapshot` and
+`edge_tables`), which read the tables without building the dicts.
 
-Materialising appends each table's edges, in schema order, after the edges already present — as if
-they had been added then with `add_edges_from`. It is thread-safe and copy-on-write: the dicts a
-concurrent `iter_edges` walks are never changed, new ones replace them.
+Materialising replays the tables in schema order, then the edges added while the graph was `held` —
+the node order, keys and edge order of an edge-by-edge build followed by those additions. It is
+thread-safe and copy-on-write: the dicts a concurrent `iter_edges` walks are never changed, new ones
+replace them.
 """
 from __future__ import annotations
 
@@ -129,10 +130,9 @@ class OutreachGraph(nx.MultiDiGraph):
             old = od["_succ"]
             succ = {n: {} for n in old}
             pred = {n: {} for n in od["_pred"]}
-            for table in pending:
-                _insert(succ, pred, table.edges())
-            _insert(succ, pred, ((u, v, d) for u, nbrs in old.items() for v, kd in nbrs.items()
-                                 for d in kd.values()), [k for nbrs in old.values() for kd in nbrs.values() for k in kd])
+            _insert(succ, pred, ((u, v, None, d) for table in pending for u, v, d in table.edges()))
+            _insert(succ, pred, ((u, v, k, d) for u, nbrs in old.items() for v, kd in nbrs.items()
+                                 for k, d in kd.items()))
             self._adj = succ  # networkx's setters: _adj and _succ together, cached views reset
             self._pred = pred
             od["_pending"] = []
@@ -148,21 +148,14 @@ class OutreachGraph(nx.MultiDiGraph):
         return super().number_of_edges(u, v)
 
 
-def _insert(succ: dict, pred: dict, edges, keys: list | None = None) -> None:
-    """Add (u, v, attrs) edges as add_edges_from does: key = the lowest free integer from the pair's edge
-    count, or the given key."""
-    keys = iter(keys) if keys is not None else None
-    for u, v, attrs in edges:
+def _insert(succ: dict, pred: dict, edges) -> None:
+    """Add (u, v, key, attrs) edges as add_edge does: the key given, unless it is None or taken; then the
+    lowest free integer from the pair's edge count."""
+    for u, v, k, attrs in edges:
         keydict = succ[u].get(v)
         if keydict is None:
             keydict = succ[u][v] = pred[v][u] = {}
-        if keys is not None:
-            k = next(keys)
-            if k in keydict:  # taken by a table's edge: the next free one, as add_edge would give
-                k = len(keydict)
-                while k in keydict:
-                    k += 1
-        else:
+        if k is None or k in keydict:
             k = len(keydict)
             while k in keydict:
                 k += 1

@@ -190,6 +190,7 @@ def _take(inp: "RiskInputs", cow: dict, u: str, v: str, group) -> None:
             inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
 
 
+# the types _take reads: a pending table of any other type (an activity's links) is not turned into dicts
 _READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
          "HISTORICAL_TIE", "RIVALRY"}
 

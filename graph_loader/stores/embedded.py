@@ -67,11 +67,6 @@ def _frame(rows: list, columns: list[str]) -> "pd.DataFrame":
     return pd.DataFrame({c: pd.Series(col, dtype=object) for c, col in zip(columns, cols)})
 
 
-def _edge_iter(g: "nx.MultiDiGraph"):
-    """(u, v, data) of every edge, pending edge tables read in place (graph.iter_edges: a million edges)."""
-    return iter_edges(g)
-
-
 def node_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[str, pd.DataFrame]":
     rows: dict[str, list] = {label: [] for label in schema.nodes}
     getters = {label: list(spec.props) for label, spec in schema.nodes.items()}
@@ -85,7 +80,7 @@ def rel_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[tuple[str, str, st
     ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
     props = {rtype: list(rel.props) for rtype, rel in schema.rels.items()}
     rows: dict[tuple, list] = {}
-    for u, v, d in _edge_iter(g):
+    for u, v, d in iter_edges(g):  # pending edge tables read in place (a million edges)
         rtype = d["type"]
         (lu, ku), (lv, kv) = ends[u], ends[v]
         group = rows.get((rtype, lu, lv))

@@ -17,9 +17,9 @@ from functools import lru_cache
 from operator import itemgetter
 
 from ..gcpause import gc_paused
+from ..graph import iter_edges  # one fast edge walk for both stores
 from ..schema import Schema, load_schema
 from . import DEFAULT_BATCH, DEFAULT_WORKERS  # rows per transaction, parallel writers; the command line's defaults
-from .embedded import _edge_iter as _edges  # one fast edge walk for both stores
 from .neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
 
 
@@ -85,7 +85,7 @@ def rel_rows(g, schema: Schema) -> dict[tuple[str, str, str], list[dict]]:
     out: dict[tuple, list[dict]] = {}
     ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
     identity = {rtype: rel.identity for rtype, rel in schema.rels.items()}
-    for u, v, d in _edges(g):
+    for u, v, d in iter_edges(g):
         rtype = d["type"]
         (lu, ku), (lv, kv) = ends[u], ends[v]
         key = "|".join(map(str, (ku, kv, *map(d.get, identity[rtype]))))  # = rel_key(schema, rtype, ku, kv, d)
