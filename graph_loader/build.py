@@ -9,10 +9,12 @@ order, when the adjacency is first read (graph.py).
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import networkx as nx
 
 from .gcpause import gc_paused
-from .graph import EdgeTable, OutreachGraph, adjacency_groups, held, iter_edges, snapshot, with_values
+from .graph import EdgeTable, OutreachGraph, adjacency_groups, held, iter_edges, snapshot
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
 
@@ -31,9 +33,9 @@ def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
         if t is None:
             continue
         label = spec.label
-        cols = [c for c in spec.data_props if c in t.data]
-        for key, vals in zip(t.data[spec.key], zip(*(t.data[c] for c in cols))):
-            attrs = with_values({"label": label}, cols, vals)
+        names = ["label", *(c for c in spec.data_props if c in t.data)]
+        for key, vals in zip(t.data[spec.key], zip(repeat(label), *(t.data[c] for c in names[1:]))):
+            attrs = {name: x for name, x in zip(names, vals) if x is not None}  # blank: left out
             nid = node_id(label, key)
             if nid in nodes:
                 nodes[nid].update(attrs)
@@ -46,17 +48,17 @@ def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
     return keys
 
 
-def _resolver(labels: tuple[str, ...], keys: dict[str, set]):
-    """value -> node id of the first label whose keys hold it (memoised: columns repeat few values)."""
-    memo: dict = {}
-    get = memo.get
-
+def _id_map(labels: tuple[str, ...], values, keys: dict[str, set], split: bool) -> dict:
+    """Each distinct value -> the node ids it names: the first label whose keys hold it (validation has
+    made sure one does), one id per listed country when `split`. Columns repeat few values (TARGETS lists
+    combine ~200 countries), so each value and each country is resolved once, not per row."""
     def resolve(value):
-        nid = get(value)
-        if nid is None:
-            nid = memo[value] = next(node_id(lb, value) for lb in labels if value in keys.get(lb, ()))
-        return nid
-    return resolve
+        return next(node_id(lb, value) for lb in labels if value in keys.get(lb, ()))
+    distinct = set(values) - {None}
+    if not split:
+        return {value: (resolve(value),) for value in distinct}
+    one = {x: resolve(x) for x in {x for value in distinct for x in value.split(";")}}
+    return {value: tuple(map(one.__getitem__, value.split(";"))) for value in distinct}
 
 
 def _single_label(to_ends) -> bool:
@@ -74,19 +76,21 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
         (to_col, (to_label,)), = to_ends
         return EdgeTable(rel.type, t.data[from_col], from_labels[0] + ":", t.data[to_col], to_label + ":", props)
     # ends resolved to node ids now (a column may name one of several labels); `rows` maps edges to rows
-    resolve_from = _resolver(from_labels, keys)
-    resolvers = [_resolver(labels, keys) for _, labels in to_ends]
+    from_col_values = t.data[from_col]
+    from_ids = _id_map(from_labels, from_col_values, keys, False) if len(from_labels) > 1 else None
     src, dst, rows = [], [], []
-    for i, (a, tos) in enumerate(zip(t.data[from_col], zip(*(t.data[col] for col, _ in to_ends)))):
-        if a is None:
-            continue
-        u = resolve_from(a)
-        for value, resolve in zip(tos, resolvers):
-            if value is not None:
-                for v in (value.split(";") if split else (value,)):
+    for col, labels in to_ends:
+        ids = _id_map(labels, t.data[col], keys, split)
+        for i, (a, value) in enumerate(zip(from_col_values, t.data[col])):
+            if a is not None and value is not None:
+                u = from_ids[a][0] if from_ids else node_id(from_labels[0], a)
+                for v in ids[value]:
                     src.append(u)
-                    dst.append(resolve(v))
+                    dst.append(v)
                     rows.append(i)
+    if len(to_ends) > 1:  # several target columns: the edges row by row, in column order within a row
+        order = sorted(range(len(rows)), key=rows.__getitem__)
+        src, dst, rows = [src[k] for k in order], [dst[k] for k in order], [rows[k] for k in order]
     return EdgeTable(rel.type, src, "", dst, "", props, rows)
 
 

@@ -25,10 +25,13 @@ import pyarrow.csv as pacsv
 from .read import MAX_FIELD  # csv's field limit: a longer field is refused by the row-by-row reader
 from .schema import Prop
 
-ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # read.ODD's ASCII part (checked on distinct values)
-EDGE_SPACE = r"^[ \t]|[ \t]$"  # what str.strip would remove from ASCII text that has no control character
+ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # read.ODD's ASCII part (checked in the header)
+# every ASCII character but read.ODD's (the control characters other than tab, line feed and CR)
+PRINTABLE = bytes(range(32, 128)) + b"\t\n\r"
+SPACES = (b" ", b"\t")
+THREADED = 8 << 20  # bytes above which Arrow parses a file with its thread pool
 MANY = 20_000  # distinct values above which an int column is cast by Arrow, not converted value by value
-NUMBER = {"int": r"^[+-]?[0-9]+$", "float": r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"}
+CHARS = {"int": b"0123456789+-", "float": b"0123456789+-.eE"}  # the only characters a number may have here
 INT64 = (-2 ** 63, 2 ** 63 - 1)
 
 
@@ -42,7 +45,13 @@ class Column:
     def to_list(self) -> list:
         if self.indices is None:
             return self.values
+        if len(self.values) == 1:  # one value throughout (a source column, a column left blank)
+            return self.values * len(self.indices)
         return np.array(self.values + [None], dtype=object)[:-1][self.indices].tolist()
+
+    def distinct(self) -> set:
+        """The typed values the column holds (None = blank)."""
+        return set(self.values)
 
     def blank(self) -> np.ndarray | None:
         """Per row: is the cell blank? (None: no cell is.)"""
@@ -80,7 +89,8 @@ def _parse(raw: bytes, header: list[str], props: dict[str, Prop]) -> pa.Table | 
     try:
         return pacsv.read_csv(
             pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            # a small file is parsed in this thread: in Arrow's shared pool it would queue behind the big file
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=len(raw) > THREADED),
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types=types,
                                                  null_values=[], strings_can_be_null=False))
@@ -88,11 +98,19 @@ def _parse(raw: bytes, header: list[str], props: dict[str, Prop]) -> pa.Table | 
         return None  # a ragged or blank row: the row-by-row reader says which
 
 
+def _odd_or_spaced(uniques: list[str]) -> bool:
+    """Does a value hold a control character (read.ODD), or a space or tab at either end (what str.strip
+    would remove from plain ASCII text)? A few scans in C over all values joined (none holds a line break)."""
+    joined = "\n".join(uniques).encode("ascii")
+    return bool(joined.translate(None, PRINTABLE) or joined[:1] in SPACES or joined[-1:] in SPACES
+                or any(pair in joined for pair in (b" \n", b"\t\n", b"\n ", b"\n\t")))
+
+
 def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None:
-    if ODD.search("".join(uniques)) or max(map(len, uniques), default=0) > MAX_FIELD:
-        return None
+    if _odd_or_spaced(uniques) or max(map(len, uniques), default=0) > MAX_FIELD:
+        return None  # a space around a value: the row-by-row reader strips it (and it may then be a duplicate)
     if prop.type == "string" and not prop.pattern and prop.check is None:  # text as it stands
-        if prop.required and "" in uniques or any(x != x.strip() for x in uniques):
+        if prop.required and "" in uniques:
             return None
         return [x or None for x in uniques]
     out = []
@@ -102,8 +120,6 @@ def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None
                 return None
             out.append(None)
             continue
-        if raw != raw.strip():
-            return None
         value, why = convert(prop, raw)
         if why or prop.check == "iso3" and not is_iso3(value):
             return None
@@ -111,19 +127,36 @@ def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None
     return out
 
 
+def _text_ok(text: pa.Array, prop: Prop) -> tuple[np.ndarray, bool] | None:
+    """Per row, is the cell blank? — or None when a cell is too long, has a character no number of this type
+    has (a space, an underscore, a letter other than e/E), or the column holds nulls. One pass over the bytes."""
+    if text.type != pa.string() or text.null_count:
+        return None
+    _, offsets, data = text.buffers()
+    ends = np.frombuffer(offsets, np.int32)[text.offset: text.offset + len(text) + 1]
+    lengths = np.diff(ends)
+    if len(lengths) and lengths.max() > MAX_FIELD:
+        return None
+    body = memoryview(data)[ends[0]: ends[-1]] if len(ends) and data is not None else b""
+    if bytes(body).translate(None, CHARS[prop.type]):
+        return None
+    return lengths == 0
+
+
 def _numbers(prop: Prop, text: pa.Array) -> list | None:
-    """Numbers checked against a strict grammar and cast by Arrow: the values Python's int()/float() give
-    (both round decimal text correctly), None where blank."""
-    blank = pc.equal(text, "")
-    if prop.required and pc.any(blank).as_py() or (pc.max(pc.utf8_length(text)).as_py() or 0) > MAX_FIELD:
+    """Numbers cast by Arrow: the values Python's int()/float() give (both round decimal text correctly), None
+    where blank. Only digits, signs, '.', 'e' and 'E' are let through, and within those Arrow accepts no
+    text Python refuses (tests/test_columnar checks every such text up to four characters), so Arrow's
+    cast — which fails on anything malformed, like "1.2.3" or "1e" — needs no grammar of its own."""
+    blank = _text_ok(text, prop)
+    if blank is None or prop.required and blank.any():
         return None
-    text = pc.if_else(blank, pa.scalar(None, pa.string()), text)
-    if pc.any(pc.invert(pc.match_substring_regex(text, NUMBER[prop.type]))).as_py():
-        return None
+    if blank.any():
+        text = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
     try:
         typed = pc.cast(text, pa.int64() if prop.type == "int" else pa.float64())
     except (pa.ArrowInvalid, pa.ArrowException):
-        return None  # an integer beyond 64 bits
+        return None  # malformed, or an integer beyond 64 bits
     bounds = pc.min_max(typed).as_py()
     lo, hi = bounds["min"], bounds["max"]
     if lo is not None and (prop.min is not None and lo < prop.min or prop.max is not None and hi > prop.max):
@@ -193,21 +226,33 @@ def read_columns(path: Path, props: dict[str, Prop], convert, is_iso3) -> tuple[
     return type_columns(parse_file(path, props), props, convert, is_iso3)
 
 
+def typed_codes(col: Column, ids: dict) -> np.ndarray:
+    """Per row, a number for its typed value, from `ids` (typed value -> number, grown as needed): equal
+    typed values get equal numbers — "2008" and "+2008" too — in this column and in any other column
+    coded with the same `ids`."""
+    remap = np.array([ids.setdefault(v, len(ids)) for v in col.values] or [0], dtype=np.int64)
+    return remap[col.indices]
+
+
 def unique_rows(columns: list[Column]) -> bool | None:
     """True when no two rows agree on every one of these typed columns (None: too many combinations to
     tell this way). Typed values, not raw text, decide: "2000" and "+2000" are the same year."""
     if any(c.indices is None for c in columns):
         return None
-    code = np.zeros(len(columns[0].indices) if columns else 0, dtype=np.int64)
+    rows = len(columns[0].indices) if columns else 0
+    code = np.zeros(rows, dtype=np.int64)
     span = 1
     for col in columns:
-        first: dict = {}
-        remap = np.array([first.setdefault(v, len(first)) for v in col.values] or [0], dtype=np.int64)
-        span *= max(len(first), 1)
+        ids: dict = {}
+        codes = typed_codes(col, ids)
+        span *= max(len(ids), 1)
         if span >= 2 ** 62:
             return None
-        code = code * max(len(first), 1) + remap[col.indices]
-    if len(code) < 2:
+        code *= max(len(ids), 1)  # in place: a million rows, one array
+        code += codes
+    if rows < 2:
         return True
+    if span <= 8 * rows:  # few combinations (trade: 200 x 200 x 25 x 2 for a million rows): count them
+        return int(np.bincount(code, minlength=1).max()) <= 1
     code.sort()
     return not bool(np.any(code[1:] == code[:-1]))

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
+from .columnar import typed_codes
 from .errors import Problem
 
 ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")
@@ -59,13 +62,21 @@ def _dates_agree(t, date_col: str, problems: list[Problem]) -> None:
 
 def _pairs(t, problems: list[Problem]) -> None:
     a, b = ("exporter", "importer") if "exporter" in t.data else ("iso3_a", "iso3_b")
-    if not any(map(operator.eq, t.data[a], t.data[b])):
-        return  # one pass in C (a million trade rows); the loop below only words what it finds
+    if not _may_agree(t, a, b):
+        return  # one pass in C or numpy (a million trade rows); the loop below only words what it finds
     for x, y, line in zip(t.data[a], t.data[b], t.lines):
         if x is not None and x == y:
             problems.append(Problem(t.file, line, b, f"{y!r} is the same country as {a} (expected two different countries)"))
 
 
+def _may_agree(t, a: str, b: str) -> bool:
+    """Could some row hold the same value in columns a and b? (Decided on the coded columns when the fast
+    path read the file: two small arrays of numbers, not a million string comparisons.)"""
+    cols = t.columns or {}
+    if a in cols and b in cols and cols[a].indices is not None and cols[b].indices is not None:
+        ids: dict = {}
+        return bool(np.any(typed_codes(cols[a], ids) == typed_codes(cols[b], ids)))
+    return any(map(operator.eq, t.data[a], t.data[b]))
 def _periods(t, start: str, end: str, problems: list[Problem]) -> None:
     for s, e, line in zip(t.data[start], t.data[end], t.lines):
         if s is not None and e is not None and e < s:
@@ -73,9 +84,16 @@ def _periods(t, start: str, end: str, problems: list[Problem]) -> None:
 
 
 def _targets(t, problems: list[Problem]) -> None:
-    for value, line in zip(t.data["targets"], t.lines):
-        items = value.split(";") if value else []
-        dupes = sorted({x for x in items if items.count(x) > 1})
+    column = t.data["targets"]
+    listed_twice = {}  # per distinct list (activities repeat them): the countries it names more than once
+    for value in set(column) - {None}:
+        items = value.split(";")
+        if len(set(items)) < len(items):
+            listed_twice[value] = sorted({x for x in items if items.count(x) > 1})
+    if not listed_twice:
+        return
+    for value, line in zip(column, t.lines):
+        dupes = listed_twice.get(value)
         if dupes:
             problems.append(Problem(t.file, line, "targets", f"{', '.join(dupes)} listed more than once "
                                     "(expected each target country once)"))

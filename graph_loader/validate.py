@@ -41,6 +41,12 @@ class Typed:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def distinct(self, name: str) -> set:
+        """The column's distinct values (from its coded form when there is one: no pass over the rows)."""
+        if self.columns is not None and name in self.columns:
+            return self.columns[name].distinct()
+        return set(self.data[name])
+
     def rows(self):
         cols = list(self.data)
         for values in zip(*(self.data[c] for c in cols)):
@@ -261,8 +267,9 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                 continue
             split = rel.type == "TARGETS"
             column = t.data[col]
-            distinct = ({v for value in column if value is not None for v in str(value).split(";")} if split
-                        else set(column) - {None})
+            distinct = t.distinct(col) - {None}
+            if split:
+                distinct = {v for value in distinct for v in str(value).split(";")}
             # what is wrong with each distinct value, worked out once (most columns repeat few values)
             bad = {}
             for v in distinct:
@@ -366,6 +373,11 @@ def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop]
     return typed
 
 
+def _largest(root: Path, files) -> str | None:
+    sizes = {f: (root / f).stat().st_size for f in files if (root / f).is_file()}
+    return max(sizes, key=sizes.get, default=None)
+
+
 @gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
@@ -376,8 +388,11 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
     tables: dict[str, Typed] = {}
     files = {filename: file_columns(schema, filename) for filename in schema.files()}
-    with ThreadPoolExecutor(1, thread_name_prefix="outreach-parse") as pool:  # Arrow parses the next files
-        parsed = {f: pool.submit(parse_file, root / f, props) for f, props in files.items()}  # while we type
+    with ThreadPoolExecutor(2, thread_name_prefix="outreach-parse") as pool:  # Arrow parses files while we
+        # type others: the largest from the start in one thread, the rest in order in the other
+        big = _largest(root, files)
+        order = sorted(files, key=lambda f: f != big)
+        parsed = {f: pool.submit(parse_file, root / f, files[f]) for f in order}
         for filename, props in files.items():
             typed = _read_file(root, schema, filename, props, parsed.pop(filename), problems)  # (frees it)
             if typed is not None:

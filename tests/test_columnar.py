@@ -2,6 +2,8 @@
 and types every value exactly as it does."""
 from __future__ import annotations
 
+import itertools
+import math
 import os
 from pathlib import Path
 
@@ -169,6 +171,38 @@ def test_arrow_reads_decimal_text_as_exactly_the_float_python_reads(texts):
         assert got is None  # the row-by-row reader refuses infinities too
     else:
         assert got == want and all(type(x) is float for x in got)
+
+
+@EXAMPLES
+@given(values=st.lists(st.text(st.characters(min_codepoint=0, max_codepoint=127, exclude_characters="\n\r"),
+                               max_size=6), max_size=6))
+@example(values=["a", "\tb"])
+@example(values=["a\t", "b"])
+@example(values=["", " "])
+def test_a_value_is_odd_or_spaced_exactly_when_it_has_a_control_character_or_strip_would_change_it(values):
+    want = any(columnar.ODD.search(v) or v != v.strip() for v in values)
+    assert columnar._odd_or_spaced(values) == want
+
+
+def _python_reads(kind: str, text: str):
+    try:
+        value = int(text) if kind == "int" else float(text)
+    except ValueError:
+        return None
+    return value if kind == "int" or math.isfinite(value) else None
+
+
+@pytest.mark.parametrize("kind", ["int", "float"])
+def test_every_short_text_of_number_characters_that_arrow_accepts_python_reads_as_the_same_number(kind):
+    chars = columnar.CHARS[kind].decode()
+    texts = ["".join(t) for n in range(1, 5) for t in itertools.product(chars, repeat=n)]
+    accepted = 0
+    for text in texts:
+        got = columnar._numbers(Prop("v", kind), pa.array([text]))
+        if got is not None:
+            accepted += 1
+            assert got == [_python_reads(kind, text)] and type(got[0]) is type(_python_reads(kind, text)), text
+    assert accepted > 1000  # the cast did accept many texts ("1e5", "-.5", "+12"), so the check means something
 
 
 def test_no_duplicate_keys_is_decided_on_typed_values(tmp_path):
