@@ -210,24 +210,36 @@ def targets(r: dict) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------------------------- stages
-def do_load(a, data, r):
-    runs = []
+def do_load(a, data, r, floor: bool = False):
+    """`repeat` load runs; with `floor`, each followed by a floor run (see do_floor), so that both see the same
+    machine: on a shared 2-core machine the multi-threaded floor alone varies 3x from run to run."""
+    runs, floors = [], []
     for i in range(a.repeat):
         log(f"load {i + 1}/{a.repeat} (read+validate+build, then risk scoring) ...")
         runs.append(run_child("load", data, ["--full"]))
+        if floor:
+            floors.append(run_child("floor", data, []))
     good = [x for x in runs if "error" not in x]
     if not good:
         r["errors"].append(runs[-1]["error"])
-        return
-    keys = ("validate_s", "build_s", "read_validate_build_s", "write_scores_s", "full_load_s")
-    r["load"] = {**{k: median([x[k] for x in good]) for k in keys},
-                 "peak_rss_mb": max(x["peak_rss_mb"] for x in good),
-                 "rows": good[0]["rows"], "nodes": good[0]["nodes"], "relationships": good[0]["relationships"],
-                 "runs": [{k: x.get(k) for k in (*keys, "peak_rss_mb", "load_average")} for x in runs]}
+    else:
+        keys = ("validate_s", "build_s", "read_validate_build_s", "write_scores_s", "full_load_s")
+        r["load"] = {**{k: median([x[k] for x in good]) for k in keys},
+                     "peak_rss_mb": max(x["peak_rss_mb"] for x in good),
+                     "rows": good[0]["rows"], "nodes": good[0]["nodes"], "relationships": good[0]["relationships"],
+                     "runs": [{k: x.get(k) for k in (*keys, "peak_rss_mb", "load_average")} for x in runs]}
+    if floor:
+        _floor_report(floors, r, runs)
 
 
 def do_floor(a, data, r):
-    runs = [run_child("floor", data, []) for _ in range(a.repeat)]
+    _floor_report([run_child("floor", data, []) for _ in range(a.repeat)], r)
+
+
+def _floor_report(runs: list, r, loads: list = ()) -> None:
+    """parse_floor: medians, and `ratio` = median read+validate+build ÷ median floor. With `loads` (run in
+    turn with the floor runs) also each pair's ratio: `paired_ratios`, their median `ratio_paired` and
+    `ratio_best` (fastest load ÷ fastest floor) — the spread the one figure hides."""
     good = [x for x in runs if "error" not in x]
     if not good:
         r["errors"].append(runs[-1]["error"])
@@ -239,6 +251,12 @@ def do_floor(a, data, r):
                         "bytes": good[0]["bytes"], "rows": good[0]["rows"],
                         "ratio": rvb / secs if rvb and secs else None,
                         "python_csv_s": py, "ratio_to_python_csv": rvb / py if rvb and py else None}
+    pairs = [(x["read_validate_build_s"], y["parse_s"]) for x, y in zip(loads, runs)
+             if "error" not in x and "error" not in y]
+    if pairs:
+        ratios = [x / y for x, y in pairs]
+        r["parse_floor"].update(paired_ratios=ratios, ratio_paired=median(ratios),
+                                ratio_best=min(x for x, _ in pairs) / min(y for _, y in pairs))
 
 
 def do_single(stage: str, key: str, a, data, r, extra=()):
@@ -319,6 +337,8 @@ def table(r: dict) -> str:
             ("full load (s)", load.get("full_load_s")), ("peak RSS (MB)", load.get("peak_rss_mb")),
             ("parse floor (s)", (r.get("parse_floor") or {}).get("parse_s")),
             ("ratio to floor (x)", (r.get("parse_floor") or {}).get("ratio")),
+            ("  median of paired runs' ratios (x)", (r.get("parse_floor") or {}).get("ratio_paired")),
+            ("  fastest load / fastest floor (x)", (r.get("parse_floor") or {}).get("ratio_best")),
             ("python csv.reader, no checks (s)", (r.get("parse_floor") or {}).get("python_csv_s")),
             ("ratio to python csv.reader (x)", (r.get("parse_floor") or {}).get("ratio_to_python_csv"))]
     rk = r.get("risk") or {}
@@ -384,7 +404,9 @@ def main(argv=None) -> int:
     r.update(report_version=REPORT_VERSION, scale=a.scale if not a.data else f"data:{a.data}", repeat=a.repeat,
              machine=machine(), errors=[])
     data, r["data"] = prepare_data(a)
-    steps = {"load": lambda: do_load(a, data, r), "floor": lambda: do_floor(a, data, r),
+    both = {"load", "floor"} <= only  # then run in turn (do_load)
+    steps = {"load": lambda: do_load(a, data, r, floor=both),
+             "floor": lambda: None if both else do_floor(a, data, r),
              "risk": lambda: do_single("risk", "risk", a, data, r),
              "embedded": lambda: do_single("embedded", "embedded", a, data, r),
              # filtering/aggregating the whole world graph takes minutes: one repetition there

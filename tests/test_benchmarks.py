@@ -80,6 +80,9 @@ def test_the_benchmark_runner_prints_a_json_report_with_the_documented_keys(tmp_
     for k in ("reader", "parse_s", "ratio", "python_csv_s", "ratio_to_python_csv"):
         assert k in r["parse_floor"]
     assert 0 < r["parse_floor"]["parse_s"] and 0 < r["parse_floor"]["python_csv_s"]
+    floor, load = r["parse_floor"], r["load"]  # load and floor ran in turn: one ratio per pair of runs
+    assert floor["paired_ratios"] == [load["runs"][0]["read_validate_build_s"] / floor["runs_s"][0]]
+    assert floor["ratio_paired"] == floor["ratio_best"] == pytest.approx(floor["ratio"])
     for k in ("inputs_s", "one_year_s", "all_years_s", "write_scores_s"):
         assert k in r["risk"]
     from queries import load_registry
