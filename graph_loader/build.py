@@ -9,6 +9,7 @@ order, when the adjacency is first read (graph.py).
 """
 from __future__ import annotations
 
+from collections import ChainMap
 from itertools import repeat
 
 import networkx as nx
@@ -70,11 +71,10 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     """The relationship's edges as a table: one per row with both ends — one per listed country for
     TARGETS; with several target columns, one per non-blank target, row by row."""
     (from_col, from_labels), *to_ends = endpoint_columns(rel)
-    props = {c: t.data[c] for c in prop_cols}
     split = rel.type == "TARGETS"
     if len(from_labels) == 1 and _single_label(to_ends) and not split:
         (to_col, (to_label,)), = to_ends
-        return EdgeTable(rel.type, t.data[from_col], from_labels[0] + ":", t.data[to_col], to_label + ":", props)
+        return EdgeTable(rel.type, t.data, from_col, from_labels[0] + ":", to_col, to_label + ":", tuple(prop_cols))
     # ends resolved to node ids now (a column may name one of several labels); `rows` maps edges to rows
     from_col_values = t.data[from_col]
     from_ids = _id_map(from_labels, from_col_values, keys, False) if len(from_labels) > 1 else None
@@ -91,7 +91,8 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     if len(to_ends) > 1:  # several target columns: the edges row by row, in column order within a row
         order = sorted(range(len(rows)), key=rows.__getitem__)
         src, dst, rows = [src[k] for k in order], [dst[k] for k in order], [rows[k] for k in order]
-    return EdgeTable(rel.type, src, "", dst, "", props, rows)
+    return EdgeTable(rel.type, ChainMap({" from": src, " to": dst}, t.data), " from", "", " to", "", tuple(prop_cols),
+                     rows)
 
 
 def _add_edges(g: OutreachGraph, ds: Dataset, keys: dict[str, set]) -> list[tuple]:

@@ -14,6 +14,7 @@ and words every problem with its line. So this path only ever accepts what that 
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,28 +39,78 @@ INT64 = (-2 ** 63, 2 ** 63 - 1)
 @dataclass
 class Column:
     """A typed column: the distinct raw values' typed forms and, per row, the index of its raw value —
-    or, with no indices (a float column: mostly distinct), the typed value of every row."""
-    values: list                # typed value per distinct raw value, or per row (None = blank)
-    indices: np.ndarray | None  # per row: position in `values`
+    or (a number column with mostly distinct values, like trade values) the typed Arrow array itself."""
+    values: list | None                # typed value per distinct raw value (None = blank)
+    indices: np.ndarray | None         # per row: position in `values`
+    numbers: pa.Array | None = None    # instead of values and indices: int64/float64, null = blank
+
+    def __len__(self) -> int:
+        return len(self.numbers) if self.numbers is not None else len(self.indices)
 
     def to_list(self) -> list:
-        if self.indices is None:
-            return self.values
+        """The typed value of every row (None = blank), as the row-by-row reader gives them."""
+        if self.numbers is not None:
+            arr = self.numbers
+            return arr.to_numpy(zero_copy_only=False).tolist() if arr.null_count == 0 else arr.to_pylist()
         if len(self.values) == 1:  # one value throughout (a source column, a column left blank)
             return self.values * len(self.indices)
         return np.array(self.values + [None], dtype=object)[:-1][self.indices].tolist()
 
     def distinct(self) -> set:
         """The typed values the column holds (None = blank)."""
-        return set(self.values)
+        return set(self.to_list()) if self.numbers is not None else set(self.values)
 
     def blank(self) -> np.ndarray | None:
         """Per row: is the cell blank? (None: no cell is.)"""
-        if self.indices is None:
-            return np.fromiter((v is None for v in self.values), bool, len(self.values)) \
-                if None in self.values else None
+        if self.numbers is not None:
+            return self.numbers.is_null().to_numpy(zero_copy_only=False) if self.numbers.null_count else None
         none = [i for i, v in enumerate(self.values) if v is None]
         return np.isin(self.indices, none) if none else None
+
+
+class ColumnLists(MutableMapping):
+    """A validated file's columns by name, as lists (None = blank), made from the typed columns the first time
+    each is read: trade's million rows stay coded until a row-by-row reader (a store, the networkx edges)
+    asks for them; bulk readers use `coded`. Reading a column from several threads is safe (one list wins)."""
+
+    def __init__(self, columns: dict[str, Column], names, rows: int):
+        self._coded = columns
+        self._names = list(names)  # the file's columns, in schema order (absent ones: all blank)
+        self._rows = rows
+        self._lists: dict[str, list] = {}
+
+    def coded(self, name: str) -> Column | None:
+        """The typed column (None when the file did not have it, or it has been replaced)."""
+        return self._coded.get(name)
+
+    def __getitem__(self, name: str) -> list:
+        got = self._lists.get(name)
+        if got is None:
+            if name not in self._names:
+                raise KeyError(name)
+            col = self._coded.get(name)
+            got = self._lists.setdefault(name, col.to_list() if col is not None else [None] * self._rows)
+        return got
+
+    def __setitem__(self, name: str, values: list) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._coded.pop(name, None)
+        self._lists[name] = values
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._coded.pop(name, None)
+        self._lists.pop(name, None)
+
+    def __contains__(self, name) -> bool:
+        return name in self._names
+
+    def __iter__(self):
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def plain_bytes(path: Path) -> bytes | None:
@@ -143,7 +194,7 @@ def _text_ok(text: pa.Array, prop: Prop) -> tuple[np.ndarray, bool] | None:
     return lengths == 0
 
 
-def _numbers(prop: Prop, text: pa.Array) -> list | None:
+def _number_array(prop: Prop, text: pa.Array) -> pa.Array | None:
     """Numbers cast by Arrow: the values Python's int()/float() give (both round decimal text correctly), None
     where blank. Only digits, signs, '.', 'e' and 'E' are let through, and within those Arrow accepts no
     text Python refuses (tests/test_columnar checks every such text up to four characters), so Arrow's
@@ -163,14 +214,20 @@ def _numbers(prop: Prop, text: pa.Array) -> list | None:
         return None
     if prop.type == "float" and not pc.all(pc.is_finite(typed)).as_py():
         return None  # 1e999: Python reads inf, which the row-by-row reader refuses
-    return typed.to_numpy().tolist() if typed.null_count == 0 else typed.to_pylist()
+    return typed
+
+
+def _numbers(prop: Prop, text: pa.Array) -> list | None:
+    """_number_array's values as a list (None = blank)."""
+    typed = _number_array(prop, text)
+    return None if typed is None else Column(None, None, typed).to_list()
 
 
 def typed_column(prop: Prop, column: pa.ChunkedArray, convert, is_iso3) -> Column | None:
     """The column typed as the row-by-row reader types it, or None if any value would be a problem."""
     if column.type == pa.string():  # a float column, read as text
-        values = _numbers(prop, column.combine_chunks() if column.num_chunks else pa.array([], pa.string()))
-        return None if values is None else Column(values, None)
+        typed = _number_array(prop, column.combine_chunks() if column.num_chunks else pa.array([], pa.string()))
+        return None if typed is None else Column(None, None, typed)
     arr = column.unify_dictionaries().combine_chunks() if column.num_chunks > 1 else column.chunk(0) \
         if column.num_chunks else pa.array([], pa.string()).dictionary_encode()
     uniques = arr.dictionary

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -29,28 +29,51 @@ _LOCK = threading.RLock()
 
 @dataclass
 class EdgeTable:
-    """One relationship type as columns: the from and to keys (None = no edge on that row), the node-id
-    prefixes ("Country:") that turn keys into node ids, and the property columns (None = blank, left out).
-    `rows`, when given, is the property row of each edge (a file row that gives several edges)."""
+    """One relationship type as columns of `source` (a file's columns by name; a validated file's make each
+    list only when it is first read): the from and to keys (None = no edge on that row), the node-id prefixes
+    ("Country:") that turn keys into node ids, and the property columns (None = blank, left out). `rows`,
+    when given, is the property row of each edge (a file row that gives several edges)."""
     rtype: str
-    src: list
+    source: Mapping[str, list]
+    src_col: str
     src_prefix: str
-    dst: list
+    dst_col: str
     dst_prefix: str
-    props: dict[str, list] = field(default_factory=dict)
+    prop_cols: tuple[str, ...] = ()
     rows: list[int] | None = None
 
+    @property
+    def src(self) -> list:
+        return self.source[self.src_col]
+
+    @property
+    def dst(self) -> list:
+        return self.source[self.dst_col]
+
+    @property
+    def props(self) -> dict[str, list]:
+        return {c: self.source[c] for c in self.prop_cols}
+
+    def coded(self, name: str):
+        """The typed column (columnar.Column) behind column `name`, when the file's columns are still coded and
+        there is one edge per row — for bulk readers that work on codes; else None (read the lists)."""
+        get = getattr(self.source, "coded", None)
+        return get(name) if get is not None and self.rows is None else None
+
     def __len__(self) -> int:
+        ends = [self.coded(self.src_col), self.coded(self.dst_col)]
+        if all(c is not None and c.blank() is None for c in ends):
+            return len(ends[0])  # every row is an edge: counted without making the lists
         return sum(1 for s, d in zip(self.src, self.dst) if s is not None and d is not None)
 
     def columns(self, name: str) -> list:
         """A property's value per edge."""
-        col = self.props[name]
+        col = self.source[name]
         return col if self.rows is None else [col[i] for i in self.rows]
 
     def edges(self) -> Iterator[tuple[str, str, dict]]:
         """(u, v, attrs) per row, each attrs a fresh dict {"type": rtype, **non-blank properties}."""
-        rtype, sp, dp, names = self.rtype, self.src_prefix, self.dst_prefix, list(self.props)
+        rtype, sp, dp, names = self.rtype, self.src_prefix, self.dst_prefix, list(self.prop_cols)
         values = zip(*map(self.columns, names)) if names else iter(lambda: (), None)
         us: dict = {}  # node ids made once per key (a trade partner has thousands of rows)
         vs: dict = {}
@@ -219,7 +242,7 @@ def edge_values(g, rtype: str, name: str) -> list:
     succ, tables = snapshot(g)
     out = [d[name] for _, _, group in adjacency_groups(g, succ) for d in group if d["type"] == rtype and name in d]
     for table in tables:
-        if table.rtype == rtype and name in table.props:
+        if table.rtype == rtype and name in table.prop_cols:
             out += [x for s, t, x in zip(table.src, table.dst, table.columns(name))
                     if x is not None and s is not None and t is not None]
     return out

@@ -42,8 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import yaml
 
+from .columnar import typed_codes
 from .errors import ConfigError
 from .gcpause import gc_paused
 from .graph import adjacency_groups, held, snapshot
@@ -149,11 +151,45 @@ def _alliance_strength(e: dict) -> float:
 
 
 def _trade_table(inp: "RiskInputs", cow: dict, table) -> None:
-    """TRADES_WITH rows straight from the pending table's columns (no edge dicts: a million rows)."""
+    """TRADES_WITH rows straight from the pending table's columns (no edge dicts: a million rows) — from
+    their codes when the file's columns are still coded (_trade_coded), else row by row."""
+    if _trade_coded(inp, cow, table):
+        return
     col = table.columns
     for a, b, year, dataset, value in zip(table.src, table.dst, col("year"), col("dataset"), col("value_usd_mn")):
         if a is not None and b is not None:
             (inp.trade if dataset == "IMF_DOTS" else cow)[year][(a, b)] = value
+
+
+def _trade_coded(inp: "RiskInputs", cow: dict, table) -> bool:
+    """What _trade_table's row-by-row loop records, worked out on the coded columns: rows grouped by (year,
+    dataset) with a stable sort, each group's {(exporter, importer): value} made in one step, the groups
+    taken in the order of their first row — so every dict holds the same keys, values and order as the
+    loop's. False (nothing recorded) when a column is not coded or a key cell is blank."""
+    cols = [table.coded(c) for c in (table.src_col, table.dst_col, "year", "dataset", "value_usd_mn")]
+    if any(c is None for c in cols) or any(c.indices is None or c.blank() is not None for c in cols[:4]):
+        return False
+    exp, imp, year, dataset, value = cols
+    year_ids: dict = {}
+    year_code = typed_codes(year, year_ids)
+    years = list(year_ids)  # year code -> year
+    imf = np.array([d == "IMF_DOTS" for d in dataset.values], dtype=np.int64)[dataset.indices]
+    group = year_code * 2 + imf
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    exporters = np.array(exp.values + [None], dtype=object)[:-1]
+    importers = np.array(imp.values + [None], dtype=object)[:-1]
+    values = np.array(value.to_list() + [None], dtype=object)[:-1] if value.numbers is None \
+        else value.numbers.to_numpy(zero_copy_only=False) if value.numbers.null_count == 0 \
+        else np.array(value.numbers.to_pylist() + [None], dtype=object)[:-1]
+    for start, end in sorted(zip(starts, ends), key=lambda se: order[se[0]]):  # by first row
+        rows = order[start:end]
+        code = int(group[rows[0]])
+        pairs = zip(exporters[exp.indices[rows]].tolist(), importers[imp.indices[rows]].tolist())
+        flows = (inp.trade if code % 2 else cow).setdefault(years[code // 2], {})
+        flows.update(zip(pairs, values[rows].tolist()))
+    return True
 
 
 def _take(inp: "RiskInputs", cow: dict, u: str, v: str, group) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from typing import Sequence
 import pyarrow as pa
 import pycountry
 
-from .columnar import Column, parse_file, type_columns, unique_rows
+from .columnar import Column, ColumnLists, parse_file, type_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
 from .read import Table, read_table
@@ -32,9 +33,10 @@ INT64 = (-2 ** 63, 2 ** 63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's
 @dataclass
 class Typed:
     """A validated file: typed column lists (None = blank) and the line of each record (`columns`: the
-    same columns in coded form, when the fast path read the file)."""
+    same columns in coded form, when the fast path read the file; `data` then makes each list when it is
+    first read)."""
     file: str
-    data: dict[str, list]
+    data: MutableMapping[str, list]
     lines: Sequence[int]
     columns: dict[str, Column] | None = None
 
@@ -266,7 +268,6 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
             if unread & set(labels):
                 continue
             split = rel.type == "TARGETS"
-            column = t.data[col]
             distinct = t.distinct(col) - {None}
             if split:
                 distinct = {v for value in distinct for v in str(value).split(";")}
@@ -288,7 +289,7 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                     bad[v] = why
             if not bad:
                 continue
-            for value, line in zip(column, t.lines):
+            for value, line in zip(t.data[col], t.lines):
                 for v in ([] if value is None else str(value).split(";") if split else [value]):
                     for why in bad.get(v, ()):
                         problems.append(Problem(t.file, line, col, why))
@@ -349,8 +350,7 @@ def _read_fast(name: str, parsed: pa.Table | None, props: dict[str, Prop]) -> Ty
     if got is None:
         return None
     columns, rows = got
-    data = {n: columns[n].to_list() if n in columns else [None] * rows for n in props}  # absent: all blank
-    return Typed(name, data, range(2, rows + 2), columns)
+    return Typed(name, ColumnLists(columns, props, rows), range(2, rows + 2), columns)  # lists made when read
 
 
 def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop], parsed: Future,

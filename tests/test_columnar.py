@@ -243,3 +243,20 @@ def test_a_file_without_an_optional_key_column_is_checked_for_duplicates_without
                     encoding="utf-8")
     ds = validate(tiny_copy)  # from_year is part of the key but optional: absent means blank
     assert all(v is None for v in ds.tables["contiguity.csv"].data["from_year"])
+
+
+def test_column_lists_make_each_list_once_when_read_and_behave_as_a_mapping_of_lists(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("code,value\nA1,1.5\nB2,\nA1,3\n", encoding="utf-8")
+    columns, rows = columnar.read_columns(path, {"code": PROPS["code"], "value": PROPS["value"],
+                                                 "year": PROPS["year"]}, _convert, is_iso3)
+    data = columnar.ColumnLists(columns, ["code", "value", "year"], rows)
+    assert list(data) == ["code", "value", "year"] and len(data) == 3 and "year" in data and "x" not in data
+    assert data._lists == {}  # nothing made yet
+    assert data["value"] == [1.5, None, 3.0] and data["value"] is data["value"]  # made once, then kept
+    assert data["year"] == [None, None, None]  # a column the file does not have: all blank
+    assert data.get("x") is None and dict(data) == {"code": ["A1", "B2", "A1"], "value": [1.5, None, 3.0],
+                                                    "year": [None, None, None]}
+    assert data.coded("code").distinct() == {"A1", "B2"}
+    data["key"] = ["k1", "k2", "k3"]  # a composite key added by validation
+    assert list(data) == ["code", "value", "year", "key"] and data["key"] == ["k1", "k2", "k3"]
