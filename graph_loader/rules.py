@@ -107,20 +107,19 @@ def _contacts(t, problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "leaving_year", "missing value (expected a year with leaving_month)"))
 
 
-def check_rules(tables: dict, problems: list[Problem]) -> None:
-    if "assessments.csv" in tables:
-        _assessments(tables["assessments.csv"], problems)
-    for name in ("activities.csv", "meetings.csv"):
+RULES = (("assessments.csv", _assessments),  # (file, check), in the order their problems are listed
+         ("activities.csv", lambda t, p: _dates_agree(t, "date", p)),
+         ("meetings.csv", lambda t, p: _dates_agree(t, "date", p)),
+         *((name, _pairs) for name in PAIR_FILES),
+         ("contiguity.csv", lambda t, p: _periods(t, "from_year", "to_year", p)),
+         ("rivalries.csv", lambda t, p: _periods(t, "start_year", "end_year", p)),
+         ("contacts.csv", _contacts),
+         ("activities.csv", _targets))
+
+
+def check_rules(tables: dict, problems) -> None:
+    """Every rule on the files in `tables`. `problems`: a list, or bucket(rule position) -> list (so that
+    rules run on different files at different times still list their problems in RULES order)."""
+    for index, (name, check) in enumerate(RULES):
         if name in tables:
-            _dates_agree(tables[name], "date", problems)
-    for name in PAIR_FILES:
-        if name in tables:
-            _pairs(tables[name], problems)
-    if "contiguity.csv" in tables:
-        _periods(tables["contiguity.csv"], "from_year", "to_year", problems)
-    if "rivalries.csv" in tables:
-        _periods(tables["rivalries.csv"], "start_year", "end_year", problems)
-    if "contacts.csv" in tables:
-        _contacts(tables["contacts.csv"], problems)
-    if "activities.csv" in tables:
-        _targets(tables["activities.csv"], problems)
+            check(tables[name], problems if isinstance(problems, list) else problems(index))

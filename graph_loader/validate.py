@@ -8,11 +8,11 @@ import math
 import re
 from collections.abc import MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pyarrow as pa
 import pycountry
@@ -252,15 +252,18 @@ def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
     return f"{value!r} refers to a missing {' or '.join(label_names)} (not in {files})"
 
 
-def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem]) -> None:
+def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, bucket, files: set) -> None:
+    """Every reference in the relationships read from `files` (node files all read and keyed): its problems
+    into bucket(position of the relationship in the schema)."""
     node_rows = {spec.label: ds_tables[spec.file] for spec in schema.nodes.values() if spec.file in ds_tables}
     # a node file that could not be read is already reported; checking references into it would bury that
     # one problem under one "missing" problem per referencing row
     unread = {spec.label for spec in schema.nodes.values() if spec.file and spec.file not in ds_tables}
-    for rel in schema.rels.values():
-        t = ds_tables.get(rel.file) if rel.file else None
+    for index, rel in enumerate(schema.rels.values()):
+        t = ds_tables.get(rel.file) if rel.file in files else None
         if t is None:
             continue
+        problems = bucket(index)
         own_node = schema.node_for_file(rel.file)
         for col, labels in endpoint_columns(rel):
             if own_node and col == own_node.key and labels == (own_node.label,):
@@ -380,32 +383,54 @@ def _largest(root: Path, files) -> str | None:
 
 @gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
-    """Read and validate every file; return the Dataset or raise DataError listing all problems."""
+    """Read and validate every file; return the Dataset or raise DataError listing all problems (in the order of
+    the checks: reading file by file, node keys, relationship keys, references, rules)."""
     schema = schema or load_schema()
     root = Path(data_dir)
-    problems: list[Problem] = []
     if not root.is_dir():
         raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
-    tables: dict[str, Typed] = {}
+    found: dict[tuple, list[Problem]] = {}
+    checks = _Checks(schema, {}, {}, lambda *at: found.setdefault(at, []))
     files = {filename: file_columns(schema, filename) for filename in schema.files()}
     with ThreadPoolExecutor(2, thread_name_prefix="outreach-parse") as pool:  # Arrow parses files while we
-        # type others: the largest from the start in one thread, the rest in order in the other
+        # type and check the others: the largest from the start in one thread, the rest in order in the other
         big = _largest(root, files)
-        order = sorted(files, key=lambda f: f != big)
-        parsed = {f: pool.submit(parse_file, root / f, files[f]) for f in order}
-        for filename, props in files.items():
-            typed = _read_file(root, schema, filename, props, parsed.pop(filename), problems)  # (frees it)
-            if typed is not None:
-                tables[filename] = typed
-    keys: dict[str, dict] = {}
-    for spec in schema.nodes.values():
-        if spec.file in tables:
-            keys[spec.label] = _node_keys(spec, tables[spec.file], problems)
-    for rel in schema.rels.values():
-        if rel.own_file and rel.file in tables:
-            _rel_keys(rel, tables[rel.file], problems)
-    _check_refs(tables, keys, schema, problems)
-    check_rules(tables, problems)
+        parsed = {f: pool.submit(parse_file, root / f, files[f]) for f in sorted(files, key=lambda f: f != big)}
+        for batch in ([f for f in files if f != big], [big] if big else []):
+            for filename in batch:
+                typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
+                                   checks.bucket(0, list(files).index(filename)))
+                if typed is not None:
+                    checks.tables[filename] = typed
+            checks.run(set(batch))
+    problems = [p for at in sorted(found) for p in found[at]]
     if problems:
         raise DataError(problems)
-    return Dataset(root=root, tables=tables, schema=schema)
+    return Dataset(root=root, tables=checks.tables, schema=schema)
+
+
+@dataclass
+class _Checks:
+    """The checks across files, run on the files read so far — all but the largest while it is still being
+    parsed, then on it — with each check's problems in its own bucket, so the list reads as if run in one go."""
+    schema: Schema
+    tables: dict[str, Typed]
+    keys: dict[str, dict]
+    bucket: Callable[..., list]
+    checked: set = field(default_factory=set)     # files run through
+    refs_due: set = field(default_factory=set)    # files whose references wait for every node file's keys
+
+    def run(self, files: set) -> None:
+        schema, tables = self.schema, self.tables
+        for index, spec in enumerate(schema.nodes.values()):
+            if spec.file in files and spec.file in tables:
+                self.keys[spec.label] = _node_keys(spec, tables[spec.file], self.bucket(1, index))
+        for index, rel in enumerate(schema.rels.values()):
+            if rel.own_file and rel.file in files and rel.file in tables:
+                _rel_keys(rel, tables[rel.file], self.bucket(2, index))
+        self.checked |= files
+        self.refs_due |= files
+        if {spec.file for spec in schema.nodes.values() if spec.file} <= self.checked:
+            _check_refs(tables, self.keys, schema, lambda index: self.bucket(3, index), self.refs_due)
+            self.refs_due = set()
+        check_rules({f: t for f, t in tables.items() if f in files}, lambda index: self.bucket(4, index))

@@ -420,3 +420,21 @@ def test_loading_pauses_the_garbage_collector_and_leaves_it_as_it_was_even_when_
             gc.enable()
     finally:
         gcpause.gc.disable = original
+
+
+def test_problems_are_listed_in_the_same_order_whichever_file_is_read_last(tiny_copy, monkeypatch):
+    """The largest file is parsed from the start and checked last; its problems still take their place."""
+    from graph_loader import validate as validation
+    edit(tiny_copy / "activities.csv", "A2,Officer training Malaysia (US),USA,MYS,",
+         "A1,Officer training Malaysia (US),USA,XXA,")                               # duplicate key, unknown target
+    edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "SGP,SGP,2008,200,COW")     # a rule (self-tie)
+    edit(tiny_copy / "countries.csv", "CHN,China,true,true,false,20,", "CHN,China,maybe,true,false,20,")  # read
+    edit(tiny_copy / "assessments.csv", "A-THA,THA,", "A-THA,ZZZ,")                   # a reference
+    orders = {}
+    for last in ("trade.csv", "activities.csv", "countries.csv", "assessments.csv", "role_sharing.csv"):
+        monkeypatch.setattr(validation, "_largest", lambda root, files, last=last: last)
+        orders[last] = problems(tiny_copy)
+    first = orders["trade.csv"]
+    assert len(first) == 5 and all(found == first for found in orders.values())
+    assert [p.split(":")[0] for p in first] == ["activities.csv", "activities.csv", "assessments.csv",
+                                                "countries.csv", "trade.csv"]
