@@ -1,15 +1,15 @@
 """The fast way in: read a plain CSV file as Arrow columns and type it column by column.
 
-A file qualifies when it is plain ASCII with no quote, no CR and no control character (what the
-world's bulk files are). pyarrow's multi-threaded parser splits it — for such text, exactly as Python's
-csv module does — and each column is typed through its distinct values with the row-by-row reader's own
-converter (`validate._convert`), so the values are the same by construction. Numeric columns with many
-distinct values (trade values) are matched against a strict number grammar and cast by Arrow, which
-parses decimal text to the same correctly rounded float as Python's float().
+pyarrow's multi-threaded parser reads the file, told that quotes are text, and for plain text splits it
+exactly as Python's csv module does. Each column is typed through its distinct values with the row-by-row
+reader's own converter (`validate._convert`), so the values are the same by construction; a number column
+with many distinct values (trade values) is checked for stray characters in one byte scan and cast by
+Arrow, which parses decimal text to the same correctly rounded float as Python's float().
 
-Anything unusual — a header problem, a ragged or blank row, a blank required cell, a value that does not
-convert, a cell with spaces around it — returns None, and the row-by-row reader reads the file again
-and words every problem with its line. So this path only ever accepts what that path accepts.
+Anything unusual returns None, and the row-by-row reader reads the file again and words every problem with
+its line: a header problem, a ragged or blank row, a blank required cell, a value that does not convert,
+or a value that is not plain (not ASCII, a quote, a control character, a space around it). So this path
+only ever accepts what that path accepts.
 """
 from __future__ import annotations
 
@@ -113,48 +113,55 @@ class ColumnLists(MutableMapping):
         return len(self._names)
 
 
-def plain_bytes(path: Path) -> bytes | None:
-    """The file's bytes when it qualifies for the fast path (see the module docstring), else None."""
+def _first_line(path: Path, limit: int = 1 << 20) -> bytes | None:
+    """The header line (None: unreadable, or longer than any header of ours)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            line = f.readline(limit)
     except OSError:
         return None
-    if not raw.isascii() or raw.startswith(b"PK\x03\x04") or b'"' in raw or b"\r" in raw:
-        return None
-    return raw
+    return None if len(line) == limit and not line.endswith(b"\n") else line
 
 
-def _header(raw: bytes, expected: list[str], required: set[str]) -> list[str] | None:
-    end = raw.find(b"\n")
-    line = raw[: end if end >= 0 else len(raw)].decode("ascii")
-    header = [h.strip() for h in line.split(",")]
-    if (ODD.search(line) or len(set(header)) != len(header) or not set(header) <= set(expected) or not required <= set(header)
-            or len(header) == 1 and len(expected) > 1):
+def _header(line: bytes, expected: list[str], required: set[str]) -> list[str] | None:
+    try:
+        text = line.decode("ascii")
+    except UnicodeDecodeError:
+        return None  # a byte-order mark, or a name that is not plain ASCII
+    header = [h.strip() for h in text.split(",")]
+    if ('"' in text or ODD.search(text) or len(set(header)) != len(header) or not set(header) <= set(expected)
+            or not required <= set(header) or len(header) == 1 and len(expected) > 1):
         return None
     return header
 
 
-def _parse(raw: bytes, header: list[str], props: dict[str, Prop]) -> pa.Table | None:
+def _parse(path: Path, header: list[str], props: dict[str, Prop]) -> pa.Table | None:
     """Every column as dictionary-coded text (few distinct values), floats as plain text."""
     types = {c: pa.string() if props[c].type == "float" else pa.dictionary(pa.int32(), pa.string()) for c in header}
     try:
         return pacsv.read_csv(
-            pa.py_buffer(raw),
+            str(path),  # Arrow reads the file itself, block by block, while it parses
             # a small file is parsed in this thread: in Arrow's shared pool it would queue behind the big file
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=len(raw) > THREADED),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1,
+                                           use_threads=path.stat().st_size > THREADED),
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types=types,
                                                  null_values=[], strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None  # a ragged or blank row: the row-by-row reader says which
+    except (pa.ArrowInvalid, pa.ArrowException, OSError):
+        return None  # a ragged or blank row, text that is not UTF-8: the row-by-row reader says which
 
 
 def _odd_or_spaced(uniques: list[str]) -> bool:
-    """Does a value hold a control character (read.ODD), or a space or tab at either end (what str.strip
-    would remove from plain ASCII text)? A few scans in C over all values joined (none holds a line break)."""
-    joined = "\n".join(uniques).encode("ascii")
-    return bool(joined.translate(None, PRINTABLE) or joined[:1] in SPACES or joined[-1:] in SPACES
-                or any(pair in joined for pair in (b" \n", b"\t\n", b"\n ", b"\n\t")))
+    """Is a value not plain — a character that is not ASCII (Python's strip and the row-by-row reader's
+    checks know more of Unicode), a quote (Arrow was told to read quotes as text), a control character
+    (read.ODD) — or has it a space or tab at either end (what str.strip would remove from plain ASCII text)?
+    A few scans in C over all values joined (none holds a line break)."""
+    try:
+        joined = "\n".join(uniques).encode("ascii")
+    except UnicodeEncodeError:
+        return True
+    return bool(joined.translate(None, PRINTABLE) or b'"' in joined or joined[:1] in SPACES
+                or joined[-1:] in SPACES or any(pair in joined for pair in (b" \n", b"\t\n", b"\n ", b"\n\t")))
 
 
 def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None:
@@ -252,13 +259,11 @@ def _has_blank_row(columns: list[Column], rows: int) -> bool:
 
 
 def parse_file(path: Path, props: dict[str, Prop]) -> pa.Table | None:
-    """The file split into text columns when it qualifies (see the module docstring), else None. Arrow
+    """The file split into text columns when its header is plain (see the module docstring), else None. Arrow
     parses without holding the GIL, so the next file can be parsed while this one is typed."""
-    raw = plain_bytes(path)
-    if raw is None or raw.isspace() or not raw:
-        return None
-    header = _header(raw, list(props), {n for n, p in props.items() if p.required})
-    return None if header is None else _parse(raw, header, props)
+    line = _first_line(path)
+    header = None if not line else _header(line, list(props), {n for n, p in props.items() if p.required})
+    return None if header is None else _parse(path, header, props)
 
 
 def type_columns(table: pa.Table | None, props: dict[str, Prop], convert,

@@ -44,7 +44,8 @@ VALID = {
     "tags": ["a;b", "a; ;b", ";", "", "x"],
     "iso": ["THA", "CHN", ""],
 }
-ODD_BUT_VALID = {"code": [" A1", "A1 "], "year": [" 1980"], "value": [" 2", "1_0"], "kind": [" sea"]}
+ODD_BUT_VALID = {"code": [" A1", "A1 ", '"A1"', "\u00a0A1", "é"], "year": [" 1980"], "value": [" 2", "1_0"],
+                 "kind": [" sea"]}
 INVALID = {
     "code": ["", "\x07"],
     "year": ["1979", "2101", "20.0", "2e3", "x", "99999999999999999999", "-0"],
@@ -85,10 +86,11 @@ def _files(draw) -> str:
         other = change.get(cols[col])
         if other:
             cells[row][col] = draw(st.sampled_from(other))
-    body = "".join(",".join(r) + "\n" for r in cells)
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    body = "".join(",".join(r) + end for r in cells)
     if draw(st.booleans()) and body:
-        body = body[:-1]  # no final line break
-    return ",".join(cols) + "\n" + body
+        body = body[:-len(end)]  # no final line break
+    return ",".join(cols) + end + body
 
 
 @pytest.mark.parametrize("many", [0, columnar.MANY])
@@ -137,9 +139,19 @@ def test_a_plain_file_with_every_value_valid_takes_the_fast_path(tmp_path):
     assert columns["flag"].to_list() == [True, None]
 
 
+@pytest.mark.parametrize("text", ["code,year\r\nA,2008\r\nB,2009", "code,year\nA,2008\rB,2009\r\n"])
+def test_windows_and_mixed_line_ends_take_the_fast_path_and_read_as_the_row_by_row_reader_reads_them(tmp_path, text):
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode())
+    columns, rows = columnar.read_columns(path, PROPS, _convert, is_iso3)
+    problems: list = []
+    table = read_table(path, list(PROPS), {"code"}, problems)
+    assert problems == [] and list(table.lines) == [2, 3] and rows == 2
+    assert {n: c.to_list() for n, c in columns.items()} == {"code": ["A", "B"], "year": [2008, 2009]}
+
+
 @pytest.mark.parametrize("text, why", [
     ('code,year\n"A",2008\n', "a quote"),
-    ("code,year\r\nA,2008\r\n", "CR line ends"),
     ("code,year\nA,2008\n\nB,2009\n", "a blank line"),
     ("code,year\nA,2008\n,\n", "an all-blank row"),
     ("code,year\nA,2008,7\n", "a ragged row"),
