@@ -10,25 +10,41 @@ order, when the adjacency is first read (graph.py).
 from __future__ import annotations
 
 from collections import ChainMap
+from itertools import repeat
 
 import networkx as nx
 
 from .gcpause import gc_paused
 from .graph import EdgeTable, OutreachGraph, adjacency_groups, held, iter_edges, snapshot
-from .nodes import node_id, node_records
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
 
 
+def node_id(label: str, key) -> str:
+    return f"{label}:{key}"
+
+
 def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
     """Every node with its non-blank properties — g.add_nodes_from's result, written straight into the node
-    and adjacency dicts (a world-scale load has 58,000 nodes). The records validation made while it waited
-    for the largest file are taken as they are (once: a second build of the same Dataset makes its own)."""
-    made = ds.__dict__.pop("node_records", None)
-    records, keys = made if made is not None else node_records(ds.schema, ds.tables)
-    g._node.update(records)
-    g._succ.update((n, {}) for n in records)
-    g._pred.update((n, {}) for n in records)
+    and adjacency dicts (a world-scale load has 58,000 nodes)."""
+    keys: dict[str, set] = {}
+    nodes, succ, pred = g._node, g._succ, g._pred
+    for spec in ds.schema.nodes.values():
+        t = ds.tables.get(spec.file) if spec.file else None
+        if t is None:
+            continue
+        label = spec.label
+        names = ["label", *(c for c in spec.data_props if c in t.data)]
+        for key, vals in zip(t.data[spec.key], zip(repeat(label), *(t.data[c] for c in names[1:]))):
+            attrs = {name: x for name, x in zip(names, vals) if x is not None}  # blank: left out
+            nid = node_id(label, key)
+            if nid in nodes:
+                nodes[nid].update(attrs)
+            else:
+                nodes[nid] = attrs
+                succ[nid] = {}
+                pred[nid] = {}
+        keys[label] = set(t.data[spec.key])
     nx._clear_cache(g)
     return keys
 

@@ -20,7 +20,6 @@ import pycountry
 from .columnar import Column, ColumnLists, parse_file, type_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
-from .nodes import node_records
 from .read import Table, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
@@ -58,12 +57,10 @@ class Typed:
 
 @dataclass
 class Dataset:
-    """All validated files of one data folder, keyed by file name (`node_records`: the graph's node records,
-    nodes.node_records, when validation had time to make them; build_graph takes them)."""
+    """All validated files of one data folder, keyed by file name."""
     root: Path
     tables: dict[str, Typed]
     schema: Schema
-    node_records: tuple | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -399,20 +396,17 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         # type and check the others: the largest from the start in one thread, the rest in order in the other
         big = _largest(root, files)
         parsed = {f: pool.submit(parse_file, root / f, files[f]) for f in sorted(files, key=lambda f: f != big)}
-        records, rest = None, [f for f in files if f != big]
-        for batch in (rest, [big] if big else []):
+        for batch in ([f for f in files if f != big], [big] if big else []):
             for filename in batch:
                 typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
                                    checks.bucket(0, list(files).index(filename)))
                 if typed is not None:
                     checks.tables[filename] = typed
             checks.run(set(batch))
-            if batch is rest and big and schema.node_for_file(big) is None and not any(found.values()):
-                records = node_records(schema, checks.tables)  # while the largest file is still being parsed
     problems = [p for at in sorted(found) for p in found[at]]
     if problems:
         raise DataError(problems)
-    return Dataset(root=root, tables=checks.tables, schema=schema, node_records=records)
+    return Dataset(root=root, tables=checks.tables, schema=schema)
 
 
 @dataclass

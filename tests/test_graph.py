@@ -216,16 +216,3 @@ def test_counting_edges_leaves_no_stale_view_and_copies_are_held_by_no_one():
         copied = copy.deepcopy(g2)
     assert copied.number_of_edges() == total and len(copied.edges) == total
     assert pickle.loads(pickle.dumps(_fresh())).size() == total
-
-
-def test_the_node_records_validation_makes_are_the_ones_build_would_make_and_go_to_one_graph_only():
-    ds = validate(TINY)
-    assert ds.node_records is not None  # made while the largest file was parsed
-    made, keys = ds.node_records
-    from graph_loader.nodes import node_records
-    assert node_records(ds.schema, ds.tables) == (made, keys)
-    first, second = build_graph(ds), build_graph(ds)  # the second makes its own records
-    assert list(first.nodes(data=True)) == list(second.nodes(data=True))
-    assert all(first.nodes[n] is not second.nodes[n] for n in first)
-    first.nodes["Country:THA"]["name"] = "changed"
-    assert second.nodes["Country:THA"]["name"] == "Thailand"
