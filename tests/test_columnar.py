@@ -186,13 +186,15 @@ def test_arrow_reads_decimal_text_as_exactly_the_float_python_reads(texts):
 
 
 @EXAMPLES
-@given(values=st.lists(st.text(st.characters(min_codepoint=0, max_codepoint=127, exclude_characters="\n\r"),
+@given(values=st.lists(st.text(st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\n\r"),
                                max_size=6), max_size=6))
 @example(values=["a", "\tb"])
 @example(values=["a\t", "b"])
 @example(values=["", " "])
-def test_a_value_is_odd_or_spaced_exactly_when_it_has_a_control_character_or_strip_would_change_it(values):
-    want = any(columnar.ODD.search(v) or v != v.strip() for v in values)
+@example(values=["a", 'b"'])
+@example(values=["\u00a0a"])
+def test_a_value_is_odd_or_spaced_exactly_when_it_is_not_plain_or_strip_would_change_it(values):
+    want = any(columnar.ODD.search(v) or v != v.strip() or '"' in v or not v.isascii() for v in values)
     assert columnar._odd_or_spaced(values) == want
 
 
