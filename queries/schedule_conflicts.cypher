@@ -7,13 +7,13 @@
 //   year_to: int = 2008 — last year of the window
 // returns: iso3, country, year, month, activity_a, partner_a, tool_a, activity_b, partner_b, tool_b,
 //   same_partner
-MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)
+MATCH (a:Activity)-[:TARGETS]->(c:Country)
 WHERE a.year >= $year_from AND a.year <= $year_to AND a.month IS NOT NULL AND a.status <> 'cancelled'
-MATCH (a)-[:USES]->(t:Tool)
 // filtered first, paired only inside one (country, year, month): pairing every two activities of a country
-// before filtering ran out of memory at world scale
+// before filtering ran out of memory at world scale. The partner and tool are the activity's own (required)
+// properties — the keys its CONDUCTS and USES relationships point from and to — so no join is needed for them.
 WITH c, a.year AS year, a.month AS month,
-     collect({activity: a.activity_id, partner: p.iso3, tool: t.tool_id}) AS same_month
+     collect({activity: a.activity_id, partner: a.partner, tool: a.tool}) AS same_month
 WHERE size(same_month) > 1
 UNWIND same_month AS x
 UNWIND same_month AS y
