@@ -54,7 +54,7 @@ class Column:
             return arr.to_numpy(zero_copy_only=False).tolist() if arr.null_count == 0 else arr.to_pylist()
         if len(self.values) == 1:  # one value throughout (a source column, a column left blank)
             return self.values * len(self.indices)
-        return np.array(self.values + [None], dtype=object)[:-1][self.indices].tolist()
+        return objects(self.values)[self.indices].tolist()
 
     def distinct(self) -> set:
         """The typed values the column holds (None = blank)."""
@@ -66,6 +66,11 @@ class Column:
             return self.numbers.is_null().to_numpy(zero_copy_only=False) if self.numbers.null_count else None
         none = [i for i, v in enumerate(self.values) if v is None]
         return np.isin(self.indices, none) if none else None
+
+
+def objects(values: list) -> np.ndarray:
+    """The values as a 1-d numpy object array (np.array would nest tuples and lists into more dimensions)."""
+    return np.array(values + [None], dtype=object)[:-1]
 
 
 class ColumnLists(MutableMapping):
@@ -185,7 +190,7 @@ def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None
     return out
 
 
-def _text_ok(text: pa.Array, prop: Prop) -> tuple[np.ndarray, bool] | None:
+def _text_ok(text: pa.Array, prop: Prop) -> np.ndarray | None:
     """Per row, is the cell blank? — or None when a cell is too long, has a character no number of this type
     has (a space, an underscore, a letter other than e/E), or the column holds nulls. One pass over the bytes."""
     if text.type != pa.string() or text.null_count:

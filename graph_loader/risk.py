@@ -45,7 +45,7 @@ import networkx as nx
 import numpy as np
 import yaml
 
-from .columnar import typed_codes
+from .columnar import objects, typed_codes
 from .errors import ConfigError
 from .gcpause import gc_paused
 from .graph import adjacency_groups, held, snapshot
@@ -178,11 +178,9 @@ def _trade_coded(inp: "RiskInputs", cow: dict, table) -> bool:
     order = np.argsort(group, kind="stable")
     starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
     ends = np.r_[starts[1:], len(order)]
-    exporters = np.array(exp.values + [None], dtype=object)[:-1]
-    importers = np.array(imp.values + [None], dtype=object)[:-1]
-    values = np.array(value.to_list() + [None], dtype=object)[:-1] if value.numbers is None \
-        else value.numbers.to_numpy(zero_copy_only=False) if value.numbers.null_count == 0 \
-        else np.array(value.numbers.to_pylist() + [None], dtype=object)[:-1]
+    exporters, importers = objects(exp.values), objects(imp.values)
+    values = value.numbers.to_numpy() if value.numbers is not None and not value.numbers.null_count \
+        else objects(value.to_list())
     for start, end in sorted(zip(starts, ends), key=lambda se: order[se[0]]):  # by first row
         rows = order[start:end]
         code = int(group[rows[0]])

@@ -77,6 +77,8 @@ def _may_agree(t, a: str, b: str) -> bool:
         ids: dict = {}
         return bool(np.any(typed_codes(cols[a], ids) == typed_codes(cols[b], ids)))
     return any(map(operator.eq, t.data[a], t.data[b]))
+
+
 def _periods(t, start: str, end: str, problems: list[Problem]) -> None:
     for s, e, line in zip(t.data[start], t.data[end], t.lines):
         if s is not None and e is not None and e < s:
@@ -107,7 +109,7 @@ def _contacts(t, problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "leaving_year", "missing value (expected a year with leaving_month)"))
 
 
-RULES = (("assessments.csv", _assessments),  # (file, check), in the order their problems are listed
+RULES = (("assessments.csv", _assessments),  # (file, check)
          ("activities.csv", lambda t, p: _dates_agree(t, "date", p)),
          ("meetings.csv", lambda t, p: _dates_agree(t, "date", p)),
          *((name, _pairs) for name in PAIR_FILES),
@@ -117,9 +119,8 @@ RULES = (("assessments.csv", _assessments),  # (file, check), in the order their
          ("activities.csv", _targets))
 
 
-def check_rules(tables: dict, problems) -> None:
-    """Every rule on the files in `tables`. `problems`: a list, or bucket(rule position) -> list (so that
-    rules run on different files at different times still list their problems in RULES order)."""
-    for index, (name, check) in enumerate(RULES):
+def check_rules(tables: dict, problems: list[Problem]) -> None:
+    """Every rule on the files in `tables`."""
+    for name, check in RULES:
         if name in tables:
-            check(tables[name], problems if isinstance(problems, list) else problems(index))
+            check(tables[name], problems)

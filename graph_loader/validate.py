@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import pyarrow as pa
 import pycountry
@@ -252,18 +252,17 @@ def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
     return f"{value!r} refers to a missing {' or '.join(label_names)} (not in {files})"
 
 
-def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, bucket, files: set) -> None:
-    """Every reference in the relationships read from `files` (node files all read and keyed): its problems
-    into bucket(position of the relationship in the schema)."""
+def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem],
+                files: set) -> None:
+    """Every reference in the relationships read from `files` (node files all read and keyed)."""
     node_rows = {spec.label: ds_tables[spec.file] for spec in schema.nodes.values() if spec.file in ds_tables}
     # a node file that could not be read is already reported; checking references into it would bury that
     # one problem under one "missing" problem per referencing row
     unread = {spec.label for spec in schema.nodes.values() if spec.file and spec.file not in ds_tables}
-    for index, rel in enumerate(schema.rels.values()):
+    for rel in schema.rels.values():
         t = ds_tables.get(rel.file) if rel.file in files else None
         if t is None:
             continue
-        problems = bucket(index)
         own_node = schema.node_for_file(rel.file)
         for col, labels in endpoint_columns(rel):
             if own_node and col == own_node.key and labels == (own_node.label,):
@@ -383,14 +382,12 @@ def _largest(root: Path, files) -> str | None:
 
 @gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
-    """Read and validate every file; return the Dataset or raise DataError listing all problems (in the order of
-    the checks: reading file by file, node keys, relationship keys, references, rules)."""
+    """Read and validate every file; return the Dataset or raise DataError listing all problems."""
     schema = schema or load_schema()
     root = Path(data_dir)
     if not root.is_dir():
         raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
-    found: dict[tuple, list[Problem]] = {}
-    checks = _Checks(schema, {}, {}, lambda *at: found.setdefault(at, []))
+    checks = _Checks(schema)
     files = {filename: file_columns(schema, filename) for filename in schema.files()}
     with ThreadPoolExecutor(2, thread_name_prefix="outreach-parse") as pool:  # Arrow parses files while we
         # type and check the others: the largest from the start in one thread, the rest in order in the other
@@ -399,38 +396,37 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         for batch in ([f for f in files if f != big], [big] if big else []):
             for filename in batch:
                 typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
-                                   checks.bucket(0, list(files).index(filename)))
+                                   checks.problems)
                 if typed is not None:
                     checks.tables[filename] = typed
             checks.run(set(batch))
-    problems = [p for at in sorted(found) for p in found[at]]
-    if problems:
-        raise DataError(problems)
+    if checks.problems:
+        raise DataError(checks.problems)  # sorted by file and line, whatever order the checks ran in
     return Dataset(root=root, tables=checks.tables, schema=schema)
 
 
 @dataclass
 class _Checks:
-    """The checks across files, run on the files read so far — all but the largest while it is still being
-    parsed, then on it — with each check's problems in its own bucket, so the list reads as if run in one go."""
+    """The checks across files, run on the files read so far: all but the largest while it is still being
+    parsed, then on it."""
     schema: Schema
-    tables: dict[str, Typed]
-    keys: dict[str, dict]
-    bucket: Callable[..., list]
+    tables: dict[str, Typed] = field(default_factory=dict)
+    keys: dict[str, dict] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
     checked: set = field(default_factory=set)     # files run through
     refs_due: set = field(default_factory=set)    # files whose references wait for every node file's keys
 
     def run(self, files: set) -> None:
         schema, tables = self.schema, self.tables
-        for index, spec in enumerate(schema.nodes.values()):
+        for spec in schema.nodes.values():
             if spec.file in files and spec.file in tables:
-                self.keys[spec.label] = _node_keys(spec, tables[spec.file], self.bucket(1, index))
-        for index, rel in enumerate(schema.rels.values()):
+                self.keys[spec.label] = _node_keys(spec, tables[spec.file], self.problems)
+        for rel in schema.rels.values():
             if rel.own_file and rel.file in files and rel.file in tables:
-                _rel_keys(rel, tables[rel.file], self.bucket(2, index))
+                _rel_keys(rel, tables[rel.file], self.problems)
         self.checked |= files
         self.refs_due |= files
         if {spec.file for spec in schema.nodes.values() if spec.file} <= self.checked:
-            _check_refs(tables, self.keys, schema, lambda index: self.bucket(3, index), self.refs_due)
+            _check_refs(tables, self.keys, schema, self.problems, self.refs_due)
             self.refs_due = set()
-        check_rules({f: t for f, t in tables.items() if f in files}, lambda index: self.bucket(4, index))
+        check_rules({f: t for f, t in tables.items() if f in files}, self.problems)
