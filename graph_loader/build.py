@@ -10,12 +10,12 @@ order, when the adjacency is first read (graph.py).
 from __future__ import annotations
 
 from collections import ChainMap
-from itertools import repeat
 
 import networkx as nx
 
 from .gcpause import gc_paused
-from .graph import EdgeTable, OutreachGraph, adjacency_groups, held, iter_edges, snapshot
+from .graph import (EdgeTable, NodeTable, OutreachGraph, adjacency_groups, held, iter_edges, labelled_nodes,
+                    node_labels, snapshot)
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
 
@@ -24,28 +24,18 @@ def node_id(label: str, key) -> str:
     return f"{label}:{key}"
 
 
-def _add_nodes(g: nx.MultiDiGraph, ds: Dataset) -> dict[str, set]:
-    """Every node with its non-blank properties — g.add_nodes_from's result, written straight into the node
-    and adjacency dicts (a world-scale load has 58,000 nodes)."""
+def _add_nodes(g: OutreachGraph, ds: Dataset) -> dict[str, set]:
+    """Every node, each label's attribute dicts (its non-blank properties) pending as a NodeTable until the
+    node dict is first read; returns each label's keys."""
     keys: dict[str, set] = {}
-    nodes, succ, pred = g._node, g._succ, g._pred
     for spec in ds.schema.nodes.values():
         t = ds.tables.get(spec.file) if spec.file else None
         if t is None:
             continue
         label = spec.label
-        names = ["label", *(c for c in spec.data_props if c in t.data)]
-        for key, vals in zip(t.data[spec.key], zip(repeat(label), *(t.data[c] for c in names[1:]))):
-            attrs = {name: x for name, x in zip(names, vals) if x is not None}  # blank: left out
-            nid = node_id(label, key)
-            if nid in nodes:
-                nodes[nid].update(attrs)
-            else:
-                nodes[nid] = attrs
-                succ[nid] = {}
-                pred[nid] = {}
+        g.defer_nodes(NodeTable(label, [node_id(label, key) for key in t.data[spec.key]], t.data,
+                                tuple(c for c in spec.data_props if c in t.data)))
         keys[label] = set(t.data[spec.key])
-    nx._clear_cache(g)
     return keys
 
 
@@ -120,11 +110,12 @@ def _derive_country_facts(g: nx.MultiDiGraph, assessed: list[tuple] | None = Non
     by_country: dict[str, list] = {}
     for u, v in assessed:
         by_country.setdefault(u, []).append(v)
-    for n, d in g.nodes(data=True):
+    found = dict(labelled_nodes(g, ("Country", "Assessment")))  # (the other labels' dicts stay pending)
+    for n, d in found.items():
         if d["label"] != "Country":
             continue
         d["roles"] = ";".join(r for r in ("recipient", "concern", "partner") if d.get(r)) or "other"
-        latest = max((g.nodes[a] for a in by_country.get(n, ())), key=lambda a: a["assessed_on"], default=None)
+        latest = max((found[a] for a in by_country.get(n, ())), key=lambda a: a["assessed_on"], default=None)
         if latest:
             d["category"] = latest["category"]
             d["assessed_on"] = latest["assessed_on"]
@@ -145,8 +136,8 @@ def build_graph(ds: Dataset) -> OutreachGraph:
 def counts(g: nx.MultiDiGraph, schema: Schema) -> dict:
     """Counts per node label and relationship type, and recipients per maturity category."""
     nodes = {label: 0 for label in schema.nodes}
-    for _, d in g.nodes(data=True):
-        nodes[d["label"]] = nodes.get(d["label"], 0) + 1
+    for label in node_labels(g):
+        nodes[label] = nodes.get(label, 0) + 1
     rels = {rtype: 0 for rtype in schema.rels}
     succ, tables = snapshot(g)
     for _, _, group in adjacency_groups(g, succ):
@@ -156,7 +147,7 @@ def counts(g: nx.MultiDiGraph, schema: Schema) -> dict:
         rels[table.rtype] = rels.get(table.rtype, 0) + len(table)
     cats = {str(c): 0 for c in range(1, 5)}
     roles = {"recipient": 0, "concern": 0, "partner": 0}
-    for _, d in g.nodes(data=True):
+    for _, d in labelled_nodes(g, ("Country",)):
         if d["label"] == "Country":
             if d.get("category") is not None:
                 cats[str(d["category"])] += 1

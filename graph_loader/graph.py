@@ -1,4 +1,5 @@
-"""The outreach graph: a networkx MultiDiGraph whose bulk relationships wait in column tables.
+"""The outreach graph: a networkx MultiDiGraph whose bulk relationships and node properties wait in column
+tables.
 
 A world-scale load has over a million relationships (trade, ties), but most work reads them in bulk —
 risk scoring, writing a store, syncing Neo4j, counting — and never needs them as networkx edge dicts.
@@ -7,6 +8,13 @@ not copied), and the graph turns the tables into ordinary networkx edges the fir
 its adjacency (`g.adj`, `g.edges`, `g[u]`, `g.degree`, `g.copy()`, a subgraph, any networkx algorithm):
 the graph behaves exactly as a fully built one. Bulk readers call `iter_edges` (or `snapshot` and
 `edge_tables`), which read the tables without building the dicts.
+
+Nodes likewise: every node is in the graph from the start (its id in the node and adjacency dicts, so
+membership, counts and edges need nothing more), but its attribute dict — 50,000 activities' — is made
+from its label's `NodeTable` the first time anything reads the node dict (`g.nodes`, `g.copy()`, ...).
+Until then a pending node's entry is its label's read-only placeholder ({"label": ...}); readers that need
+a few labels (the build's country facts, risk scoring, counts) call `labelled_nodes`, which makes just
+those labels' dicts.
 
 Materialising replays the tables in schema order, then the edges added while the graph was `held` —
 the node order, keys and edge order of an edge-by-edge build followed by those additions. It is
@@ -17,7 +25,9 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
+from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
@@ -90,6 +100,27 @@ class EdgeTable:
             yield u, v, attrs
 
 
+@dataclass(eq=False)
+class NodeTable:
+    """One label's nodes: their ids, and the columns of `source` (a file's columns by name) whose non-blank
+    values make each node's attribute dict {"label": label, **properties}, in column order."""
+    label: str
+    ids: list[str]
+    source: Mapping[str, list]
+    prop_cols: tuple[str, ...]
+    placeholder: Mapping = field(init=False, repr=False)
+
+    def __post_init__(self):
+        # what a pending node's entry holds: its label, read-only (a write would be lost when the dicts are made)
+        self.placeholder = MappingProxyType({"label": self.label})
+
+    def attrs(self) -> Iterator[dict]:
+        """Each node's attribute dict, fresh, in id order (blank values left out)."""
+        names = ["label", *self.prop_cols]
+        for vals in zip(repeat(self.label), *(self.source[c] for c in self.prop_cols)):
+            yield {name: x for name, x in zip(names, vals) if x is not None}
+
+
 def with_values(attrs: dict, names: list, vals: tuple) -> dict:
     """attrs with each name's value added, blank (None) values left out (missing is missing, never zero)."""
     attrs.update(zip(names, vals))
@@ -100,22 +131,23 @@ def with_values(attrs: dict, names: list, vals: tuple) -> dict:
     return attrs
 
 
-_VIEWS = ("adj", "succ", "pred", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree")
+_VIEWS = ("adj", "succ", "pred", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree", "nodes")
 
 
 class _Materialising:
-    """Data descriptor for _adj/_succ/_pred: reading it first turns pending edge tables into edges (except in
-    the thread that holds the graph, see held); setting it is networkx's own descriptor."""
+    """Data descriptor for _adj/_succ/_pred (pending: "_pending") and _node ("_pending_nodes"): reading it
+    first turns the pending tables into networkx's dicts (except in the thread that holds the graph, see
+    held); setting it is networkx's own descriptor."""
 
-    def __init__(self, name: str, parent):
-        self.name, self.parent = name, parent
+    def __init__(self, name: str, parent, pending: str = "_pending", make: str = "materialise"):
+        self.name, self.parent, self.pending, self.make = name, parent, pending, make
 
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
         od = obj.__dict__
-        if od.get("_pending") and od.get("_held_by") != threading.get_ident():
-            obj.materialise()  # waits for a thread that holds the graph
+        if od.get(self.pending) and od.get("_held_by") != threading.get_ident():
+            getattr(obj, self.make)()  # waits for a thread that holds the graph
         return od[self.name]
 
     def __set__(self, obj, value):
@@ -128,8 +160,10 @@ class OutreachGraph(nx.MultiDiGraph):
     _adj = _Materialising("_adj", nx.DiGraph.__dict__["_adj"])
     _succ = _Materialising("_succ", nx.DiGraph.__dict__["_succ"])
     _pred = _Materialising("_pred", nx.DiGraph.__dict__["_pred"])
+    _node = _Materialising("_node", nx.Graph.__dict__["_node"], "_pending_nodes", "materialise_nodes")
 
     def __getstate__(self):
+        self.materialise_nodes()  # (a placeholder cannot be pickled)
         state = dict(self.__dict__)
         for name in ("_held_by", "_held_depth", *_VIEWS):  # a copy is held by no one, and has no stale views
             state.pop(name, None)
@@ -138,6 +172,58 @@ class OutreachGraph(nx.MultiDiGraph):
     def defer(self, table: EdgeTable) -> None:
         """Hold a relationship type as a table until the adjacency is first read."""
         self.__dict__.setdefault("_pending", []).append(table)
+
+    def defer_nodes(self, table: NodeTable) -> None:
+        """Add a label's nodes, new and distinct ids, their attribute dicts pending until the node dict is
+        first read (placeholders meanwhile)."""
+        od = self.__dict__
+        nodes, succ, pred = od["_node"], od["_succ"], od["_pred"]
+        before = len(nodes)
+        nodes.update(zip(table.ids, repeat(table.placeholder)))
+        if len(nodes) != before + len(table.ids):
+            raise ValueError(f"{table.label}: node ids already in the graph, or repeated")
+        for n in table.ids:
+            succ[n] = {}
+            pred[n] = {}
+        od.setdefault("_pending_nodes", []).append(table)
+        nx._clear_cache(self)
+
+    @gc_paused()
+    def materialise_nodes(self, labels: Iterable[str] | None = None) -> None:
+        """Make the pending nodes' attribute dicts (only these labels' when given), in place of their
+        placeholders: the node order stays; a node removed meanwhile stays removed. Copy-on-write (a thread
+        walking the old node dict sees it unchanged), idempotent, thread-safe; allowed while held."""
+        with _LOCK:
+            od = self.__dict__
+            pending = od.get("_pending_nodes")
+            todo = [t for t in pending or () if labels is None or t.label in labels]
+            if not todo:
+                return
+            nodes = dict(od["_node"])
+            for table in todo:
+                ph = table.placeholder
+                for n, attrs in zip(table.ids, table.attrs()):
+                    if nodes.get(n) is ph:
+                        nodes[n] = attrs
+            self._node = nodes  # networkx's setter: the cached node view is reset
+            od["_pending_nodes"] = [t for t in pending if not any(t is done for done in todo)]
+            nx._clear_cache(self)
+
+    # counting and membership need only the node ids, which are all in place: the dicts are not made
+    def __len__(self) -> int:
+        return len(self.__dict__["_node"])
+
+    def number_of_nodes(self) -> int:
+        return len(self.__dict__["_node"])
+
+    def __contains__(self, n) -> bool:
+        try:
+            return n in self.__dict__["_node"]
+        except TypeError:
+            return False
+
+    def has_node(self, n) -> bool:
+        return n in self
 
     @gc_paused()
     def materialise(self) -> None:
@@ -208,6 +294,29 @@ def held(g):
                 del od["_held_by"], od["_held_depth"]
                 for name in _VIEWS:  # built over the raw adjacency: stale once the tables become edges
                     od.pop(name, None)
+
+
+def node_tables(g) -> list[NodeTable]:
+    """The node tables still pending on g (empty once the node dict has been read, and for any other graph)."""
+    return list(g.__dict__.get("_pending_nodes") or ())
+
+
+def labelled_nodes(g, labels: Iterable[str]) -> list[tuple[str, dict]]:
+    """(node id, attrs) of g's nodes with one of these labels, in node order — those labels' pending dicts
+    made, the others left pending (allowed while held: the build reads countries and assessments so)."""
+    labels = set(labels)
+    if isinstance(g, OutreachGraph):
+        g.materialise_nodes(labels)
+        nodes = g.__dict__["_node"]
+    else:
+        nodes = g._node
+    return [(n, d) for n, d in nodes.items() if d["label"] in labels]
+
+
+def node_labels(g) -> list[str]:
+    """Every node's label, in node order, without making pending dicts (a placeholder holds the label)."""
+    nodes = g.__dict__["_node"] if isinstance(g, OutreachGraph) else g._node
+    return [d["label"] for d in nodes.values()]
 
 
 def edge_tables(g) -> list[EdgeTable]:

@@ -48,7 +48,7 @@ import yaml
 from .columnar import objects, typed_codes
 from .errors import ConfigError
 from .gcpause import gc_paused
-from .graph import adjacency_groups, held, snapshot
+from .graph import adjacency_groups, held, labelled_nodes, snapshot
 
 FACTORS = ("technology", "trade", "geography", "ties")
 WEIGHTS_PATH = Path(__file__).with_name("risk_weights.yaml")
@@ -233,7 +233,7 @@ _READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     """Everything risk scoring reads, from the graph's nodes and edges (pending tables read in place)."""
     inp = RiskInputs()
-    for n, d in g.nodes(data=True):
+    for n, d in labelled_nodes(g, ("Country", "CountryYear")):  # (an activity's dict is not made)
         if d["label"] == "Country":
             inp.countries[d["iso3"]] = d
             if d.get("concern"):

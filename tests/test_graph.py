@@ -1,5 +1,5 @@
-"""The outreach graph keeps bulk relationships as column tables until its adjacency is read, and then
-behaves exactly as a graph built edge by edge (graph_loader/graph.py)."""
+"""The outreach graph keeps bulk relationships (and node attributes) as column tables until its adjacency
+(its node dict) is read, and then behaves exactly as a graph built edge by edge (graph_loader/graph.py)."""
 from __future__ import annotations
 
 import copy
@@ -8,10 +8,12 @@ import threading
 from collections import Counter
 
 import networkx as nx
+import pytest
 
 from conftest import TINY
-from graph_loader.build import build_graph
-from graph_loader.graph import OutreachGraph, edge_tables, edge_values, held, iter_edges
+from graph_loader.build import _derive_country_facts, build_graph, counts
+from graph_loader.graph import (OutreachGraph, edge_tables, edge_values, held, iter_edges, labelled_nodes, node_labels,
+                                node_tables)
 from graph_loader.pipeline import load
 from graph_loader.risk import write_scores
 from graph_loader.validate import endpoint_columns, validate
@@ -143,11 +145,16 @@ def test_edge_values_reads_a_property_of_one_relationship_type_before_and_after_
 
 
 def _eager(ds) -> nx.MultiDiGraph:
-    """The graph an edge-by-edge build gives (the pre-table algorithm, kept here as the reference): the same
-    nodes, then every relationship in schema order, row by row, with networkx's own add_edge."""
-    built = build_graph(ds)
+    """The graph an edge-by-edge build gives (the pre-table algorithm, kept here as the reference): every node
+    row by row with its non-blank properties, then every relationship in schema order, row by row, with
+    networkx's own add_edge, then the countries' facts from their assessments."""
     ref = nx.MultiDiGraph(name="outreach")
-    ref.add_nodes_from((n, dict(d)) for n, d in built.nodes(data=True))
+    for spec in ds.schema.nodes.values():
+        t = ds.tables.get(spec.file) if spec.file else None
+        cols = [c for c in spec.data_props if c in t.data] if t is not None else []
+        for i, key in enumerate(t.data[spec.key] if t is not None else ()):
+            ref.add_node(f"{spec.label}:{key}", label=spec.label,
+                         **{c: t.data[c][i] for c in cols if t.data[c][i] is not None})
     for rel in ds.schema.rels.values():
         t = ds.tables.get(rel.file) if rel.file else None
         if t is None:
@@ -163,6 +170,7 @@ def _eager(ds) -> nx.MultiDiGraph:
                 for b in ([] if value is None else value.split(";") if rel.type == "TARGETS" else [value]):
                     v = next(f"{lb}:{b}" for lb in labels if f"{lb}:{b}" in ref)
                     ref.add_edge(u, v, type=rel.type, **{c: t.data[c][i] for c in cols if t.data[c][i] is not None})
+    _derive_country_facts(ref)
     return ref
 
 
@@ -173,8 +181,93 @@ def _listed(g) -> list:
 def test_the_graph_has_the_node_order_keys_and_edge_order_of_an_edge_by_edge_build():
     ds = validate(TINY)
     g, ref = build_graph(ds), _eager(ds)
-    assert list(g.nodes(data=True)) == list(ref.nodes(data=True))
+    assert node_tables(g)
+    assert [(n, list(d.items())) for n, d in g.nodes(data=True)] == [(n, list(d.items())) for n, d in
+                                                                        ref.nodes(data=True)]  # key order too
+    assert node_tables(g) == []
     assert _listed(g) == _listed(ref)
+
+
+def test_a_built_graph_counts_and_finds_its_nodes_before_their_attributes_are_made():
+    g = _fresh()
+    ref = _eager(validate(TINY))
+    assert {t.label for t in node_tables(g)} >= {"Activity", "Request", "Meeting"}
+    assert len(g) == g.number_of_nodes() == ref.number_of_nodes()
+    assert "Activity:A1" in g and g.has_node("Activity:A1") and "Activity:nope" not in g and [] not in g
+    assert node_labels(g) == [d["label"] for _, d in ref.nodes(data=True)]
+    assert counts(g, validate(TINY).schema)["nodes"]["Activity"] == sum(
+        1 for _, d in ref.nodes(data=True) if d["label"] == "Activity")
+    assert {t.label for t in node_tables(g)} >= {"Activity", "Request", "Meeting"}, "counting made the dicts"
+    assert g.nodes["Activity:A1"] == ref.nodes["Activity:A1"] and node_tables(g) == []
+
+
+def test_labelled_nodes_makes_only_the_labels_asked_for():
+    g = _fresh()
+    got = labelled_nodes(g, ("Activity",))
+    ref = _eager(validate(TINY))
+    assert got == [(n, d) for n, d in ref.nodes(data=True) if d["label"] == "Activity"]
+    assert "Activity" not in {t.label for t in node_tables(g)} and "Request" in {t.label for t in node_tables(g)}
+    assert labelled_nodes(g, ("Activity",))[0][1] is got[0][1]  # made once, then the graph's own dicts
+
+
+def test_loading_and_risk_scoring_leave_the_activities_attributes_pending():
+    g, _ = load(TINY, risk_year=2008)
+    assert "Activity" in {t.label for t in node_tables(g)}
+    assert g.nodes["Country:THA"]["risk_year"] == 2008 and node_tables(g) == []
+
+
+def test_a_pending_node_cannot_be_written_while_held_and_one_removed_while_held_stays_removed():
+    g = _fresh()
+    with held(g):
+        with pytest.raises((TypeError, AttributeError)):
+            g.add_node("Activity:A1", note="lost")  # its placeholder is read-only: nothing is silently lost
+        with pytest.raises(TypeError):
+            g.nodes["Activity:A1"]["note"] = "lost"
+        g.remove_node("Activity:A2")
+        assert node_tables(g)
+    assert "Activity:A2" not in g and "Activity:A2" not in dict(g.nodes(data=True))
+    assert "note" not in g.nodes["Activity:A1"] and g.nodes["Activity:A1"]["title"] == "Industry seminar Thailand"
+
+
+def test_another_thread_reading_the_nodes_while_the_graph_is_held_waits_and_sees_whole_dicts():
+    g = _fresh()
+    want = dict(_eager(validate(TINY)).nodes(data=True))
+    inside, seen = threading.Event(), []
+    reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(dict(g.nodes(data=True)))))
+    reader.start()
+    with held(g):
+        inside.set()
+        reader.join(0.3)
+        assert reader.is_alive() and seen == []
+    reader.join(10)
+    assert seen == [want]
+
+
+def test_threads_reading_the_nodes_at_once_each_see_every_dict_made_once():
+    g = _fresh()
+    start = threading.Barrier(8)
+    seen = []
+
+    def read():
+        start.wait()
+        seen.append([id(d) for _, d in g.nodes(data=True)])
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 8 and all(s == seen[0] for s in seen) and len(set(seen[0])) == g.number_of_nodes()
+
+
+def test_a_graph_with_pending_nodes_pickles_and_copies_whole():
+    want = list(_eager(validate(TINY)).nodes(data=True))
+    g = _fresh()
+    with held(g):
+        copied = copy.deepcopy(g)
+    assert list(copied.nodes(data=True)) == want
+    assert list(pickle.loads(pickle.dumps(_fresh())).nodes(data=True)) == want
+    assert list(_fresh().copy().nodes(data=True)) == want
 
 
 def test_risk_scores_added_while_held_come_after_the_tables_edges_as_after_an_edge_by_edge_build():
