@@ -4,17 +4,18 @@ Node ids are "Label:key" (e.g. "Country:THA"); every node has `label`, every edg
 Blank values are left out of the attributes (missing is missing, never zero).
 
 Every relationship type is kept as an EdgeTable — over the validated columns when both ends name one
-label, else over node ids resolved now (several labels, TARGETS' lists) — and becomes edges, in schema
-order, when the adjacency is first read (graph.py).
+label, else over node ids resolved when the table is first read (several labels, TARGETS' lists) — and
+becomes edges, in schema order, when the adjacency is first read; every node is placed at once, its
+attribute dict made from its label's NodeTable when the node dict is first read (graph.py).
 """
 from __future__ import annotations
 
-from collections import ChainMap
+from functools import partial
 
 import networkx as nx
 
 from .gcpause import gc_paused
-from .graph import (EdgeTable, NodeTable, OutreachGraph, adjacency_groups, held, iter_edges, labelled_nodes,
+from .graph import (DerivedColumns, EdgeTable, NodeTable, OutreachGraph, adjacency_groups, held, iter_edges, labelled_nodes,
                     node_labels, snapshot)
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
@@ -65,13 +66,21 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     if len(from_labels) == 1 and _single_label(to_ends) and not split:
         (to_col, (to_label,)), = to_ends
         return EdgeTable(rel.type, t.data, from_col, from_labels[0] + ":", to_col, to_label + ":", tuple(prop_cols))
-    # ends resolved to node ids now (a column may name one of several labels); `rows` maps edges to rows
-    from_col_values = t.data[from_col]
+    # the ends resolved to node ids when first read (TARGETS' 50,000 lists are read only by its edges' readers)
+    ends = partial(_resolved_ends, t.data, from_col, from_labels, to_ends, keys, split)
+    return EdgeTable(rel.type, DerivedColumns(t.data, (" from", " to", " row"), ends), " from", "", " to", "",
+                     tuple(prop_cols), " row")
+
+
+def _resolved_ends(data, from_col: str, from_labels: tuple[str, ...], to_ends: list, keys: dict[str, set],
+                   split: bool) -> dict[str, list]:
+    """Per edge: its from and to node ids (a column may name one of several labels) and its file row."""
+    from_col_values = data[from_col]
     from_ids = _id_map(from_labels, from_col_values, keys, False) if len(from_labels) > 1 else None
     src, dst, rows = [], [], []
     for col, labels in to_ends:
-        ids = _id_map(labels, t.data[col], keys, split)
-        for i, (a, value) in enumerate(zip(from_col_values, t.data[col])):
+        ids = _id_map(labels, data[col], keys, split)
+        for i, (a, value) in enumerate(zip(from_col_values, data[col])):
             if a is not None and value is not None:
                 u = from_ids[a][0] if from_ids else node_id(from_labels[0], a)
                 for v in ids[value]:
@@ -81,8 +90,7 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     if len(to_ends) > 1:  # several target columns: the edges row by row, in column order within a row
         order = sorted(range(len(rows)), key=rows.__getitem__)
         src, dst, rows = [src[k] for k in order], [dst[k] for k in order], [rows[k] for k in order]
-    return EdgeTable(rel.type, ChainMap({" from": src, " to": dst}, t.data), " from", "", " to", "", tuple(prop_cols),
-                     rows)
+    return {" from": src, " to": dst, " row": rows}
 
 
 def _add_edges(g: OutreachGraph, ds: Dataset, keys: dict[str, set]) -> list[tuple]:

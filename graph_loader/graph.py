@@ -24,6 +24,7 @@ replace them.
 from __future__ import annotations
 
 import threading
+from collections import ChainMap
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -41,8 +42,8 @@ _LOCK = threading.RLock()
 class EdgeTable:
     """One relationship type as columns of `source` (a file's columns by name; a validated file's make each
     list only when it is first read): the from and to keys (None = no edge on that row), the node-id prefixes
-    ("Country:") that turn keys into node ids, and the property columns (None = blank, left out). `rows`,
-    when given, is the property row of each edge (a file row that gives several edges)."""
+    ("Country:") that turn keys into node ids, and the property columns (None = blank, left out). `row_col`,
+    when given, names the column holding each edge's property row (a file row that gives several edges)."""
     rtype: str
     source: Mapping[str, list]
     src_col: str
@@ -50,7 +51,11 @@ class EdgeTable:
     dst_col: str
     dst_prefix: str
     prop_cols: tuple[str, ...] = ()
-    rows: list[int] | None = None
+    row_col: str | None = None
+
+    @property
+    def rows(self) -> list[int] | None:
+        return self.source[self.row_col] if self.row_col is not None else None
 
     @property
     def src(self) -> list:
@@ -68,7 +73,7 @@ class EdgeTable:
         """The typed column (columnar.Column) behind column `name`, when the file's columns are still coded and
         there is one edge per row — for bulk readers that work on codes; else None (read the lists)."""
         get = getattr(self.source, "coded", None)
-        return get(name) if get is not None and self.rows is None else None
+        return get(name) if get is not None and self.row_col is None else None
 
     def __len__(self) -> int:
         ends = [self.coded(self.src_col), self.coded(self.dst_col)]
@@ -98,6 +103,43 @@ class EdgeTable:
             if v is None:
                 v = vs[d] = f"{dp}{d}"
             yield u, v, attrs
+
+
+class DerivedColumns(Mapping):
+    """`base`'s columns and a few more, made together by `make()` (a dict of equal-length lists) the first time
+    one of them is read — e.g. an activity's TARGETS resolved to one edge per listed country, which only
+    readers of those edges need. Thread-safe; pickles as a ChainMap of the made columns over `base`."""
+
+    def __init__(self, base: Mapping[str, list], names: tuple[str, ...], make):
+        self._base, self._names, self._make = base, names, make
+        self._made: dict | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> bool:
+        """Are the extra columns still to be made?"""
+        return self._made is None
+
+    def made(self) -> dict:
+        """The extra columns, made now if they are not yet."""
+        if self._made is None:
+            with self._lock:
+                if self._made is None:
+                    self._made = self._make()
+        return self._made
+
+    def __getitem__(self, name: str) -> list:
+        return self.made()[name] if name in self._names else self._base[name]
+
+    def __iter__(self):
+        yield from self._names
+        yield from (k for k in self._base if k not in self._names)
+
+    def __len__(self) -> int:
+        return len(self._names) + sum(1 for k in self._base if k not in self._names)
+
+    def __reduce__(self):
+        return ChainMap, (dict(self.made()), self._base)
 
 
 @dataclass(eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 import threading
+import time
 from collections import Counter
 
 import networkx as nx
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import TINY
 from graph_loader.build import _derive_country_facts, build_graph, counts
-from graph_loader.graph import (OutreachGraph, edge_tables, edge_values, held, iter_edges, labelled_nodes, node_labels,
+from graph_loader.graph import (DerivedColumns, OutreachGraph, edge_tables, edge_values, held, iter_edges, labelled_nodes, node_labels,
                                 node_tables)
 from graph_loader.pipeline import load
 from graph_loader.risk import write_scores
@@ -309,3 +310,37 @@ def test_counting_edges_leaves_no_stale_view_and_copies_are_held_by_no_one():
         copied = copy.deepcopy(g2)
     assert copied.number_of_edges() == total and len(copied.edges) == total
     assert pickle.loads(pickle.dumps(_fresh())).size() == total
+
+
+def test_an_activitys_targets_are_resolved_to_node_ids_only_when_its_edges_are_first_read():
+    g, _ = load(TINY, risk_year=2008)
+    targets = next(t for t in edge_tables(g) if t.rtype == "TARGETS")
+    assert targets.source.pending, "loading and scoring resolved the TARGETS lists they never read"
+    edges = [(u, v) for u, v, d in iter_edges(g) if d["type"] == "TARGETS"]
+    assert not targets.source.pending and ("Activity:A1", "Country:THA") in edges
+    assert pickle.loads(pickle.dumps(targets)).src == targets.src
+
+
+def test_derived_columns_are_made_once_for_threads_reading_at_once():
+    calls, start = [], threading.Barrier(8)
+
+    def make():
+        calls.append(1)
+        time.sleep(0.05)  # a wide window for a second thread to start making them too
+        return {" x": [1, 2, 3]}
+
+    cols = DerivedColumns({"a": [4, 5, 6]}, (" x",), make)
+    got = []
+
+    def read():
+        start.wait()
+        got.append(cols[" x"])
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and all(x is got[0] for x in got) and got[0] == [1, 2, 3]
+    assert dict(cols) == {" x": [1, 2, 3], "a": [4, 5, 6]} and len(cols) == 2
+    assert pickle.loads(pickle.dumps(cols)) == {" x": [1, 2, 3], "a": [4, 5, 6]}
