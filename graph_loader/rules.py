@@ -51,13 +51,24 @@ def _assessments(t, problems: list[Problem]) -> None:
 def _dates_agree(t, date_col: str, problems: list[Problem]) -> None:
     none = [None] * len(t)
     dates, years, months = t.data.get(date_col, none), t.data.get("year", none), t.data.get("month", none)
-    for d, year, month, line in zip(dates, years, months, t.lines):
-        if d is None or year is None:
-            continue
-        if int(d[:4]) != year:
-            problems.append(Problem(t.file, line, date_col, f"{d} is not in year {year} (expected the same year)"))
-        elif month is not None and int(d[5:7]) != month:
-            problems.append(Problem(t.file, line, date_col, f"{d} is not in month {month} (expected the same month)"))
+    # judged once per distinct (date, year, month): 50,000 activities hold a few thousand
+    why = {k: _date_disagrees(*k) for k in set(zip(dates, years, months))}
+    if not any(why.values()):
+        return
+    for k, line in zip(zip(dates, years, months), t.lines):
+        if why[k]:
+            problems.append(Problem(t.file, line, date_col, why[k]))
+
+
+def _date_disagrees(d, year, month) -> str | None:
+    """Why the date is not in the row's year (and month), or None."""
+    if d is None or year is None:
+        return None
+    if int(d[:4]) != year:
+        return f"{d} is not in year {year} (expected the same year)"
+    if month is not None and int(d[5:7]) != month:
+        return f"{d} is not in month {month} (expected the same month)"
+    return None
 
 
 def _pairs(t, problems: list[Problem]) -> None:

@@ -17,7 +17,7 @@ from typing import Sequence
 import pyarrow as pa
 import pycountry
 
-from .columnar import Column, ColumnLists, parse_file, type_columns, unique_rows
+from .columnar import Column, ColumnLists, parse_file, read_columns, type_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
 from .read import Table, read_table
@@ -205,9 +205,13 @@ def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
         t.data[spec.key] = [None if any(t.data[c][i] is None for c in spec.key_columns)
                             else spec.key_format.format(**{c: t.data[c][i] for c in spec.key_columns})
                             for i in range(len(t))]
-    seen: dict = {}
+    keys = t.data[spec.key]
+    seen = dict(zip(keys, range(len(keys))))
+    if len(seen) == len(keys) and None not in seen:
+        return seen  # every key present and distinct (the common case): one pass in C
+    seen = {}
     label = "+".join(spec.key_columns) if spec.key_columns else spec.key
-    for i, (k, line) in enumerate(zip(t.data[spec.key], t.lines)):
+    for i, (k, line) in enumerate(zip(keys, t.lines)):
         if k is None:
             continue
         if k in seen:
@@ -346,9 +350,10 @@ def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
                                     f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
 
 
-def _read_fast(name: str, parsed: pa.Table | None, props: dict[str, Prop]) -> Typed | None:
-    """The parsed file typed through Arrow columns (columnar.py), or None: then the row-by-row reader reads it."""
-    got = type_columns(parsed, props, _convert, is_iso3)
+def _read_fast(name: str, parsed: pa.Table | tuple | None, props: dict[str, Prop]) -> Typed | None:
+    """The parsed file typed through Arrow columns (columnar.py; `parsed` may be typed already), or None: then
+    the row-by-row reader reads it."""
+    got = parsed if isinstance(parsed, tuple) else type_columns(parsed, props, _convert, is_iso3)
     if got is None:
         return None
     columns, rows = got
@@ -390,9 +395,11 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     checks = _Checks(schema)
     files = {filename: file_columns(schema, filename) for filename in schema.files()}
     with ThreadPoolExecutor(2, thread_name_prefix="outreach-parse") as pool:  # Arrow parses files while we
-        # type and check the others: the largest from the start in one thread, the rest in order in the other
+        # type and check the others: the largest from the start in one thread (typed there too, as soon as it is
+        # parsed), the rest in order in the other
         big = _largest(root, files)
-        parsed = {f: pool.submit(parse_file, root / f, files[f]) for f in sorted(files, key=lambda f: f != big)}
+        parsed = {f: pool.submit(read_columns, root / f, files[f], _convert, is_iso3) if f == big else
+                  pool.submit(parse_file, root / f, files[f]) for f in sorted(files, key=lambda f: f != big)}
         for batch in ([f for f in files if f != big], [big] if big else []):
             for filename in batch:
                 typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
