@@ -65,11 +65,12 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     split = rel.type == "TARGETS"
     if len(from_labels) == 1 and _single_label(to_ends) and not split:
         (to_col, (to_label,)), = to_ends
-        return EdgeTable(rel.type, t.data, from_col, from_labels[0] + ":", to_col, to_label + ":", tuple(prop_cols))
+        return EdgeTable(rel.type, t.data, from_col, from_labels[0] + ":", to_col, to_label + ":", tuple(prop_cols),
+                         end_labels=frozenset((from_labels[0], to_label)))
     # the ends resolved to node ids when first read (TARGETS' 50,000 lists are read only by its edges' readers)
     ends = partial(_resolved_ends, t.data, from_col, from_labels, to_ends, keys, split)
     return EdgeTable(rel.type, DerivedColumns(t.data, (" from", " to", " row"), ends), " from", "", " to", "",
-                     tuple(prop_cols), " row")
+                     tuple(prop_cols), " row", frozenset(from_labels).union(*(labels for _, labels in to_ends)))
 
 
 def _resolved_ends(data, from_col: str, from_labels: tuple[str, ...], to_ends: list, keys: dict[str, set],

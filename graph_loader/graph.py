@@ -12,9 +12,9 @@ the graph behaves exactly as a fully built one. Bulk readers call `iter_edges` (
 Nodes likewise: every node is in the graph from the start (its id in the node and adjacency dicts, so
 membership, counts and edges need nothing more), but its attribute dict — 50,000 activities' — is made
 from its label's `NodeTable` the first time anything reads the node dict (`g.nodes`, `g.copy()`, ...).
-Until then a pending node's entry is its label's read-only placeholder ({"label": ...}); readers that need
-a few labels (the build's country facts, risk scoring, counts) call `labelled_nodes`, which makes just
-those labels' dicts.
+Until then a pending node's entry is a `PendingAttrs` placeholder that answers only its "label" and refuses
+anything else loudly (it is only ever seen by the thread that holds the graph); readers that need a few
+labels (the build's country facts, risk scoring) call `labelled_nodes`, which makes just those labels' dicts.
 
 Materialising replays the tables in schema order, then the edges added while the graph was `held` —
 the node order, keys and edge order of an edge-by-edge build followed by those additions. It is
@@ -28,7 +28,6 @@ from collections import ChainMap
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
@@ -52,6 +51,7 @@ class EdgeTable:
     dst_prefix: str
     prop_cols: tuple[str, ...] = ()
     row_col: str | None = None
+    end_labels: frozenset[str] | None = None  # the labels its ends may name (None: any)
 
     @property
     def rows(self) -> list[int] | None:
@@ -131,15 +131,49 @@ class DerivedColumns(Mapping):
     def __getitem__(self, name: str) -> list:
         return self.made()[name] if name in self._names else self._base[name]
 
-    def __iter__(self):
-        yield from self._names
+    def __contains__(self, name) -> bool:
+        return name in self._names or name in self._base  # (without making the columns)
+
+    def __iter__(self):  # ChainMap's order: the base's names, then the made ones
         yield from (k for k in self._base if k not in self._names)
+        yield from self._names
 
     def __len__(self) -> int:
         return len(self._names) + sum(1 for k in self._base if k not in self._names)
 
     def __reduce__(self):
         return ChainMap, (dict(self.made()), self._base)
+
+
+class PendingNodeError(RuntimeError):
+    """A pending node's attributes were read or written by the thread that holds the graph."""
+
+
+class PendingAttrs(Mapping):
+    """A pending node's entry in the node dict while its attribute dict is not made: it answers its "label" and
+    refuses anything else (other keys, iteration, copies, writes), so no copy or write can silently lose the
+    node's properties. Only the thread that holds the graph ever sees one."""
+    __slots__ = ("_label",)
+
+    def __init__(self, label: str):
+        self._label = label
+
+    def _refuse(self, *_args, **_kwargs):
+        raise PendingNodeError(f"the attributes of this {self._label} node are not made yet (the graph is held by "
+                               "this thread): read them after the held block, or through graph.labelled_nodes")
+
+    def __getitem__(self, key):
+        return self._label if key == "label" else self._refuse()
+
+    def get(self, key, default=None):
+        return self._label if key == "label" else self._refuse()
+
+    def __contains__(self, key) -> bool:
+        return True if key == "label" else self._refuse()
+
+    __iter__ = __len__ = copy = update = __setitem__ = __delitem__ = __reduce__ = __reduce_ex__ = _refuse
+    __eq__ = _refuse
+    __hash__ = None
 
 
 @dataclass(eq=False)
@@ -150,11 +184,10 @@ class NodeTable:
     ids: list[str]
     source: Mapping[str, list]
     prop_cols: tuple[str, ...]
-    placeholder: Mapping = field(init=False, repr=False)
+    placeholder: PendingAttrs = field(init=False, repr=False)
 
     def __post_init__(self):
-        # what a pending node's entry holds: its label, read-only (a write would be lost when the dicts are made)
-        self.placeholder = MappingProxyType({"label": self.label})
+        self.placeholder = PendingAttrs(self.label)  # every pending node of the label holds this one
 
     def attrs(self) -> Iterator[dict]:
         """Each node's attribute dict, fresh, in id order (blank values left out)."""
@@ -204,6 +237,13 @@ class OutreachGraph(nx.MultiDiGraph):
     _pred = _Materialising("_pred", nx.DiGraph.__dict__["_pred"])
     _node = _Materialising("_node", nx.Graph.__dict__["_node"], "_pending_nodes", "materialise_nodes")
 
+    @property
+    def nodes(self):
+        """networkx's NodeView, made afresh on each read (networkx caches it): a cached view made while the graph
+        is held would keep the placeholders, and under Python 3.11 a cached_property's lock, shared by every
+        graph, would be held while this view waits for a held graph."""
+        return nx.reportviews.NodeView(self)
+
     def __getstate__(self):
         self.materialise_nodes()  # (a placeholder cannot be pickled)
         state = dict(self.__dict__)
@@ -220,10 +260,10 @@ class OutreachGraph(nx.MultiDiGraph):
         first read (placeholders meanwhile)."""
         od = self.__dict__
         nodes, succ, pred = od["_node"], od["_succ"], od["_pred"]
-        before = len(nodes)
-        nodes.update(zip(table.ids, repeat(table.placeholder)))
-        if len(nodes) != before + len(table.ids):
+        new = dict.fromkeys(table.ids, table.placeholder)
+        if len(new) != len(table.ids) or not nodes.keys().isdisjoint(new):
             raise ValueError(f"{table.label}: node ids already in the graph, or repeated")
+        nodes.update(new)
         for n in table.ids:
             succ[n] = {}
             pred[n] = {}
@@ -250,6 +290,43 @@ class OutreachGraph(nx.MultiDiGraph):
             self._node = nodes  # networkx's setter: the cached node view is reset
             od["_pending_nodes"] = [t for t in pending if not any(t is done for done in todo)]
             nx._clear_cache(self)
+
+    # removing: a pending table's edges to a removed node must go with it, as networkx removes them
+    def remove_node(self, n) -> None:
+        self._settle_ends((n,))
+        super().remove_node(n)
+
+    def remove_nodes_from(self, nodes) -> None:
+        nodes = list(nodes)
+        self._settle_ends(nodes)
+        super().remove_nodes_from(nodes)
+
+    def clear(self) -> None:
+        with _LOCK:
+            self.__dict__["_pending"] = []
+            self.__dict__["_pending_nodes"] = []
+            super().clear()
+
+    def clear_edges(self) -> None:
+        with _LOCK:
+            self.__dict__["_pending"] = []
+            super().clear_edges()
+
+    def _settle_ends(self, nodes: list) -> None:
+        """Before the holding thread removes nodes: turn the pending tables into edges if one may end at one of
+        them (outside held, networkx's remove reads the adjacency, which does so anyway). Risk scores, which no
+        table names, are replaced without building a million trade edges."""
+        od = self.__dict__
+        tables = od.get("_pending")
+        if not tables or od.get("_held_by") != threading.get_ident():
+            return
+        if any(t.end_labels is None for t in tables):
+            self.materialise()
+            return
+        ends = frozenset().union(*(t.end_labels for t in tables))
+        raw = od["_node"]
+        if any(n in raw and raw[n]["label"] in ends for n in nodes):
+            self.materialise()
 
     # counting and membership need only the node ids, which are all in place: the dicts are not made
     def __len__(self) -> int:
@@ -317,9 +394,11 @@ def _insert(succ: dict, pred: dict, edges) -> None:
 def held(g):
     """Within this block, this thread can add nodes and edges to g without materialising its pending tables
     (for writers whose nodes and edges no pending table touches, e.g. risk scores while loading); another
-    thread that reads g's adjacency meanwhile waits for the block to end. Views of the adjacency made inside
-    are dropped after. Inside, use the graph's methods (add_node, add_edge, g.nodes), not its adjacency views
-    (g.edges, g.adj): under Python 3.11 those are cached_properties whose lock a waiting thread may hold."""
+    thread that reads g's adjacency or nodes meanwhile waits for the block to end. Views of the adjacency made
+    inside are dropped after. Inside, use the graph's methods (add_node, add_edge, remove_nodes_from) and
+    labelled_nodes; g.nodes there shows a pending node as its placeholder, whose label alone can be read (a
+    copy, a write or any other read raises PendingNodeError). Not the adjacency views (g.edges, g.adj): under
+    Python 3.11 those are cached_properties whose lock a waiting thread may hold."""
     if not isinstance(g, OutreachGraph):
         yield g
         return
@@ -347,18 +426,19 @@ def labelled_nodes(g, labels: Iterable[str]) -> list[tuple[str, dict]]:
     """(node id, attrs) of g's nodes with one of these labels, in node order — those labels' pending dicts
     made, the others left pending (allowed while held: the build reads countries and assessments so)."""
     labels = set(labels)
-    if isinstance(g, OutreachGraph):
+    if not isinstance(g, OutreachGraph):
+        return [(n, d) for n, d in g._node.items() if d["label"] in labels]
+    with _LOCK:  # (waits while another thread holds the graph and may be adding nodes)
         g.materialise_nodes(labels)
-        nodes = g.__dict__["_node"]
-    else:
-        nodes = g._node
-    return [(n, d) for n, d in nodes.items() if d["label"] in labels]
+        return [(n, d) for n, d in g.__dict__["_node"].items() if d["label"] in labels]
 
 
 def node_labels(g) -> list[str]:
     """Every node's label, in node order, without making pending dicts (a placeholder holds the label)."""
-    nodes = g.__dict__["_node"] if isinstance(g, OutreachGraph) else g._node
-    return [d["label"] for d in nodes.values()]
+    if not isinstance(g, OutreachGraph):
+        return [d["label"] for d in g._node.values()]
+    with _LOCK:
+        return [d["label"] for d in g.__dict__["_node"].values()]
 
 
 def edge_tables(g) -> list[EdgeTable]:

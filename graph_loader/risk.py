@@ -595,7 +595,7 @@ def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, de
         return None
     default_year = check_year(inp, default_year)
     with held(g):  # risk scores touch no pending table: adding them need not build the bulk edges
-        g.remove_nodes_from([n for n, d in g.nodes(data=True) if d["label"] == "RiskScore"])  # re-scoring replaces
+        g.remove_nodes_from([n for n, _ in labelled_nodes(g, ("RiskScore",))])  # re-scoring replaces
         for year in inp.years:
             for r in rank_rows(inp, year, weights):
                 sid = f"{r['iso3']}-{year}"

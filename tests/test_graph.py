@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from conftest import TINY
 from graph_loader.build import _derive_country_facts, build_graph, counts
-from graph_loader.graph import (DerivedColumns, OutreachGraph, edge_tables, edge_values, held, iter_edges, labelled_nodes, node_labels,
-                                node_tables)
+from graph_loader.graph import (DerivedColumns, NodeTable, OutreachGraph, PendingNodeError, edge_tables, edge_values,
+                                held, iter_edges, labelled_nodes, node_labels, node_tables)
 from graph_loader.pipeline import load
 from graph_loader.risk import write_scores
 from graph_loader.validate import endpoint_columns, validate
@@ -217,17 +220,112 @@ def test_loading_and_risk_scoring_leave_the_activities_attributes_pending():
     assert g.nodes["Country:THA"]["risk_year"] == 2008 and node_tables(g) == []
 
 
-def test_a_pending_node_cannot_be_written_while_held_and_one_removed_while_held_stays_removed():
+def test_a_pending_node_cannot_be_copied_or_written_while_held():
     g = _fresh()
     with held(g):
-        with pytest.raises((TypeError, AttributeError)):
-            g.add_node("Activity:A1", note="lost")  # its placeholder is read-only: nothing is silently lost
-        with pytest.raises(TypeError):
+        assert g.nodes["Activity:A1"]["label"] == "Activity"  # its label is known
+        with pytest.raises(PendingNodeError, match="Activity node are not made yet"):
+            g.add_node("Activity:A1", note="lost")  # nothing is silently lost
+        with pytest.raises(PendingNodeError):
             g.nodes["Activity:A1"]["note"] = "lost"
-        g.remove_node("Activity:A2")
-        assert node_tables(g)
-    assert "Activity:A2" not in g and "Activity:A2" not in dict(g.nodes(data=True))
+        with pytest.raises(PendingNodeError):
+            g.nodes["Activity:A1"].get("title")
+        with pytest.raises(PendingNodeError):
+            g.copy()  # a copy would keep placeholders for good
+        with pytest.raises(PendingNodeError):
+            nx.compose(g, nx.MultiDiGraph())
     assert "note" not in g.nodes["Activity:A1"] and g.nodes["Activity:A1"]["title"] == "Industry seminar Thailand"
+    assert g.copy().nodes["Activity:A1"] == g.nodes["Activity:A1"]
+
+
+def test_a_node_removed_while_held_goes_with_its_pending_edges_as_in_an_edge_by_edge_build():
+    ds = validate(TINY)
+    g, ref = build_graph(ds), _eager(ds)
+    with held(g):
+        g.remove_node("Activity:A2")
+        g.remove_nodes_from(["Activity:A3", "Country:THA"])
+    ref.remove_nodes_from(["Activity:A2", "Activity:A3", "Country:THA"])
+    assert not any("Activity:A2" in (u, v) for u, v, _ in iter_edges(g))
+    assert list(g.nodes(data=True)) == list(ref.nodes(data=True))
+    assert _listed(g) == _listed(ref)
+
+
+def test_replacing_risk_scores_while_held_leaves_the_tables_pending():
+    g, _ = load(TINY, risk_year=2008)
+    before = g.number_of_edges()
+    write_scores(g, default_year=2008)  # removes and re-adds every RiskScore node, held
+    assert edge_tables(g) and g.number_of_edges() == before
+
+
+def test_clearing_a_held_graph_drops_its_pending_tables_too():
+    g = _fresh()
+    with held(g):
+        g.clear_edges()
+    assert g.number_of_edges() == 0 and len(g.edges) == 0 and g.number_of_nodes() > 0
+    assert g.nodes["Activity:A1"]["title"] == "Industry seminar Thailand"
+    g = _fresh()
+    with held(g):
+        g.clear()
+    assert (g.number_of_nodes(), g.number_of_edges(), len(g.edges)) == (0, 0, 0)
+
+
+def test_adding_a_label_twice_is_refused_and_leaves_the_graph_as_it_was():
+    g = _fresh()
+    n = g.number_of_nodes()
+    with pytest.raises(ValueError, match="already in the graph"):
+        g.defer_nodes(NodeTable("Country", ["Country:ZZZ", "Country:THA"], {}, ()))
+    with pytest.raises(ValueError, match="repeated"):
+        g.defer_nodes(NodeTable("Other", ["Other:1", "Other:1"], {}, ()))
+    assert g.number_of_nodes() == n and "Country:ZZZ" not in g and "Other:1" not in g
+    assert g.nodes["Country:THA"] == _eager(validate(TINY)).nodes["Country:THA"]  # not left a placeholder
+
+
+_DEADLOCK_SCENARIO = """
+import threading, time
+from graph_loader.build import build_graph
+from graph_loader.graph import held
+from graph_loader.validate import validate
+ds = validate(TINY)
+g1, g2 = build_graph(ds), build_graph(ds)
+entered, done = threading.Event(), threading.Event()
+def reader():
+    entered.wait(10)
+    list(g2.nodes)  # its first read makes g2's dicts
+def writer():
+    with held(g1):
+        entered.set()
+        time.sleep(0.3)
+        list(g1.nodes(data=True))  # write_scores reads the nodes so, held
+    done.set()
+for target in (reader, writer):
+    threading.Thread(target=target, daemon=True).start()
+print("finished" if done.wait(10) else "deadlocked", flush=True)
+"""
+
+
+def test_a_writer_reading_nodes_while_held_is_not_blocked_by_a_thread_reading_another_graphs_nodes():
+    # in a child process: a deadlock there cannot hang this test run
+    code = f"TINY = {str(TINY)!r}\n" + _DEADLOCK_SCENARIO
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "finished", out.stdout + out.stderr
+
+
+def test_label_readers_wait_while_another_thread_holds_the_graph():
+    for read in (lambda g: len(labelled_nodes(g, ("Note",))), lambda g: node_labels(g).count("Note")):
+        g = _fresh()
+        g.nodes  # every label made: no reader waits for that
+        inside, seen = threading.Event(), []
+        reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(read(g))))
+        reader.start()
+        with held(g):
+            inside.set()
+            reader.join(0.2)
+            assert reader.is_alive()  # it waits, rather than walk a dict this thread is changing
+            for i in range(200):
+                g.add_node(f"Note:{i}", label="Note")
+        reader.join(10)
+        assert seen == [200]
 
 
 def test_another_thread_reading_the_nodes_while_the_graph_is_held_waits_and_sees_whole_dicts():
@@ -237,11 +335,12 @@ def test_another_thread_reading_the_nodes_while_the_graph_is_held_waits_and_sees
     reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(dict(g.nodes(data=True)))))
     reader.start()
     with held(g):
+        assert [n for n, d in g.nodes(data=True) if d["label"] == "RiskScore"] == []  # a view made while held...
         inside.set()
         reader.join(0.3)
         assert reader.is_alive() and seen == []
     reader.join(10)
-    assert seen == [want]
+    assert seen == [want]  # ...is not the one another thread reads
 
 
 def test_threads_reading_the_nodes_at_once_each_see_every_dict_made_once():
