@@ -34,7 +34,7 @@ def _add_nodes(g: OutreachGraph, ds: Dataset) -> dict[str, set]:
         if t is None:
             continue
         label = spec.label
-        g.defer_nodes(NodeTable(label, [node_id(label, key) for key in t.data[spec.key]], t.data,
+        g.defer_nodes(NodeTable(label, [f"{label}:{key}" for key in t.data[spec.key]], t.data,  # (node_id, inline)
                                 tuple(c for c in spec.data_props if c in t.data)))
         keys[label] = set(t.data[spec.key])
     return keys

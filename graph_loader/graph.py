@@ -429,8 +429,9 @@ def labelled_nodes(g, labels: Iterable[str]) -> list[tuple[str, dict]]:
     if not isinstance(g, OutreachGraph):
         return [(n, d) for n, d in g._node.items() if d["label"] in labels]
     with _LOCK:  # (waits while another thread holds the graph and may be adding nodes)
-        g.materialise_nodes(labels)
-        return [(n, d) for n, d in g.__dict__["_node"].items() if d["label"] in labels]
+        g.materialise_nodes(labels)  # a placeholder left is another label's: skipped without asking it
+        return [(n, d) for n, d in g.__dict__["_node"].items()
+                if d.__class__ is not PendingAttrs and d["label"] in labels]
 
 
 def node_labels(g) -> list[str]:
