@@ -206,7 +206,7 @@ def with_values(attrs: dict, names: list, vals: tuple) -> dict:
     return attrs
 
 
-_VIEWS = ("adj", "succ", "pred", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree", "nodes")
+_VIEWS = ("adj", "succ", "pred", "edges", "out_edges", "in_edges", "degree", "in_degree", "out_degree")
 
 
 class _Materialising:
