@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from . import grammar
 from .read import MAX_FIELD  # csv's field limit: a longer field is refused by the row-by-row reader
 from .schema import Prop
 
@@ -208,11 +209,13 @@ def _text_ok(text: pa.Array, prop: Prop) -> np.ndarray | None:
 
 def _number_array(prop: Prop, text: pa.Array) -> pa.Array | None:
     """Numbers cast by Arrow: the values Python's int()/float() give (both round decimal text correctly), None
-    where blank. Only digits, signs, '.', 'e' and 'E' are let through, and within those Arrow accepts no
-    text Python refuses (tests/test_columnar checks every such text up to four characters), so Arrow's
-    cast — which fails on anything malformed, like "1.2.3" or "1e" — needs no grammar of its own."""
+    where blank. Every cell that is not blank must match grammar.py's pattern for its type — the grammar the
+    row-by-row reader uses — checked by Arrow's regex engine in C, so Arrow's cast never decides what a number
+    is (tests/test_columnar checks every text of number characters up to four long)."""
     blank = _text_ok(text, prop)
     if blank is None or prop.required and blank.any():
+        return None
+    if not _follows_grammar(prop, text, blank):
         return None
     if blank.any():
         text = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
@@ -227,6 +230,12 @@ def _number_array(prop: Prop, text: pa.Array) -> pa.Array | None:
     if prop.type == "float" and not pc.all(pc.is_finite(typed)).as_py():
         return None  # 1e999: Python reads inf, which the row-by-row reader refuses
     return typed
+
+
+def _follows_grammar(prop: Prop, text: pa.Array, blank: np.ndarray) -> bool:
+    """Does every cell that is not blank match grammar.ANCHORED[prop.type]?"""
+    matched = pc.match_substring_regex(text, grammar.ANCHORED[prop.type])
+    return bool(pc.all(pc.or_(matched, pa.array(blank))).as_py())
 
 
 def _numbers(prop: Prop, text: pa.Array) -> list | None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
 import re
+import stat
+import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem
+from . import grammar
+from .errors import ConfigError, Problem
 
 MAX_FIELD = 1_000_000  # characters; csv's default (131072) is too small for pasted cable text
 
@@ -68,13 +73,169 @@ def _encoding_problem(raw: bytes, name: str) -> Problem:
                    "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
                    + (f"; {more} more such byte(s) in the file" if more else ""))
 
+# ------------------------------------------------------------------------------------ what a data file may be
+MAX_FILE_ENV = "OUTREACH_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 512
+MB = 1 << 20
+HEAD = 4096  # bytes read to tell what a file is (magic numbers, the names in a ZIP's first entries)
+CSV_EXPECTED = "expected a regular CSV file"
+NOT_FOUND = "file not found (expected by the schema)"
+
+
+def max_file_bytes() -> int:
+    """The largest data file read, in bytes: OUTREACH_MAX_FILE_MB megabytes (MiB; default 512, fractions
+    allowed). A bigger file is refused before a byte of it is read, so a huge or endless file cannot exhaust
+    memory."""
+    text = os.environ.get(MAX_FILE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_FILE_MB * MB
+    mb = grammar.parse_float(text)
+    if mb is None or not grammar.is_finite(mb) or mb <= 0:
+        raise ConfigError(f"{MAX_FILE_ENV}={text!r} is not a number of megabytes above 0 "
+                          f"(expected e.g. {DEFAULT_MAX_FILE_MB})")
+    return int(mb * MB)
+
+
+def _size(n: float) -> str:
+    return f"{n / MB:.3g} MB"
+
+
+# mode test -> what the file is, for everything that is not a regular file
+KINDS = ((stat.S_ISDIR, "is a directory, not a file"),
+         (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
+         (stat.S_ISCHR, "is a character device, not a regular file"),
+         (stat.S_ISBLK, "is a block device, not a regular file"),
+         (stat.S_ISSOCK, "is a socket, not a regular file"))
+
+
+def kind_problem(mode: int) -> str | None:
+    """What a file of this mode is, when it is not a regular file (None: it is one). Decided from stat alone:
+    a FIFO is never opened (an open would wait for a writer forever) nor a device read (/dev/zero never ends)."""
+    if stat.S_ISREG(mode):
+        return None
+    why = next((what for test, what in KINDS if test(mode)), "is not a regular file")
+    return f"{why} ({CSV_EXPECTED})"
+
+
+def _link_problem(root: Path, path: Path) -> str | None:
+    """A symbolic link may point only at a file inside the data folder: a link out (to /etc/passwd, a device,
+    another user's files) would have its target read, and echoed in problem messages, as data."""
+    try:
+        target = path.resolve(strict=False)
+        inside = target.is_relative_to(root.resolve(strict=False))
+    except (OSError, RuntimeError) as e:  # a loop of links
+        return f"cannot be read ({getattr(e, 'strerror', None) or 'symbolic link loop'})"
+    if not inside:
+        return (f"is a symbolic link to a file outside the data folder (expected a regular file inside "
+                f"{root})")
+    return None
+
+
+def _stat_problem(root: Path, path: Path) -> tuple[str | None, os.stat_result | None]:
+    """(what is wrong, None) or (None, the stat of the file a link leads to) — from lstat/stat, never open."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return NOT_FOUND, None
+    except OSError as e:
+        return f"cannot be read ({e.strerror})", None
+    if stat.S_ISLNK(st.st_mode):
+        why = _link_problem(root, path)
+        if why:
+            return why, None
+        try:
+            st = path.stat()
+        except OSError as e:  # a dangling link, a loop
+            return f"cannot be read ({e.strerror or e})", None
+    return kind_problem(st.st_mode), st
+
+
+def _head(path: Path) -> tuple[bytes | None, str | None]:
+    """The first bytes of a regular file, or (None, why) when it cannot be opened or read."""
+    try:
+        with path.open("rb") as f:
+            return f.read(HEAD), None
+    except OSError as e:
+        return None, f"cannot be read ({e.strerror or e})"
+
+
+def _file_problem(root: Path, name: str) -> tuple[str | None, bytes | None]:
+    """(what is wrong with the file as a file, None) or (None, its first bytes)."""
+    path = root / name
+    why, st = _stat_problem(root, path)
+    if why is not None:
+        return why, None
+    limit = max_file_bytes()
+    if st.st_size > limit:
+        return (f"is {st.st_size:,} bytes ({_size(st.st_size)}), more than the {_size(limit)} limit (expected a "
+                f"smaller file; the limit is set by {MAX_FILE_ENV})"), None
+    head, why = _head(path)
+    return why, head
+
+
+def check_file(root: Path, name: str) -> Problem | None:
+    """The file `name` in the data folder `root` as a file, before it is read: it must exist, be a regular
+    file or a link to one inside the folder, be no larger than max_file_bytes() and open for reading.
+    Line 0: the problem is with the file, not with a line of it."""
+    why, _ = _file_problem(root, name)
+    return None if why is None else Problem(name, 0, "(file)", why)
+
+
+def check_data_file(root: Path, name: str) -> Problem | None:
+    """Everything that must hold before a data file's text is read: check_file, then that its first bytes are
+    not a compressed file, an archive, a workbook or a PDF (format_problem, on line 1). The one check every
+    reader of a data file in graph_loader calls first."""
+    why, head = _file_problem(root, name)
+    if why is not None:
+        return Problem(name, 0, "(file)", why)
+    why = format_problem(head, root / name)
+    return None if why is None else Problem(name, 1, "(file)", why)
+
+
+EXCEL_SAVE = "in Excel, Save As 'CSV UTF-8 (Comma delimited)'"
+DECOMPRESS = "expected CSV text: decompress it first"
+# magic number -> what the file is and what to do instead; checked before the bytes are taken as text
+MAGIC = ((b"\x1f\x8b", f"is a gzip-compressed file (bytes 1F 8B), not CSV text ({DECOMPRESS}, e.g. with gunzip)"),
+         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", f"is an old Excel .xls workbook (an OLE2 compound file), not CSV "
+          f"text (expected CSV text: {EXCEL_SAVE})"),
+         (b"\xfd7zXZ\x00", f"is an xz-compressed file, not CSV text ({DECOMPRESS}, e.g. with unxz)"),
+         (b"\x28\xb5\x2f\xfd", f"is a zstd-compressed file, not CSV text ({DECOMPRESS}, e.g. with unzstd)"),
+         (b"7z\xbc\xaf\x27\x1c", "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)"),
+         (b"%PDF-", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"))
+BZIP2 = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")  # stream header, then a block or the end-of-stream magic
+XLSX = ("is a ZIP archive — an Excel .xlsx workbook? (expected CSV text: " + EXCEL_SAVE + ")")
+
+
+def format_problem(head: bytes, path: Path) -> str | None:
+    """What the file is when its first bytes are the magic number of a format that is not text (None: they
+    are not). Checked first: decoded as text, a gzip file reads as 'Windows-1252 bytes'."""
+    if head.startswith(b"PK\x03\x04"):
+        return XLSX if _is_workbook(head, path) else (
+            "is a ZIP archive, not CSV text (expected CSV text: extract the CSV file from the archive)")
+    if BZIP2.match(head):
+        return f"is a bzip2-compressed file, not CSV text ({DECOMPRESS}, e.g. with bunzip2)"
+    return next((what for magic, what in MAGIC if head.startswith(magic)), None)
+
+
+def _is_workbook(head: bytes, path: Path) -> bool:
+    """Does the ZIP archive hold an Office document ([Content_Types].xml) or an Excel workbook (xl/)? From its
+    listing; from the names in its first bytes when the archive is cut short."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return b"[Content_Types].xml" in head or b"xl/" in head
+    return any(n == "[Content_Types].xml" or n.startswith("xl/") for n in names)
+
+
 
 def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
-    """The file's text, or None with a problem when it is not one piece of UTF-8 CSV text."""
-    raw = path.read_bytes()
-    if raw.startswith(b"PK\x03\x04"):
-        problems.append(Problem(name, 1, "(file)", "is a ZIP archive — an Excel .xlsx workbook? (expected CSV text: "
-                                "in Excel, Save As 'CSV UTF-8 (Comma delimited)')"))
+    """The file's text, or None with a problem when it is not one piece of UTF-8 CSV text (check_data_file
+    has passed it: a regular file of sane size that is not a binary format)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:  # replaced or cut off since it was checked
+        problems.append(Problem(name, 0, "(file)", f"cannot be read ({e.strerror or e})"))
         return None
     for bom, what in BOMS:
         if raw.startswith(bom):
@@ -102,7 +263,10 @@ def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
 
 # Characters that carry no text: a byte-order mark after the start, NUL, the C0 controls but TAB/LF/CR and the
 # noncharacters U+FFFE/U+FFFF. XML (GraphML, GEXF) cannot hold them and terminals act on them.
-ODD = re.compile("[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# And the bidirectional controls (BIDI): invisible, they reorder how the text around them is shown, so a code
+# or a name can display as another ("Trojan Source").
+BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+ODD = re.compile(f"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff{BIDI}]")
 
 
 def _odd_character(char: str) -> str:
@@ -111,6 +275,10 @@ def _odd_character(char: str) -> str:
                 "text without byte-order marks)")
     if char == "\x00":
         return "a NUL byte — binary data pasted in? (expected text)"
+    if re.fullmatch(f"[{BIDI}]", char):
+        return (f"bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), which is "
+                "invisible and changes the order in which the text around it is displayed, so one key or name "
+                "can display as another (expected text without direction controls)")
     return (f"control character U+{ord(char):04X} — pasted from a PDF or a terminal? (expected printable text; "
             "tab and line breaks are fine)")
 
@@ -127,8 +295,9 @@ def _header_problem(name: str, header: list[str], expected: list[str]) -> str | 
 def read_table(path: Path, expected_columns: list[str], required: set[str], problems: list[Problem]) -> Table | None:
     """Read one CSV; append problems (missing file, encoding, header, ragged rows) and return None if unusable."""
     name = path.name
-    if not path.exists():
-        problems.append(Problem(name, 0, "(file)", "file not found (expected by the schema)"))
+    refused = check_data_file(path.parent, name)
+    if refused is not None:
+        problems.append(refused)
         return None
     text = _decode(path, name, problems)
     if text is None:

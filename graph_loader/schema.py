@@ -74,7 +74,9 @@ class RelSpec:
     from_column: str | None = None
     to_columns: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
-    from_where: dict = field(default_factory=dict)
+    from_where: dict = field(default_factory=dict)  # flags the node a from_column value names must carry
+    to_where: dict = field(default_factory=dict)    # ... and the node a to_column value names
+    to_where_reason: str = ""                       # why (said in the message when a value breaks to_where)
     computed: bool = False
     description: str = ""
 
@@ -149,6 +151,7 @@ def parse_schema(raw: dict) -> Schema:
         spec = RelSpec(type=rtype, from_labels=_tuple(r["from"]), to_labels=_tuple(r["to"]), props=props,
                        file=r.get("file"), from_column=r.get("from_column"), to_columns=_tuple(r.get("to_column")),
                        key=_tuple(r.get("key")), from_where=r.get("from_where") or {},
+                       to_where=r.get("to_where") or {}, to_where_reason=r.get("to_where_reason", ""),
                        computed=bool(r.get("computed", False)), description=r.get("description", ""))
         for label in spec.from_labels + spec.to_labels:
             if label not in nodes:

@@ -1,6 +1,11 @@
 """`python -m graph_loader tidy`: remove what spreadsheets add to a CSV that carries no data — a leading UTF-8
 byte-order mark, blank lines and rows of empty cells — so that the validator (which refuses them) accepts the
 file. Nothing else is touched: the kept lines stay byte for byte as they were; each file is rewritten atomically.
+
+Tidy reads only what validation reads (read.check_data_file): a link out of the data folder, a FIFO, a device,
+a directory, a file too large or unreadable is refused before anything is rewritten, and a file that is not
+text (an archive, a workbook) is left alone for the validator to name. A link inside the folder is tidied by
+rewriting the file it points to; no write ever goes through a link.
 """
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import DataError
 from .export import atomic_path
-from .read import is_blank
+from .read import NOT_FOUND, check_data_file, is_blank
 from .schema import load_schema
 
 BOM = b"\xef\xbb\xbf"
@@ -62,12 +68,28 @@ def tidy_file(path: Path) -> Tidied | None:
     return Tidied(path.name, bom, drop)
 
 
+def _files_to_tidy(data_dir: Path) -> list[Path]:
+    """The schema's files in `data_dir` that tidy may rewrite, each as the regular file inside the folder it
+    is (a link's target). Raises DataError, before anything is written, when any file must not be read."""
+    data_dir = Path(data_dir)
+    paths, refused = [], []
+    for name in load_schema().files():
+        problem = check_data_file(data_dir, name)
+        if problem is None:
+            paths.append((data_dir / name).resolve())  # checked: inside the folder
+        elif problem.line == 0 and problem.message != NOT_FOUND:
+            refused.append(problem)  # the file as a file (a link out, a FIFO, ...): refuse the whole run
+        # else missing, or not text (line 1): nothing to tidy; validate says why
+    if refused:
+        raise DataError(refused)
+    return paths
+
+
 def tidy(data_dir: Path) -> list[Tidied]:
     """Tidy every file the schema reads in `data_dir`; returns what changed."""
     done = []
-    for name in load_schema().files():
-        if (data_dir / name).exists():
-            t = tidy_file(data_dir / name)
-            if t:
-                done.append(t)
+    for path in _files_to_tidy(data_dir):
+        t = tidy_file(path)
+        if t:
+            done.append(t)
     return done

@@ -9,7 +9,6 @@ import re
 from collections.abc import MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -17,16 +16,16 @@ from typing import Sequence
 import pyarrow as pa
 import pycountry
 
+from . import grammar
 from .columnar import Column, ColumnLists, parse_file, read_columns, type_columns, unique_rows
 from .errors import DataError, Problem
 from .gcpause import gc_paused
-from .read import Table, read_table
+from .read import Table, check_data_file, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
 
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
-INT_RE = re.compile(r"^[+-]?\d+$")
 INT64 = (-2 ** 63, 2 ** 63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's integer)
 
 
@@ -69,7 +68,8 @@ def is_iso3(code: str) -> bool:
 
 
 def _convert(prop: Prop, raw: str):
-    """Return (value, None) or (None, reason)."""
+    """Return (value, None) or (None, reason). Numbers and dates follow grammar.py, the one grammar every path
+    uses: ASCII digits only, no '_' grouping, no 'inf'/'nan', dates exactly YYYY-MM-DD and on the calendar."""
     t = prop.type
     if t in ("string", "enum", "list"):
         if t == "enum" and raw not in prop.values:
@@ -80,17 +80,16 @@ def _convert(prop: Prop, raw: str):
             return None, f"{raw!r} does not match the pattern {prop.pattern}"
         return raw, None
     if t == "int":
-        if not INT_RE.match(raw):
-            return None, f"{raw!r} is not {prop.expected()}"
-        value = int(raw)
+        value = grammar.parse_int(raw)
+        if value is None:
+            return None, _not_a_number(raw, prop)
         if not INT64[0] <= value <= INT64[1]:
             return None, f"{raw} is too large for a whole number (expected {prop.expected()}, within ±9.2e18)"
     elif t == "float":
-        try:
-            value = float(raw)
-        except ValueError:
-            return None, f"{raw!r} is not {prop.expected()}"
-        if not math.isfinite(value):
+        value = grammar.parse_float(raw)
+        if value is None and not grammar.is_non_finite_word(raw):
+            return None, _not_a_number(raw, prop)
+        if value is None or not math.isfinite(value):
             return None, f"{raw!r} is not a finite number (expected {prop.expected()})"
     elif t == "bool":
         low = raw.lower()
@@ -98,15 +97,20 @@ def _convert(prop: Prop, raw: str):
             return None, f"{raw!r} is not true or false (expected true/false, yes/no or 1/0)"
         return low in TRUE, None
     else:  # date
-        try:
-            if len(raw) != 10:
-                raise ValueError
-            return date.fromisoformat(raw).isoformat(), None
-        except ValueError:
+        day = grammar.parse_date(raw)
+        if day is None:
             return None, f"{raw!r} is not a valid date (expected YYYY-MM-DD)"
+        return day.isoformat(), None
     if prop.min is not None and value < prop.min or prop.max is not None and value > prop.max:
         return None, f"{raw} is out of range (expected {prop.expected()})"
     return value, None
+
+
+def _not_a_number(raw: str, prop: Prop) -> str:
+    """The message for text outside the number grammar, saying why when a reader may not see it (a digit that
+    is not 0-9, '_' grouping)."""
+    why = grammar.hint(raw)
+    return f"{raw!r} is not {prop.expected()}" + (f" ({why})" if why else "")
 
 
 def _fast_column(prop: Prop, raw: list[str]) -> list | None:
@@ -131,15 +135,13 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
         out = [";".join(y.strip() for y in x.split(";") if y.strip()) if x else None for x in raw]
         values = out
     elif t == "int":
-        match = INT_RE.match
-        if not all(match(x) for x in cells):
+        if not all(map(grammar.is_int, cells)):  # the one grammar: int() alone reads '２００８' and '1_000'
             return None
         values = list(map(int, cells))
     elif t == "float":
-        try:
-            values = list(map(float, cells))
-        except ValueError:
+        if not all(map(grammar.is_float, cells)):  # float() alone reads 'nan', '1_0' and '١'
             return None
+        values = list(map(float, cells))
         if not all(map(math.isfinite, values)):
             return None
     elif t == "bool":
@@ -147,7 +149,7 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
         if not all(x in TRUE or x in FALSE for x in lows):
             return None
         values = [x in TRUE for x in lows]
-    else:  # date: few values, and date.fromisoformat's rules are subtle — the value-by-value path
+    else:  # date: few values — the value-by-value path (grammar.parse_date)
         return None
     if t in ("int", "float"):
         if values and (prop.min is not None and min(values) < prop.min
@@ -256,6 +258,21 @@ def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
     return f"{value!r} refers to a missing {' or '.join(label_names)} (not in {files})"
 
 
+def _where_problems(rel: RelSpec, col: str, value, node: Typed, row: int, node_file: str) -> list[str]:
+    """Why the node `value` names breaks the relationship's from_where (for its from_column) or to_where (for
+    its to_columns): flags the schema says that end must carry — a partner conducts an activity, an activity
+    targets a recipient."""
+    where = rel.from_where if col == rel.from_column else rel.to_where if col in rel.to_columns else {}
+    reason = f": {rel.to_where_reason}" if where is rel.to_where and rel.to_where_reason else ""
+    why = []
+    for prop, want in where.items():
+        flag = node.data[prop][row]
+        if flag is not None and flag != want:  # None: blank or unreadable, already reported
+            why.append(f"{value!r} is not a {prop} country (expected {prop}={str(want).lower()} in "
+                       f"{node_file}{reason})")
+    return why
+
+
 def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem],
                 files: set) -> None:
     """Every reference in the relationships read from `files` (node files all read and keyed)."""
@@ -284,13 +301,8 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
                 hit = next((lb for lb in labels if v in keys.get(lb, {})), None)
                 if hit is None:
                     why.append(_missing_ref(labels, v, schema))
-                elif col == rel.from_column and rel.from_where:
-                    row = keys[hit][v]
-                    for prop, want in rel.from_where.items():
-                        flag = node_rows[hit].data[prop][row]
-                        if flag is not None and flag != want:  # None: blank or unreadable, already reported
-                            why.append(f"{v!r} is not a {prop} country (expected {prop}=true in "
-                                       f"{schema.nodes[hit].file})")
+                else:
+                    why += _where_problems(rel, col, v, node_rows[hit], keys[hit][v], schema.nodes[hit].file)
                 if why:
                     bad[v] = why
             if not bad:
@@ -381,8 +393,21 @@ def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop]
 
 
 def _largest(root: Path, files) -> str | None:
-    sizes = {f: (root / f).stat().st_size for f in files if (root / f).is_file()}
+    sizes = {f: (root / f).stat().st_size for f in files}  # (every one checked: a regular file, or a link to one)
     return max(sizes, key=sizes.get, default=None)
+
+
+def _refused(root: Path, files, problems: list[Problem]) -> set[str]:
+    """The files that must not be read — a link out of the folder, a FIFO, a device, a directory, a file too
+    large, unreadable or not text (read.check_data_file) — each with its problem. Checked before any file is
+    opened by either reader, so nothing is read from them and validation still fails whole."""
+    refused = set()
+    for filename in files:
+        problem = check_data_file(root, filename)
+        if problem is not None:
+            problems.append(problem)
+            refused.add(filename)
+    return refused
 
 
 @gc_paused()
@@ -394,14 +419,18 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         raise DataError([Problem(str(root), 0, "(folder)", "data folder not found")])
     checks = _Checks(schema)
     files = {filename: file_columns(schema, filename) for filename in schema.files()}
+    refused = _refused(root, files, checks.problems)
+    readable = [f for f in files if f not in refused]
     with ThreadPoolExecutor(2, thread_name_prefix="outreach-parse") as pool:  # Arrow parses files while we
         # type and check the others: the largest from the start in one thread (typed there too, as soon as it is
         # parsed), the rest in order in the other
-        big = _largest(root, files)
+        big = _largest(root, readable)
         parsed = {f: pool.submit(read_columns, root / f, files[f], _convert, is_iso3) if f == big else
-                  pool.submit(parse_file, root / f, files[f]) for f in sorted(files, key=lambda f: f != big)}
+                  pool.submit(parse_file, root / f, files[f]) for f in sorted(readable, key=lambda f: f != big)}
         for batch in ([f for f in files if f != big], [big] if big else []):
             for filename in batch:
+                if filename in refused:
+                    continue  # reported; counted as checked below, so references into it are not each reported
                 typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
                                    checks.problems)
                 if typed is not None:
