@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import errno
 import io
 import os
 import re
@@ -82,22 +83,27 @@ CSV_EXPECTED = "expected a regular CSV file"
 NOT_FOUND = "file not found (expected by the schema)"
 
 
-def max_file_bytes() -> int:
-    """The largest data file read, in bytes: OUTREACH_MAX_FILE_MB megabytes (MiB; default 512, fractions
-    allowed). A bigger file is refused before a byte of it is read, so a huge or endless file cannot exhaust
-    memory."""
+def max_file_mb() -> tuple[float, str]:
+    """The largest data file read, in MB (MiB), and how it was set: OUTREACH_MAX_FILE_MB (fractions allowed)
+    or the default, 512. A bigger file is refused before a byte of it is read: a huge or endless file must not
+    exhaust memory."""
     text = os.environ.get(MAX_FILE_ENV, "").strip()
     if not text:
-        return DEFAULT_MAX_FILE_MB * MB
+        return DEFAULT_MAX_FILE_MB, f"the default; set {MAX_FILE_ENV} to change it"
     mb = grammar.parse_float(text)
     if mb is None or not grammar.is_finite(mb) or mb <= 0:
         raise ConfigError(f"{MAX_FILE_ENV}={text!r} is not a number of megabytes above 0 "
                           f"(expected e.g. {DEFAULT_MAX_FILE_MB})")
-    return int(mb * MB)
+    return mb, f"{MAX_FILE_ENV}={text}"
 
 
-def _size(n: float) -> str:
-    return f"{n / MB:.3g} MB"
+def _size_problem(size: int) -> str | None:
+    mb, source = max_file_mb()
+    limit = int(mb * MB)
+    if size <= limit:
+        return None
+    return (f"is {size:,} bytes, more than the limit of {limit:,} bytes ({source}; expected a smaller file, "
+            "or a higher limit)")
 
 
 # mode test -> what the file is, for everything that is not a regular file
@@ -123,8 +129,8 @@ def _link_problem(root: Path, path: Path) -> str | None:
     try:
         target = path.resolve(strict=False)
         inside = target.is_relative_to(root.resolve(strict=False))
-    except (OSError, RuntimeError) as e:  # a loop of links
-        return f"cannot be read ({getattr(e, 'strerror', None) or 'symbolic link loop'})"
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError: Python 3.11's resolve)
+        return f"cannot be read ({os.strerror(errno.ELOOP)})"
     if not inside:
         return (f"is a symbolic link to a file outside the data folder (expected a regular file inside "
                 f"{root})")
@@ -165,17 +171,16 @@ def _file_problem(root: Path, name: str) -> tuple[str | None, bytes | None]:
     why, st = _stat_problem(root, path)
     if why is not None:
         return why, None
-    limit = max_file_bytes()
-    if st.st_size > limit:
-        return (f"is {st.st_size:,} bytes ({_size(st.st_size)}), more than the {_size(limit)} limit (expected a "
-                f"smaller file; the limit is set by {MAX_FILE_ENV})"), None
+    why = _size_problem(st.st_size)
+    if why is not None:
+        return why, None
     head, why = _head(path)
     return why, head
 
 
 def check_file(root: Path, name: str) -> Problem | None:
     """The file `name` in the data folder `root` as a file, before it is read: it must exist, be a regular
-    file or a link to one inside the folder, be no larger than max_file_bytes() and open for reading.
+    file or a link to one inside the folder, be no larger than max_file_mb() and open for reading.
     Line 0: the problem is with the file, not with a line of it."""
     why, _ = _file_problem(root, name)
     return None if why is None else Problem(name, 0, "(file)", why)

@@ -393,7 +393,13 @@ def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop]
 
 
 def _largest(root: Path, files) -> str | None:
-    sizes = {f: (root / f).stat().st_size for f in files}  # (every one checked: a regular file, or a link to one)
+    """The largest of the files (each checked already: a regular file, or a link to one in the folder)."""
+    sizes = {}
+    for f in files:
+        try:
+            sizes[f] = (root / f).stat().st_size
+        except OSError:
+            sizes[f] = 0  # gone since it was checked: the reader reports it
     return max(sizes, key=sizes.get, default=None)
 
 

@@ -6,12 +6,20 @@ Line numbers are physical lines of the file (line 1 is the header).
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import os
+import socket
+import stat
+import subprocess
+import sys
+import unicodedata
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import TINY
+from conftest import ROOT, TINY
 from graph_loader import pipeline
 from graph_loader.errors import DataError
 from graph_loader.pipeline import load
@@ -438,3 +446,371 @@ def test_problems_are_listed_in_the_same_order_whichever_file_is_read_last(tiny_
     assert len(first) == 5 and all(found == first for found in orders.values())
     assert [p.split(":")[0] for p in first] == ["activities.csv", "activities.csv", "assessments.csv",
                                                 "countries.csv", "trade.csv"]
+
+
+# ------------------------------------------------------------------- what a data file may be (the filesystem)
+# Each builder puts something that is not a readable regular file inside the data folder where trade.csv was;
+# the loader must refuse it from lstat/stat alone (a FIFO is never opened, /dev/zero never read) with one
+# problem, exit 1 in a real process, and never print a byte of a file outside the folder.
+OUTSIDE_FILE = Path("/etc/passwd")
+
+
+def _link_out(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").symlink_to(OUTSIDE_FILE)
+    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+            f"inside {data})")
+
+
+def _link_to_dev_zero(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").symlink_to("/dev/zero")
+    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+            f"inside {data})")
+
+
+def _relative_link_out(data: Path) -> str:
+    secret = data.parent / "secret.csv"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").symlink_to(Path("..") / "secret.csv")
+    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+            f"inside {data})")
+
+
+def _fifo(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    os.mkfifo(data / "trade.csv")
+    return "trade.csv:0: (file): is a named pipe (FIFO), not a regular file (expected a regular CSV file)"
+
+
+def _directory(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").mkdir()
+    return "trade.csv:0: (file): is a directory, not a file (expected a regular CSV file)"
+
+
+def _socket(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    here = os.getcwd()
+    os.chdir(data)  # a relative name: a socket path may be no longer than 107 bytes
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind("trade.csv")  # the socket file stays after the socket closes
+    finally:
+        os.chdir(here)
+    return "trade.csv:0: (file): is a socket, not a regular file (expected a regular CSV file)"
+
+
+def _dangling_link(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").symlink_to(data / "trade-2008.csv")  # inside the folder, but nothing there
+    return "trade.csv:0: (file): cannot be read (No such file or directory)"
+
+
+def _link_loop(data: Path) -> str:
+    (data / "trade.csv").unlink()
+    (data / "trade.csv").symlink_to("trade-b.csv")
+    (data / "trade-b.csv").symlink_to("trade.csv")
+    return "trade.csv:0: (file): cannot be read (Too many levels of symbolic links)"
+
+
+FILESYSTEM = {"link-out-to-etc-passwd": _link_out, "link-to-dev-zero": _link_to_dev_zero,
+              "relative-link-out": _relative_link_out, "fifo": _fifo, "directory": _directory, "socket": _socket,
+              "dangling-link": _dangling_link, "link-loop": _link_loop}
+
+
+@pytest.mark.parametrize("make", FILESYSTEM.values(), ids=FILESYSTEM.keys())
+def test_what_is_not_a_regular_file_inside_the_folder_is_refused_by_what_it_is(tiny_copy, make):
+    expected = make(tiny_copy)
+    assert problems(tiny_copy) == [expected]
+
+
+@pytest.mark.parametrize("make", FILESYSTEM.values(), ids=FILESYSTEM.keys())
+def test_validate_in_a_real_process_exits_1_with_the_line_and_prints_nothing_of_the_file(tiny_copy, make):
+    expected = make(tiny_copy)
+    done = subprocess.run([sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # a FIFO opened would hang here
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"1 problem in data:\n{expected}\n"
+    assert "Traceback" not in done.stderr and "root:" not in done.stderr
+
+
+def test_a_link_to_a_regular_file_inside_the_folder_is_read_as_that_file(tiny_copy):
+    (tiny_copy / "sources").mkdir()
+    (tiny_copy / "trade.csv").rename(tiny_copy / "sources" / "trade-2008.csv")
+    (tiny_copy / "trade.csv").symlink_to(Path("sources") / "trade-2008.csv")
+    _, ds = load(tiny_copy, risk_year=2008)
+    assert len(ds.tables["trade.csv"]) == records(TINY / "trade.csv")
+
+
+def test_a_data_folder_reached_through_a_link_reads_its_links_inside_it(tiny_copy, tmp_path):
+    (tiny_copy / "trade.csv").rename(tiny_copy / "trade-2008.csv")
+    (tiny_copy / "trade.csv").symlink_to("trade-2008.csv")
+    (tmp_path / "current").symlink_to(tiny_copy)
+    load(tmp_path / "current", risk_year=2008)
+
+
+def test_every_kind_of_file_that_is_not_regular_is_named_for_what_it_is():
+    from graph_loader.read import kind_problem
+    assert kind_problem(stat.S_IFREG | 0o644) is None
+    assert {kind: kind_problem(kind | 0o644) for kind in (stat.S_IFDIR, stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK,
+                                                          stat.S_IFSOCK)} == {
+        stat.S_IFDIR: "is a directory, not a file (expected a regular CSV file)",
+        stat.S_IFIFO: "is a named pipe (FIFO), not a regular file (expected a regular CSV file)",
+        stat.S_IFCHR: "is a character device, not a regular file (expected a regular CSV file)",
+        stat.S_IFBLK: "is a block device, not a regular file (expected a regular CSV file)",
+        stat.S_IFSOCK: "is a socket, not a regular file (expected a regular CSV file)"}
+
+
+def test_a_device_inside_the_folder_is_refused_as_a_device_without_being_read(tiny_copy):
+    (tiny_copy / "trade.csv").unlink()
+    try:
+        os.mknod(tiny_copy / "trade.csv", stat.S_IFCHR | 0o644, os.makedev(1, 5))  # what /dev/zero is
+    except PermissionError:  # no CAP_MKNOD here: the mode alone is checked above
+        return
+    assert problems(tiny_copy) == [
+        "trade.csv:0: (file): is a character device, not a regular file (expected a regular CSV file)"]
+
+
+def _grow(path: Path, at_least: int) -> None:
+    """Append valid trade rows (years 1990-2099 of one pair) until the file has at least `at_least` bytes."""
+    rows = "".join(f"AUS,USA,{y},1,COW,false,padding {'x' * 40}\n" for y in range(1990, 2100))
+    path.write_text(path.read_text(encoding="utf-8") + rows, encoding="utf-8")
+    assert path.stat().st_size >= at_least
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_and_the_limit_is_configurable(tiny_copy,
+                                                                                               monkeypatch):
+    _grow(tiny_copy / "trade.csv", 8000)
+    size = (tiny_copy / "trade.csv").stat().st_size
+    monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "0.005")  # 5,242 bytes: only the grown trade.csv is larger
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    assert problems(tiny_copy) == [
+        f"trade.csv:0: (file): is {size:,} bytes, more than the limit of 5,242 bytes (OUTREACH_MAX_FILE_MB=0.005; "
+        "expected a smaller file, or a higher limit)"]
+    assert "trade.csv" not in reads
+    monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "1")
+    load(tiny_copy, risk_year=2008)
+
+
+def test_the_default_size_limit_is_512_mb(tiny_copy, monkeypatch):
+    from graph_loader.read import max_file_mb
+    monkeypatch.delenv("OUTREACH_MAX_FILE_MB", raising=False)
+    assert max_file_mb() == (512, "the default; set OUTREACH_MAX_FILE_MB to change it")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "inf", "１"])
+def test_a_size_limit_that_is_not_a_positive_number_is_a_configuration_error(tiny_copy, value):
+    done = subprocess.run([sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "OUTREACH_MAX_FILE_MB": value})
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"error: OUTREACH_MAX_FILE_MB={value!r} is not a number of megabytes above 0 "
+                           "(expected e.g. 512)\n")
+
+
+def test_several_refused_files_are_reported_together_and_nothing_is_loaded(tiny_copy):
+    _fifo(tiny_copy)
+    (tiny_copy / "countries.csv").unlink()
+    (tiny_copy / "countries.csv").symlink_to(OUTSIDE_FILE)
+    edit(tiny_copy / "tools.csv", "tool_id,", "tool_id\u202e,")
+    assert problems(tiny_copy) == [
+        f"countries.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+        f"inside {tiny_copy})",
+        "tools.csv:1: (encoding): bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE), which is "
+        "invisible and changes the order in which the text around it is displayed, so one key or name can "
+        "display as another (expected text without direction controls)",
+        "trade.csv:0: (file): is a named pipe (FIFO), not a regular file (expected a regular CSV file)"]
+
+
+# ------------------------------------------------------------------------------ tidy reads what validate reads
+def test_tidy_refuses_a_link_out_of_the_folder_and_writes_nothing_through_it(tiny_copy, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes(b"\xef\xbb\xbf" + (TINY / "trade.csv").read_bytes() + b"\n\n")  # what tidy would fix
+    before = outside.read_bytes()
+    (tiny_copy / "trade.csv").unlink()
+    (tiny_copy / "trade.csv").symlink_to(outside)
+    (tiny_copy / "tools.csv").write_bytes(b"\xef\xbb\xbf" + (TINY / "tools.csv").read_bytes())
+    done = subprocess.run([sys.executable, "-m", "graph_loader", "tidy", "--data", str(tiny_copy)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"1 problem in data:\ntrade.csv:0: (file): is a symbolic link to a file outside the data "
+                           f"folder (expected a regular file inside {tiny_copy})\n")
+    assert outside.read_bytes() == before and (tiny_copy / "trade.csv").is_symlink()
+    assert (tiny_copy / "tools.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # refused whole: nothing tidied
+
+
+@pytest.mark.parametrize("make", [_fifo, _directory, _link_to_dev_zero, _dangling_link], ids=lambda f: f.__name__)
+def test_tidy_refuses_what_validate_refuses_without_hanging(tiny_copy, make):
+    from graph_loader.tidy import tidy
+    expected = make(tiny_copy)
+    with pytest.raises(DataError) as raised:
+        tidy(tiny_copy)
+    assert [str(p) for p in raised.value.problems] == [expected]
+
+
+def test_tidy_rewrites_the_file_a_link_inside_the_folder_points_to_and_keeps_the_link(tiny_copy):
+    from graph_loader.tidy import tidy
+    (tiny_copy / "trade-2008.csv").write_bytes(b"\xef\xbb\xbf" + (TINY / "trade.csv").read_bytes())
+    (tiny_copy / "trade.csv").unlink()
+    (tiny_copy / "trade.csv").symlink_to("trade-2008.csv")
+    assert [str(t) for t in tidy(tiny_copy)] == ["trade-2008.csv: removed a byte-order mark"]
+    assert (tiny_copy / "trade.csv").is_symlink()
+    assert (tiny_copy / "trade-2008.csv").read_bytes() == (TINY / "trade.csv").read_bytes()
+
+
+def test_tidy_over_the_size_limit_is_refused(tiny_copy, monkeypatch):
+    from graph_loader.tidy import tidy
+    _grow(tiny_copy / "trade.csv", 8000)
+    monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "0.005")
+    with pytest.raises(DataError) as raised:
+        tidy(tiny_copy)
+    assert [p.file for p in raised.value.problems] == ["trade.csv"]
+
+
+# -------------------------------------------------------------------------------- files named by what they are
+@pytest.mark.parametrize("head, expected", [
+    (b"BZh91AY&SY\x00\x01", "is a bzip2-compressed file, not CSV text (expected CSV text: decompress it first, "
+                             "e.g. with bunzip2)"),
+    (b"\xfd7zXZ\x00\x00\x04", "is an xz-compressed file, not CSV text (expected CSV text: decompress it first, "
+                              "e.g. with unxz)"),
+    (b"\x28\xb5\x2f\xfd\x24\x00", "is a zstd-compressed file, not CSV text (expected CSV text: decompress it "
+                                   "first, e.g. with unzstd)"),
+    (b"7z\xbc\xaf\x27\x1c\x00\x04", "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)"),
+    (b"\x1f\x8b\x08\x00", "is a gzip-compressed file (bytes 1F 8B), not CSV text (expected CSV text: decompress "
+                          "it first, e.g. with gunzip)"),
+    (b"%PDF-1.4\n", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"),
+], ids=["bzip2", "xz", "zstd", "7z", "gzip", "pdf"])
+def test_a_compressed_file_an_archive_or_a_pdf_is_named_by_its_magic_bytes(tiny_copy, head, expected):
+    (tiny_copy / "contacts.csv").write_bytes(head + bytes(range(256)))
+    assert problems(tiny_copy) == [f"contacts.csv:1: (file): {expected}"]
+
+
+def test_a_real_gzip_file_is_named_as_gzip_not_as_windows_1252_bytes(tiny_copy):
+    (tiny_copy / "trade.csv").write_bytes(gzip.compress((TINY / "trade.csv").read_bytes()))
+    assert problems(tiny_copy) == [
+        "trade.csv:1: (file): is a gzip-compressed file (bytes 1F 8B), not CSV text (expected CSV text: decompress "
+        "it first, e.g. with gunzip)"]
+
+
+def test_a_header_that_starts_like_bzip2_is_still_text(tiny_copy):
+    """Only the full bzip2 signature counts: text that happens to start with 'BZh' is read as text."""
+    edit(tiny_copy / "tools.csv", "tool_id,", "BZh9,")
+    assert problems(tiny_copy)[0].startswith("tools.csv:1: BZh9: unknown column")
+
+
+# ------------------------------------------------------------------------------------ bidirectional controls
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+@pytest.mark.parametrize("char", BIDI, ids=[f"U+{ord(c):04X}" for c in BIDI])
+def test_a_bidirectional_control_anywhere_is_refused_with_its_name_line_and_field(tiny_copy, char):
+    edit(tiny_copy / "countries.csv", "MYS,Malaysia,", f"MYS,Mala{char}ysia,")
+    assert problems(tiny_copy) == [
+        f"countries.csv:6: name: bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), "
+        "which is invisible and changes the order in which the text around it is displayed, so one key or name "
+        "can display as another (expected text without direction controls)"]
+
+
+def test_a_bidirectional_control_in_a_key_that_would_display_as_another_key_is_refused(tiny_copy):
+    # 'A\u202e2A' displays as 'AA2': a row that looks like another's
+    edit(tiny_copy / "activities.csv", "\nA2,", "\nA\u202e2A,")
+    assert problems(tiny_copy) == [
+        "activities.csv:3: activity_id: bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE), which is "
+        "invisible and changes the order in which the text around it is displayed, so one key or name can "
+        "display as another (expected text without direction controls)"]
+
+
+# ----------------------------------------------------------------------------- one grammar for numbers and dates
+@pytest.mark.parametrize("file, old, new, expected", [
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,\uff12\uff10\uff10\uff18,200,COW",
+     "trade.csv:11: year: '２００８' is not a whole number from 1980 to 2100 (written with the non-ASCII digit '２' "
+     "(U+FF12); expected the digits 0-9)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,\uff11\uff10\uff10,COW",
+     "trade.csv:11: value_usd_mn: '１００' is not a number >= 0 (written with the non-ASCII digit '１' (U+FF11); "
+     "expected the digits 0-9)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,\u0663,COW",
+     "trade.csv:11: value_usd_mn: '٣' is not a number >= 0 (written with the non-ASCII digit '٣' (U+0663); "
+     "expected the digits 0-9)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2_008,200,COW",
+     "trade.csv:11: year: '2_008' is not a whole number from 1980 to 2100 ('_' groups digits in Python, not in "
+     "data; expected digits without separators)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,1_000,COW",
+     "trade.csv:11: value_usd_mn: '1_000' is not a number >= 0 ('_' groups digits in Python, not in data; "
+     "expected digits without separators)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,nan,COW",
+     "trade.csv:11: value_usd_mn: 'nan' is not a finite number (expected a number >= 0)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,-Infinity,COW",
+     "trade.csv:11: value_usd_mn: '-Infinity' is not a finite number (expected a number >= 0)"),
+    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,1e999,COW",
+     "trade.csv:11: value_usd_mn: '1e999' is not a finite number (expected a number >= 0)"),
+    ("meetings.csv", "2009-12-11,2009", "2009-W50-5,2009",
+     "meetings.csv:2: date: '2009-W50-5' is not a valid date (expected YYYY-MM-DD)"),
+    ("meetings.csv", "2009-12-11,2009", "20091211,2009",
+     "meetings.csv:2: date: '20091211' is not a valid date (expected YYYY-MM-DD)"),
+    ("meetings.csv", "2009-12-11,2009", "２００９-12-11,2009",
+     "meetings.csv:2: date: '２００９-12-11' is not a valid date (expected YYYY-MM-DD)"),
+], ids=["fullwidth-year", "fullwidth-value", "arabic-indic-value", "underscore-year", "underscore-value", "nan",
+        "infinity", "overflow", "iso-week-date", "basic-date", "fullwidth-date"])
+def test_numbers_and_dates_follow_the_one_ascii_grammar(tiny_copy, file, old, new, expected):
+    edit(tiny_copy / file, old, new)
+    assert problems(tiny_copy) == [expected]
+
+
+@pytest.mark.parametrize("text, int_value, float_value", [
+    ("2008", 2008, 2008.0), ("+2008", 2008, 2008.0), ("-0", 0, -0.0), ("007", 7, 7.0), ("1.", None, 1.0),
+    (".5", None, 0.5), ("1e3", None, 1000.0), ("-1.5E-2", None, -0.015), ("1e999", None, float("inf")),
+    ("２００８", None, None), ("٣", None, None), ("1_000", None, None), ("inf", None, None), ("nan", None, None),
+    (" 1", None, None), ("1 ", None, None), ("1\n", None, None), ("", None, None), (".", None, None),
+    ("1e", None, None), ("e5", None, None), ("0x10", None, None), ("1.2.3", None, None), ("+-1", None, None),
+])
+def test_the_grammar_reads_only_ascii_decimal_numbers(text, int_value, float_value):
+    from graph_loader import grammar
+    assert grammar.parse_int(text) == int_value and grammar.is_int(text) is (int_value is not None)
+    assert grammar.parse_float(text) == float_value and grammar.is_float(text) is (float_value is not None)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("2008-02-29", date(2008, 2, 29)), ("2009-02-29", None), ("2009-W50-5", None), ("20091211", None),
+    ("2009-12-1", None), ("2009-12-11T00:00", None), ("2009-12-11\n", None), ("２００９-12-11", None),
+    ("2009-1２-11", None), ("0000-01-01", None)])
+def test_the_grammar_reads_only_calendar_dates_written_yyyy_mm_dd(text, value):
+    from graph_loader import grammar
+    assert grammar.parse_date(text) == value
+
+
+# -------------------------------------------------------------------------------------- TARGETS ends at recipients
+def test_an_activity_targeting_a_nation_of_concern_is_refused(tiny_copy):
+    edit(tiny_copy / "activities.csv", "A5,Legal assistance Thailand,USA,THA,", "A5,Legal assistance Thailand,USA,PRK,")
+    assert problems(tiny_copy) == [
+        "activities.csv:6: targets: 'PRK' is not a recipient country (expected recipient=true in countries.csv: "
+        "an activity reaches recipients, not partners or nations of concern)"]
+
+
+def test_an_activity_targeting_a_partner_among_recipients_is_refused_for_that_country_only(tiny_copy):
+    edit(tiny_copy / "activities.csv", "A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,USA;THA,")
+    assert problems(tiny_copy) == [
+        "activities.csv:2: targets: 'USA' is not a recipient country (expected recipient=true in countries.csv: "
+        "an activity reaches recipients, not partners or nations of concern)"]
+
+
+def test_the_recipient_rule_binds_targets_only_not_the_other_relationships_into_countries(tiny_copy):
+    """Partners and nations of concern still attend meetings, host them and trade; a partner still conducts."""
+    path = tiny_copy / "meeting_participants.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "M1,JPN,attended,,,fixture\nM1,PRK,invited_absent,,,fixture\n",
+                    encoding="utf-8")
+    g, _ = load(tiny_copy, risk_year=2008)
+    assert {u for u, _, d in g.in_edges("Meeting:M1", data=True) if d["type"] == "ATTENDED"} >= {"Country:JPN",
+                                                                                                 "Country:PRK"}
+    edit(tiny_copy / "activities.csv", "A1,Industry seminar Thailand,JPN,", "A1,Industry seminar Thailand,THA,")
+    assert problems(tiny_copy) == [
+        "activities.csv:2: partner: 'THA' is not a partner country (expected partner=true in countries.csv)"]
+
+
+def test_the_schema_states_the_recipient_rule_as_data():
+    from graph_loader.schema import load_schema
+    rels = load_schema().rels
+    assert rels["TARGETS"].to_where == {"recipient": True}
+    assert [r for r, spec in rels.items() if spec.to_where] == ["TARGETS"]
