@@ -1,5 +1,7 @@
 """Queries: the Cypher library (queries/*.cypher), one form per query built from its header, results as a
-table (and a small graph when rows name countries), CSV download; and a read-only free-form Cypher box."""
+table (and a small graph when rows name countries), CSV download; and a read-only free-form Cypher box with a
+field for each $parameter. Every query runs in a worker process with limits (queries/sandbox.py): a refusal,
+a timeout or a crash is one line here, and the app goes on."""
 from __future__ import annotations
 
 import sys
@@ -13,6 +15,8 @@ import streamlit as st  # noqa: E402
 
 from graph_loader import network_view as nv  # noqa: E402
 from queries import QueryError  # noqa: E402
+from queries.lexer import LexError  # noqa: E402
+from queries.registry import TYPES, parameters_used, typed_value  # noqa: E402
 from ui import render, state  # noqa: E402
 
 MAX_SHOWN = 2000
@@ -44,9 +48,9 @@ def run_named(qname: str, values: dict) -> None:
     try:
         before = state.neo4j_reconnects()
         with st.spinner(f"Running {qname} on {which} …"):
-            cols, rows = state.query(qname, **values)
+            cols, rows, more = state.query_capped(qname, **values)
         st.session_state["query_result"] = {"name": qname, "params": values, "columns": cols, "rows": rows,
-                                            "notice": state.reconnect_notice(before)}
+                                            "more": more, "notice": state.reconnect_notice(before)}
     except QueryError as e:
         st.session_state["query_result"] = {"name": qname, "error": str(e)}
 
@@ -59,7 +63,11 @@ def show_result(res: dict, key: str) -> None:
         st.info(res["notice"])
     rows, cols = res["rows"], res["columns"]
     used = ", ".join(f"{k}={v}" for k, v in (res.get("params") or {}).items())
-    st.caption(f"{len(rows)} rows" + (f" (first {MAX_SHOWN} shown)" if len(rows) > MAX_SHOWN else "")
+    count = (f"the first {len(rows):,} of more than {len(rows):,} rows (the row cap; the CSV holds these)"
+             if res.get("more") else f"{len(rows):,} rows")
+    if res.get("more"):
+        st.warning(f"Showing {count}: fetching stopped there. Narrow the query (WHERE, LIMIT) to see the rest.")
+    st.caption(count + (f" (first {MAX_SHOWN:,} shown in the table)" if len(rows) > MAX_SHOWN else "")
                + (f" · parameters: {render.md(used)}" if used else ""))
     render.table(rows[:MAX_SHOWN], cols, key, file_name=f"{res['name']}.csv")
     if "iso3" in cols and any(c in cols for c in GRAPH_COLUMNS) and rows:
@@ -91,16 +99,35 @@ with st.expander("Query text"):
     st.code(q.text, language="cypher")
 
 st.subheader("Free-form Cypher (read-only)")
-st.caption("Any read query on the current backend. Writes (CREATE, MERGE, SET, DELETE, …) are refused before running.")
+st.caption("One read query on the current backend, run in a separate worker process with time, memory and row "
+           "limits. Writes, file loading (LOAD CSV, LOAD FROM, COPY), procedure calls and several statements are "
+           "refused before running; on Neo4j the server's own plan is checked too. Use `$name` for a parameter: "
+           "a field appears for it.")
 text = st.text_area("Cypher", "MATCH (c:Country) WHERE c.recipient RETURN c.iso3 AS iso3, c.name AS name, "
                     "c.risk_score AS risk ORDER BY risk DESC LIMIT 10", key="cypher_text", height=110)
+try:
+    wanted = parameters_used(text)
+except LexError:
+    wanted = []  # the run says what cannot be read
+given = {}
+for p in wanted:
+    left, right = st.columns([4, 1])
+    given[p] = (left.text_input(f"${p}", key=f"cypher_param_{p}"),
+                right.selectbox("type", ["by its text", *TYPES], key=f"cypher_type_{p}",
+                                help="'by its text': 2008 is a number, 0.5 a decimal, true/false a truth value, "
+                                     "anything else text"))
 if st.button("Run Cypher", key="run_cypher"):
     try:
+        missing = [p for p, (v, _) in given.items() if v == ""]
+        if missing:
+            raise QueryError("no value for " + ", ".join(f"${p}" for p in missing)
+                             + " (fill in its field: the query would otherwise match nothing)")
+        params = {p: typed_value(p, v, "" if t == "by its text" else t) for p, (v, t) in given.items()}
         before = state.neo4j_reconnects()
         with st.spinner("Running …"):
-            r = state.runner().run_text(text)
-        st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows,
-                                             "notice": state.reconnect_notice(before)}
+            r = state.runner().run_text(text, params)
+        st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows, "more": r.more,
+                                             "params": params, "notice": state.reconnect_notice(before)}
     except QueryError as e:
         st.session_state["cypher_result"] = {"name": "cypher", "error": str(e)}
 if st.session_state.get("cypher_result"):

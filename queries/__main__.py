@@ -6,10 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-from graph_loader.errors import DataError
+from graph_loader.errors import DataError, one_line
 from graph_loader.tables import render_table, to_csv
 
-from .registry import QueryError, load_registry
+from .guard import check_read_only
+from .registry import QueryError, load_registry, typed_value
 
 
 def _describe(q) -> dict:
@@ -29,6 +30,43 @@ def _params(pairs: list[str]) -> dict:
     return out
 
 
+def _typed_params(pairs: list[str]) -> dict:
+    """Free-form parameters typed by their text: key=2008 an int, key=0.5 a float, key=true a bool, anything
+    else a string; key:string=2008 (or :int, :float, :bool, :list) says the type."""
+    out = {}
+    for key, value in _params(pairs).items():
+        name, _, declared = key.partition(":")
+        out[name] = typed_value(name, value, declared)
+    return out
+
+
+def _print_rows(res, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(res.rows, indent=1, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        print(to_csv(res.rows, res.columns), end="")
+    else:
+        print(render_table(res.rows, res.columns))
+    if res.more:
+        print(f"note: the first {len(res.rows):,} rows of more than {len(res.rows):,} (the row cap, "
+              "OUTREACH_QUERY_MAX_ROWS)", file=sys.stderr)
+
+
+def _query_file(path: Path) -> str:
+    """The text of a query file: a regular file of at most the query length limit, UTF-8."""
+    from .guard import MAX_TEXT
+    try:
+        if not path.is_file():
+            raise QueryError(f"{path}: not a regular file")
+        if path.stat().st_size > 4 * MAX_TEXT:
+            raise QueryError(f"{path}: larger than a query may be ({MAX_TEXT:,} characters)")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise QueryError(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise QueryError(f"{path}: cannot be read ({e.strerror})") from None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m queries", description="Run the Outreach Graph Cypher library.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -39,6 +77,14 @@ def main(argv=None) -> int:
     p = sub.add_parser("run", help="run a query")
     p.add_argument("name")
     p.add_argument("--param", action="append", metavar="KEY=VALUE")
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--backend", choices=["embedded", "neo4j"], default="embedded")
+    p.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    p = sub.add_parser("run-text", help="run free-form read-only Cypher through the console's checks and worker")
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the query")
+    text.add_argument("--file", type=Path, help="a file holding the query")
+    p.add_argument("--param", action="append", metavar="KEY[:TYPE]=VALUE")
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--backend", choices=["embedded", "neo4j"], default="embedded")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
@@ -60,20 +106,20 @@ def main(argv=None) -> int:
             return 0
         from .runner import Runner
         registry = load_registry()
+        if a.command == "run-text":
+            query = a.text if a.text is not None else _query_file(a.file)
+            params = _typed_params(a.param)
+            check_read_only(query)  # refusals before any store is opened
+            _print_rows(Runner(a.backend, a.data, registry=registry).run_text(query, params), a.format)
+            return 0
         if a.name not in registry:
             raise QueryError(f"unknown query {a.name!r} (try: python -m queries list)")
         params = registry[a.name].bind(_params(a.param))  # parameter errors before any store is opened
-        res = Runner(a.backend, a.data, registry=registry).run(a.name, params)
-        if a.format == "json":
-            print(json.dumps(res.rows, indent=1, ensure_ascii=False, default=str))
-        elif a.format == "csv":
-            print(to_csv(res.rows, res.columns), end="")
-        else:
-            print(render_table(res.rows, res.columns))
+        _print_rows(Runner(a.backend, a.data, registry=registry).run(a.name, params), a.format)
         return 0
     except QueryError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
+        return 1 if a.command == "run-text" else 2
     except DataError as e:
         print(e.summary(), file=sys.stderr)
         return 1

@@ -1,17 +1,13 @@
-"""The portable Cypher subset (shared/docs/portable-cypher.md) as checks, and the read-only guard.
+"""The portable Cypher subset (shared/docs/portable-cypher.md) as checks on the tokenizer's reading.
 
-Both scan the query with string literals and comments blanked out, so a name like 'CREATE' inside a
-string never trips them.
+The patterns read the query as queries/lexer.py gives it back — strings as '', backticked names as _,
+comments as spaces — so a name like 'CREATE' inside a string, a name or a comment never trips them.
 """
 from __future__ import annotations
 
 import re
 
-_STRING_OR_COMMENT = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/", re.S)
-
-WRITE_CLAUSES = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "DROP", "LOAD", "COPY", "CALL",
-                 "FOREACH", "INSTALL", "ATTACH", "ALTER", "IMPORT", "EXPORT", "USE", "CHECKPOINT", "BEGIN",
-                 "COMMIT", "ROLLBACK", "GRANT", "DENY", "REVOKE", "START", "STOP", "TERMINATE", "SHOW")
+from .lexer import bare, tokens
 
 BANNED = [
     (r"\b(type|labels|label|id|elementId)\s*\(", "no type()/labels()/label()/id()/elementId() (rule 2)"),
@@ -34,24 +30,13 @@ BANNED = [
 
 
 def strip_strings(text: str) -> str:
-    return _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group(0)) if m.group(0).startswith("/") else "''", text)
-
-
-def write_clauses(text: str) -> list[str]:
-    """Write/admin keywords used as clauses in the query (empty = read-only)."""
-    bare = strip_strings(text)
-    found = []
-    for kw in WRITE_CLAUSES:
-        # a clause keyword at the start of the text, after a newline/semicolon/closing bracket, or after a
-        # space (e.g. "WITH n SET ..."); property names like n.set or {set: 1} are excluded
-        if re.search(rf"(?<![\w.$]){kw}\b(?!\s*:)", bare, re.I):
-            found.append(kw)
-    return found
+    """The query with strings as '', backticked names as _ and comments as spaces (queries/lexer.py)."""
+    return bare(text, tokens(text))
 
 
 def portability_problems(text: str) -> list[str]:
-    bare = strip_strings(text)
-    problems = [why for pattern, why in BANNED if re.search(pattern, bare, re.I)]  # Cypher keywords ignore case
-    if not re.search(r"\bORDER\s+BY\b", bare, re.I):
+    stripped = strip_strings(text)
+    problems = [why for pattern, why in BANNED if re.search(pattern, stripped, re.I)]  # keywords ignore case
+    if not re.search(r"\bORDER\s+BY\b", stripped, re.I):
         problems.append("end with a total ORDER BY (rule 9)")
     return problems

@@ -20,16 +20,35 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .portable import portability_problems, strip_strings, write_clauses
+from .errors import QueryError
+from .guard import write_clauses
+from .lexer import LexError, tokens
+from .portable import portability_problems
 
 QUERY_DIR = Path(__file__).resolve().parent
 PARAM_RE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:\s*(int|float|string|bool|list)\s*(?:=\s*(.*?))?\s*(?:—|--)\s*(.*)$")
-USED_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 TYPES = ("int", "float", "string", "bool", "list")
 
 
-class QueryError(Exception):
-    """A problem with a query file or its parameters; the message is one clear line."""
+INT_TEXT = re.compile(r"[+-]?[0-9]+")
+FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+BOOL_TEXT = ("true", "false", "1", "0", "yes", "no")
+
+
+def infer_type(text: str) -> str:
+    """The type a free-form parameter's text reads as: int, float, bool (true/false) or string."""
+    if INT_TEXT.fullmatch(text):
+        return "int"
+    if FLOAT_TEXT.fullmatch(text):
+        return "float"
+    return "bool" if text.lower() in ("true", "false") else "string"
+
+
+def typed_value(name: str, text: str, type_: str = "") -> object:
+    """A free-form parameter's value from its text: typed as declared, else by how it reads (infer_type)."""
+    if type_ and type_ not in TYPES:
+        raise QueryError(f"parameter {name}: unknown type {type_!r} (expected one of: {', '.join(TYPES)})")
+    return Param(name, type_ or infer_type(text), None, True, "").coerce(text)
 
 
 @dataclass(frozen=True)
@@ -45,19 +64,22 @@ class Param:
         if value is None:
             return None
         try:
+            # text is read by one ASCII grammar: int() and float() would take '２００８', '٣' and '1_000'
             if self.type == "int":
                 if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                     raise ValueError
+                if isinstance(value, str) and not INT_TEXT.fullmatch(value.strip()):
+                    raise ValueError
                 return int(value)
             if self.type == "float":
-                if isinstance(value, bool):
+                if isinstance(value, bool) or isinstance(value, str) and not FLOAT_TEXT.fullmatch(value.strip()):
                     raise ValueError
                 return float(value)
             if self.type == "bool":
                 if isinstance(value, bool):
                     return value
                 low = str(value).strip().lower()
-                if low not in ("true", "false", "1", "0", "yes", "no"):
+                if low not in BOOL_TEXT:
                     raise ValueError
                 return low in ("true", "1", "yes")
             if self.type == "list":
@@ -154,18 +176,27 @@ def parse_query(path: Path) -> Query:
 
 def _check(q: Query) -> None:
     where = q.path.name
-    used = set(USED_RE.findall(strip_strings(q.text)))  # a $name in a comment or string is not a use
+    try:
+        used = parameters_used(q.text)
+    except LexError as e:
+        raise QueryError(f"{where}: {e}") from None
     declared = {p.name for p in q.params}
-    if used - declared:
-        raise QueryError(f"{where}: parameter(s) used but not declared: {', '.join(sorted(used - declared))}")
-    if declared - used:
-        raise QueryError(f"{where}: parameter(s) declared but not used: {', '.join(sorted(declared - used))}")
+    if set(used) - declared:
+        raise QueryError(f"{where}: parameter(s) used but not declared: {', '.join(sorted(set(used) - declared))}")
+    if declared - set(used):
+        raise QueryError(f"{where}: parameter(s) declared but not used: {', '.join(sorted(declared - set(used)))}")
     writes = write_clauses(q.text)
     if writes:
         raise QueryError(f"{where}: library queries are read-only; found {', '.join(writes)}")
     problems = portability_problems(q.text)
     if problems:
         raise QueryError(f"{where}: not portable Cypher: {'; '.join(problems)}")
+
+
+def parameters_used(text: str) -> list[str]:
+    """The $parameters a query uses, in order of first use ($name in a string or comment is no use)."""
+    names = [t.text[1:].strip("`") for t in tokens(text) if t.kind == "param"]
+    return list(dict.fromkeys(names))
 
 
 def load_registry(folder: Path = QUERY_DIR) -> dict[str, Query]:

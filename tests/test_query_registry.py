@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.portable import portability_problems, write_clauses
+from queries.guard import write_clauses
+from queries.portable import portability_problems
 from queries.registry import QUERY_DIR, QueryError, load_registry, parse_query
 
 # The thirteen queries of the library as documented; others may be added, none may disappear.

@@ -29,8 +29,12 @@ def graph():
 
 @st.cache_resource(show_spinner="Opening the embedded store (built once per data version) …")
 def embedded_store():
+    """The embedded store of data/; a query worker for it starts at once, so the first query finds it warm."""
     from graph_loader.stores.embedded import store_for_data
-    return store_for_data(DATA_DIR)
+    from queries.sandbox import pool
+    store = store_for_data(DATA_DIR)
+    pool().warm(store.spec())
+    return store
 
 
 @st.cache_resource(show_spinner=False)
@@ -191,14 +195,19 @@ def _freeze(params: dict) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run_cached(which: str, name: str, params_json: str, server: str = "") -> tuple[list[str], list[dict]]:
+def _run_cached(which: str, name: str, params_json: str, server: str = "") -> tuple[list[str], list[dict], bool]:
     res = runner(which).run(name, json.loads(params_json))
-    return res.columns, res.rows
+    return res.columns, res.rows, res.more
 
 
 def query(name: str, **params) -> tuple[list[str], list[dict]]:
     """(columns, rows) of a library query on the current backend (cached by backend, name, parameters and, on
     Neo4j, the settings: rows of one server are never served for another)."""
+    return query_capped(name, **params)[:2]
+
+
+def query_capped(name: str, **params) -> tuple[list[str], list[dict], bool]:
+    """state.query and whether fetching stopped at the row cap (the rows are then the first ones)."""
     which = backend()
     return _run_cached(which, name, _freeze(params), _neo4j_key() if which == "neo4j" else "")
 

@@ -185,27 +185,42 @@ def normalise(value):
 
 
 class EmbeddedStore:
-    """A read-only handle on a built store. Thread-safe: each query uses its own connection."""
+    """A read-only handle on a built store. Thread-safe: each query uses its own connection.
+
+    `spec()` describes it for a query worker (queries/sandbox.py), which opens its own handle: the app runs
+    every query there, never on this one. `max_db_mb` bounds the address space Ladybug reserves for the
+    database (by default it reserves terabytes, which no address-space limit admits)."""
 
     rows_normalised = True  # query() returns each row keyed by the columns, every value through normalise()
 
     def __init__(self, folder: Path, timeout_ms: int = DEFAULT_TIMEOUT_MS,
-                 buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB):
+                 buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB, max_db_mb: int | None = None):
         import ladybug
         self.folder = Path(folder)
         self.timeout_ms = timeout_ms
+        self.buffer_pool_mb = buffer_pool_mb
         self._db = ladybug.Database(str(self.folder / "db"), read_only=True, enable_checksums=False,
-                                    buffer_pool_size=buffer_pool_mb * 1024 ** 2)
+                                    buffer_pool_size=buffer_pool_mb * 1024 ** 2,
+                                    max_db_size=None if max_db_mb is None else max_db_mb * 1024 ** 2)
 
-    def query(self, text: str, params: dict | None = None) -> tuple[list[str], list[dict]]:
+    def spec(self) -> tuple:
+        """What a worker process needs to open the same store: ("embedded", folder, timeout ms, pool MB)."""
+        return ("embedded", str(self.folder), self.timeout_ms, self.buffer_pool_mb)
+
+    def query(self, text: str, params: dict | None = None,
+              max_rows: int | None = None) -> tuple[list[str], list[dict]]:
+        """(columns, rows); with max_rows, fetching stops after max_rows + 1 rows (the caller tells "more")."""
         import ladybug
         conn = ladybug.Connection(self._db)
         try:
             conn.set_query_timeout(self.timeout_ms)
             result = conn.execute(text, params or {})
+            if isinstance(result, list):  # several statements: the guard refuses them before they get here
+                raise RuntimeError("one statement at a time")
             columns = result.get_column_names()
             rows = []
-            while result.has_next():
+            stop = float("inf") if max_rows is None else max_rows + 1
+            while len(rows) < stop and result.has_next():
                 rows.append({c: v if type(v) in _PLAIN else normalise(v)  # plain values inline: large results
                              for c, v in zip(columns, result.get_next())})
             return columns, rows
@@ -213,7 +228,7 @@ class EmbeddedStore:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             if "Interrupted" in msg:
                 msg = f"query stopped after the {self.timeout_ms / 1000:g} s timeout (OUTREACH_QUERY_TIMEOUT_MS)"
-            elif "buffer" in msg.lower() or "memory" in msg.lower():
+            elif "bad_alloc" in msg or "buffer" in msg.lower() or "memory" in msg.lower():
                 msg = f"query ran out of its memory budget ({msg})"
             raise StoreError(msg) from None
         finally:
@@ -221,6 +236,13 @@ class EmbeddedStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def store_size_mb(folder: Path | str) -> int:
+    """A built store's size on disk, in MB (rounded up)."""
+    db = Path(folder) / "db"
+    files = [db] if db.is_file() else db.rglob("*")
+    return -(-sum(f.stat().st_size for f in files if f.is_file()) // 1024 ** 2)
 
 
 def store_for_data(data_dir: Path | str | None = None, weights: dict | None = None) -> EmbeddedStore:

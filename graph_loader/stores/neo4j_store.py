@@ -117,14 +117,24 @@ class Neo4jStore:
     def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jStore":
         return cls(Neo4jSettings.from_env(settings, **overrides))
 
-    def _read(self, driver, text: str, params: dict):
+    def spec(self) -> tuple:
+        """What a worker process needs to open the same store: ("neo4j", settings, timeout s). It carries the
+        password, so it only ever travels through the worker's pipe (never argv or the environment)."""
+        s = self.settings
+        return ("neo4j", {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database},
+                self.timeout_s)
+
+    def _read(self, driver, text: str, params: dict, max_rows: int | None = None):
+        from itertools import islice
+
         from neo4j import READ_ACCESS, unit_of_work
 
         @unit_of_work(timeout=self.timeout_s)
         def work(tx):
             result = tx.run(text, params)
             keys = list(result.keys())
-            return keys, [dict(zip(keys, rec.values())) for rec in result]
+            records = result if max_rows is None else islice(result, max_rows + 1)
+            return keys, [dict(zip(keys, rec.values())) for rec in records]
 
         with driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
             return session.execute_read(work)
@@ -142,7 +152,40 @@ class Neo4jStore:
             self.reconnected += 1
             return self._driver
 
-    def query(self, text: str, params: dict | None = None) -> tuple[list[str], list[dict]]:
+    def explain(self, text: str, params: dict | None = None) -> tuple[str, list[str]]:
+        """The server's own reading of a query, without running it: (query type — 'r' read only, 'rw', 'w' or
+        's' — and every operator of its plan, e.g. ['ProduceResults', 'LoadCSV'])."""
+        def operators(plan: dict) -> list[str]:
+            own = str(plan.get("operatorType", "")).split("@")[0]
+            return [own] + [op for child in plan.get("children", []) for op in operators(child)]
+
+        def work(tx):
+            summary = tx.run("EXPLAIN " + text, params or {}).consume()
+            return summary.query_type, operators(summary.plan or {})
+        return self._session_call(work)
+
+    def _session_call(self, work):
+        """work(tx) in a read transaction, reconnecting once after a server restart (as query() does)."""
+        from neo4j import READ_ACCESS
+        from neo4j import exceptions as ex
+
+        def once(driver):
+            with driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
+                return session.execute_read(work)
+        try:
+            driver = self._driver or self._reconnect(None)
+            try:
+                return once(driver)
+            except (ex.ServiceUnavailable, ex.SessionExpired):
+                return once(self._reconnect(driver))
+        except Neo4jError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise Neo4jError(describe_error(e, self.settings)) from None
+
+    def query(self, text: str, params: dict | None = None,
+              max_rows: int | None = None) -> tuple[list[str], list[dict]]:
+        """(columns, rows); with max_rows, fetching stops after max_rows + 1 rows (the caller tells "more")."""
         from neo4j import exceptions as ex
         if self._closed:
             raise Neo4jError(f"the connection to Neo4j at {self.settings.uri} was closed")
@@ -151,10 +194,10 @@ class Neo4jStore:
             if driver is None:  # the last query found the server gone
                 driver = self._reconnect(None)
             try:
-                return self._read(driver, text, params or {})
+                return self._read(driver, text, params or {}, max_rows)
             except (ex.ServiceUnavailable, ex.SessionExpired):
                 # the server went away (e.g. restarted): a fresh driver, one more try
-                return self._read(self._reconnect(driver), text, params or {})
+                return self._read(self._reconnect(driver), text, params or {}, max_rows)
         except Neo4jError:
             raise
         except Exception as e:  # noqa: BLE001
