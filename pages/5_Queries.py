@@ -64,7 +64,7 @@ def show_result(res: dict, key: str) -> None:
     rows, cols = res["rows"], res["columns"]
     used = ", ".join(f"{k}={v}" for k, v in (res.get("params") or {}).items())
     count = (f"the first {len(rows):,} of more than {len(rows):,} rows (the row cap; the CSV holds these)"
-             if res.get("more") else f"{len(rows):,} rows")
+             if res.get("more") else f"{len(rows):,} row{'' if len(rows) == 1 else 's'}")
     if res.get("more"):
         st.warning(f"Showing {count}: fetching stopped there. Narrow the query (WHERE, LIMIT) to see the rest.")
     st.caption(count + (f" (first {MAX_SHOWN:,} shown in the table)" if len(rows) > MAX_SHOWN else "")
