@@ -4,10 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
+import inet.ipaddr.IPAddressString;
+import org.neo4j.configuration.Config;
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
@@ -18,6 +24,7 @@ import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Transaction;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.kernel.internal.Version;
 import org.neo4j.server.security.SecureHasher;
 import org.neo4j.server.security.SystemGraphCredential;
@@ -32,10 +39,18 @@ import org.neo4j.server.security.SystemGraphCredential;
  *
  * Environment: NEO4J_LAUNCHER_AUTH=true|false (default false; the flags win),
  * NEO4J_LAUNCHER_PASSWORD (required with auth on; becomes the password of user "neo4j").
+ *
+ * <p>Hardened like a shared server should be (see README.md, "Hardening"): no LOAD CSV from file
+ * URLs, an empty import directory HOME/import, an empty procedure allow-list (no plugin procedures
+ * or functions load) and LOAD CSV over http/https/ftp blocked for every address.
  */
 public final class Launcher {
 
     private static final String HOST = "127.0.0.1";
+
+    /** internal.dbms.cypher_ip_blocklist: every IPv4 and IPv6 address, i.e. no LOAD CSV over the network. */
+    private static final List<IPAddressString> BLOCK_ALL_IPS =
+            List.of(new IPAddressString("0.0.0.0/0"), new IPAddressString("::/0"));
 
     private Launcher() {
     }
@@ -75,6 +90,14 @@ public final class Launcher {
 
         Files.createDirectories(home);
         home = home.toAbsolutePath();
+        // Dedicated import directory (server.directories.import), meant to stay empty.
+        Path importDir = Files.createDirectories(home.resolve("import"));
+        try (Stream<Path> entries = Files.list(importDir)) {
+            long n = entries.count();
+            if (n > 0) {
+                log("warning: " + importDir + " is not empty (" + n + " entries); nothing should be in it");
+            }
+        }
         log("starting Neo4j (home " + home + ", bolt " + HOST + ":" + port + ", auth "
                 + (auth ? "on" : "off") + ", page cache " + pageCacheBytes / (1024 * 1024) + " MiB)");
 
@@ -89,6 +112,18 @@ public final class Launcher {
                 // Auth: dbms.security.auth_enabled (false by default in embedded mode; set explicitly).
                 .setConfig(GraphDatabaseSettings.auth_enabled, auth)
                 .setConfig(GraphDatabaseSettings.auth_minimum_password_length, 1)
+                // Hardening, as on a shared server: a Cypher console must not read files, fetch URLs or
+                // call plugin procedures, whatever guard the application has in front of it.
+                // LOAD CSV FROM 'file:///...' refused (dbms.security.allow_csv_import_from_file_urls).
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                // File URLs, if ever allowed, resolve inside HOME/import only (server.directories.import).
+                .setConfig(GraphDatabaseSettings.load_csv_file_url_root, importDir)
+                // No plugin procedures or functions are loaded (dbms.security.procedures.allowlist, empty).
+                // Built-in db.* / dbms.* / tx.* procedures are not affected by this list in 5.26.
+                .setConfig(GraphDatabaseSettings.procedure_allowlist, List.of())
+                // LOAD CSV over http/https/ftp refused for every address (internal.dbms.cypher_ip_blocklist;
+                // 5.26 has no public setting for this; the host name is still resolved before the check).
+                .setConfig(GraphDatabaseInternalSettings.cypher_ip_blocklist, BLOCK_ALL_IPS)
                 // No outbound network: anonymous usage data reporting off (dbms.usage_report.enabled).
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 // Keep memory modest (2-core / small dev machines).
@@ -123,6 +158,7 @@ public final class Launcher {
             }
             log("Neo4j " + Version.getNeo4jVersion() + " community ready in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            log("hardening: " + hardeningSettings(db));
             log("READY bolt://" + HOST + ":" + port);
         } catch (Throwable t) {
             log("startup failed: " + t);
@@ -131,6 +167,26 @@ public final class Launcher {
         }
 
         stopped.await(); // blocks until the shutdown hook has run (i.e. until killed)
+    }
+
+    /**
+     * The hardening settings as the running DBMS has them (read back from its Config, not from what
+     * was asked), one "name=value" each; an empty list shows as "". tools/neo4j-local prints this line.
+     */
+    private static String hardeningSettings(GraphDatabaseService db) {
+        Config config = ((GraphDatabaseAPI) db).getDependencyResolver().resolveDependency(Config.class);
+        return Stream.of(GraphDatabaseSettings.allow_file_urls, GraphDatabaseSettings.load_csv_file_url_root,
+                        GraphDatabaseSettings.procedure_allowlist, GraphDatabaseInternalSettings.cypher_ip_blocklist)
+                .map(setting -> setting.name() + "=" + show(config.get(setting)))
+                .collect(Collectors.joining(" "));
+    }
+
+    private static String show(Object value) {
+        if (value instanceof List<?> list) {
+            String joined = list.stream().map(String::valueOf).collect(Collectors.joining(","));
+            return joined.isEmpty() ? "\"\"" : joined;
+        }
+        return String.valueOf(value);
     }
 
     /** Sets the password of user neo4j via the system database (works in Community). */
