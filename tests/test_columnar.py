@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import unicodedata
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from graph_loader import columnar
+from graph_loader import columnar, grammar
 from graph_loader.errors import DataError
 from graph_loader.read import read_table
 from graph_loader.schema import Prop
@@ -44,15 +46,15 @@ VALID = {
     "tags": ["a;b", "a; ;b", ";", "", "x"],
     "iso": ["THA", "CHN", ""],
 }
-ODD_BUT_VALID = {"code": [" A1", "A1 ", '"A1"', "\u00a0A1", "é"], "year": [" 1980"], "value": [" 2", "1_0"],
+ODD_BUT_VALID = {"code": [" A1", "A1 ", '"A1"', "\u00a0A1", "é"], "year": [" 1980"], "value": [" 2"],
                  "kind": [" sea"]}
 INVALID = {
-    "code": ["", "\x07"],
-    "year": ["1979", "2101", "20.0", "2e3", "x", "99999999999999999999", "-0"],
-    "value": ["-1", "inf", "nan", "0x1", "1e999", "1.2.3"],
+    "code": ["", "\x07", "A\u202e1", "\u2066A1"],
+    "year": ["1979", "2101", "20.0", "2e3", "x", "99999999999999999999", "-0", "２００８", "2_008", "\u0662\u0660\u0660\u0668"],
+    "value": ["-1", "inf", "nan", "0x1", "1e999", "1.2.3", "1_0", "１００", "\u0663"],
     "flag": ["maybe", "2"],
     "kind": ["Land", "air"],
-    "day": ["2008-02-30", "2008-1-1", "20080101"],
+    "day": ["2008-02-30", "2008-1-1", "20080101", "2008-W05-1", "２００８-01-31"],
     "tags": [],
     "iso": ["XXX", "tha"],
 }
@@ -98,6 +100,7 @@ def _files(draw) -> str:
 @given(text=_files())
 @example(text="code,year,value\n A1,2008,1\nB ,2009,2\n")
 @example(text="code,value,flag\nA,1_0,yes\nB,1e3,T\n")
+@example(text="code,year,value\nA,２００８,１００\nB,2009,\u0663\n")
 @example(text="code,year\nA,+2008\nB,02008")
 def test_the_fast_path_accepts_only_what_the_row_by_row_reader_accepts_and_types_it_the_same(tmp_path, text, many,
                                                                                               monkeypatch):
@@ -199,11 +202,9 @@ def test_a_value_is_odd_or_spaced_exactly_when_it_is_not_plain_or_strip_would_ch
 
 
 def _python_reads(kind: str, text: str):
-    try:
-        value = int(text) if kind == "int" else float(text)
-    except ValueError:
-        return None
-    return value if kind == "int" or math.isfinite(value) else None
+    """What the row-by-row reader reads: grammar.py's number, finite."""
+    value = grammar.parse_int(text) if kind == "int" else grammar.parse_float(text)
+    return value if value is None or kind == "int" or math.isfinite(value) else None
 
 
 @pytest.mark.parametrize("kind", ["int", "float"])
@@ -274,3 +275,46 @@ def test_column_lists_make_each_list_once_when_read_and_behave_as_a_mapping_of_l
     assert data.coded("code").distinct() == {"A1", "B2"}
     data["key"] = ["k1", "k2", "k3"]  # a composite key added by validation
     assert list(data) == ["code", "value", "year", "key"] and data["key"] == ["k1", "k2", "k3"]
+
+
+@pytest.mark.parametrize("kind, texts", [
+    ("int", ["２００８", "\u0662\u0660\u0660\u0668", "2_008", "\u0968"]),
+    ("float", ["１００", "\u0663", "1_0", "1_000.5", "inf", "nan", "Infinity", "1e999"]),
+])
+def test_the_fast_path_refuses_every_number_the_grammar_refuses(tmp_path, kind, texts, monkeypatch):
+    """Every number outside grammar.py: through the distinct-values path, Arrow's cast (int columns with many
+    values, float columns) and validate._fast_column — none of them accepts one."""
+    from graph_loader.validate import _fast_column
+    prop = Prop("v", kind)
+    for text in texts:
+        assert _fast_column(prop, ["1", text]) is None, text
+        assert _convert(prop, text)[1] is not None, text
+        assert columnar._numbers(prop, pa.array(["1", text])) is None, text
+        path = tmp_path / "f.csv"
+        path.write_text(f"code,{'year' if kind == 'int' else 'value'}\nA,2008\nB,{text}\n", encoding="utf-8")
+        for many in (0, columnar.MANY):
+            monkeypatch.setattr(columnar, "MANY", many)
+            assert columnar.read_columns(path, PROPS, _convert, is_iso3) is None, (text, many)
+
+
+def test_the_grammar_arrow_checks_is_the_grammar_python_checks():
+    """columnar hands grammar.ANCHORED to Arrow's RE2; on every short text of number characters (and some
+    others) both engines agree."""
+    chars = "0123456789+-.eE_ x"
+    texts = ["".join(t) for n in range(1, 4) for t in itertools.product(chars, repeat=n)] + [
+        "２", "\u0663", "1\n", "\n1", "12345678901234567890"]
+    for kind, check in (("int", grammar.is_int), ("float", grammar.is_float)):
+        arrow = pc.match_substring_regex(pa.array(texts), grammar.ANCHORED[kind]).to_pylist()
+        assert arrow == [check(t) for t in texts], kind
+
+
+@pytest.mark.parametrize("char", "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+def test_a_bidirectional_control_never_takes_the_fast_path(tmp_path, char):
+    path = tmp_path / "f.csv"
+    path.write_text(f"code,year\nA{char}1,2008\nB,2009\n", encoding="utf-8")
+    assert columnar.read_columns(path, PROPS, _convert, is_iso3) is None
+    slow, problems = _row_by_row(path)
+    assert slow is None and [str(p) for p in problems] == [
+        f"f.csv:2: code: bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), which is "
+        "invisible and changes the order in which the text around it is displayed, so one key or name can "
+        "display as another (expected text without direction controls)"]
