@@ -60,41 +60,115 @@ def cmd_export(a) -> int:
     return 0
 
 
-RISK_COLUMNS = ["iso3", "name", "year", "score", "tier", "assessed_tier", "technology", "trade", "geography",
-                "ties", "missing"]
+RISK_COLUMNS = ["iso3", "name", "year", "score", "tier", "assessed_tier", "exposure", "weakness", "technology",
+                "trade", "geography", "ties", "missing"]
+
+
+def _risk_model(a):
+    from dataclasses import replace
+
+    from . import risk
+    model = risk.load_model(a.preset, a.weights)
+    return replace(model, weights=risk.override_weights(model.weights, a.set or [])) if a.set else model
 
 
 def cmd_risk(a) -> int:
     from . import risk
     from .pipeline import load
-    weights = risk.load_weights(a.weights)
-    weights = risk.override_weights(weights, a.set or [])
-    g, _ = load(a.data)
+    model = _risk_model(a)
+    g, _ = load(a.data, model)
     inp = risk.risk_inputs(g)
+    if a.calibrate or a.fit:
+        return _calibration(a, inp, model)
     year = risk.check_year(inp, a.year)
-    rows = risk.rank_rows(inp, year, weights)
-    out_rows = [{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "contributions", "missing",
-                                   "assessed_tier", "factors", "components")} for r in rows]
+    rows = risk.rank_rows(inp, year, model)
+    out_rows = [{k: r[k] for k in ("iso3", "name", "year", "exposure", "weakness", "score", "tier", "contributions",
+                                   "exposure_contributions", "missing", "assessed_tier", "assessed_on", "factors",
+                                   "components")} for r in rows]
     report = None
     if a.sensitivity:
-        report = {"weights": weights, "agreement": risk.agreement(rows),
-                  "sensitivity": risk.sensitivity(inp, year, weights)}
+        from .calibration import year_report
+        report = {"model": model.name, "weights": model.weights, "intention_share": model.intention_share,
+                  "agreement": year_report(inp, year, model), "sensitivity": risk.sensitivity(inp, year, model)}
     if a.format == "json":
         print(json.dumps({"rows": out_rows, **report} if report else out_rows, indent=1, default=str))
         return 0
-    flat = [{**{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "assessed_tier")},
-             **r["contributions"], "missing": "; ".join(r["missing"])} for r in rows]
+    flat = [{**{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "assessed_tier", "exposure", "weakness")},
+             **(r["contributions"] if r["score"] is not None else {}), "missing": "; ".join(r["missing"])}
+            for r in rows]
     print(to_csv(flat, RISK_COLUMNS) if a.format == "csv" else render_table(flat, RISK_COLUMNS), end="")
     if report and a.format == "table":
         ag = report["agreement"]
         num = lambda x: "n/a" if x is None else f"{x:.2f}"  # kappa / AUC are None when undefined
-        print(f"\n\nagreement with analysts' tiers: {ag['agree']}/{ag['n']} agree, kappa={num(ag['kappa'])}, "
-              f"within-category AUC={num(ag.get('auc_within_category'))}\n")
+        print(f"\n\nmodel {model.name}: agreement with the analysts' tiers {ag['agree']}/{ag['n']}, "
+              f"kappa={num(ag['kappa'])}, within-category AUC={num(ag['auc_within_category'])}\n")
         print(render_table([{**s, "changed": ",".join(s["changed"])} for s in report["sensitivity"]],
                            ["factor", "multiplier", "tier_changes", "spearman", "changed"]))
     if a.format != "csv":  # a CSV already ends its last line; a blank line after it is an empty record
         print()
     return 0
+
+
+def _calibration(a, inp, model) -> int:
+    """risk --calibrate: agreement per year and model; risk --fit: the fitted preset and its check."""
+    from . import calibration, risk
+    years = _years(a.years, inp)
+    if a.fit:
+        got = calibration.fit(inp, years, risk.load_model("hand-set"))
+        m = got["model"]
+        if a.format == "json":
+            print(json.dumps({**got, "model": vars(m), "loo": [{**o, "model": vars(o["model"])} for o in got["loo"]]},
+                             indent=1, default=str))
+            return 0
+        print(f"fitted over {years[0]}–{years[-1]} ({got['candidates']:,} candidate models): weights "
+              + ", ".join(f"{f} {w:g}" for f, w in m.weights.items()) + f"; intention_share {m.intention_share:g}")
+        print(f"in sample: {got['agree']}/{got['of']} (country, year) tiers agree; leaving one country out: "
+              f"{got['loo_agree']}/{got['loo_of']}")
+        print(render_table([{"iso3": o["iso3"], "agree": f"{o['agree']}/{o['of']}",
+                             "fitted without it": ", ".join(f"{w:g}" for w in o["model"].weights.values())
+                             + f"; i={o['model'].intention_share:g}"} for o in got["loo"]],
+                           ["iso3", "agree", "fitted without it"]))
+        return 0
+    models = [model] if (a.preset or a.weights or a.set) else list(risk.presets().values())
+    rows = calibration.report(inp, years, models)
+    if a.format == "json":
+        print(json.dumps(rows, indent=1, default=str))
+        return 0
+    num = lambda x: "n/a" if x is None else f"{x:.2f}"
+    print(render_table([{"preset": r["model"], "year": r["year"], "agree": f"{r['agree']}/{r['n']}",
+                         "kappa": num(r["kappa"]), "auc_within_category": num(r["auc_within_category"]),
+                         "High→model High/Medium/Low": "/".join(str(r["confusion"]["High"][t]) for t in
+                                                                 ("High", "Medium", "Low")),
+                         "Low→model High/Medium/Low": "/".join(str(r["confusion"]["Low"][t]) for t in
+                                                                ("High", "Medium", "Low"))} for r in rows],
+                       ["preset", "year", "agree", "kappa", "auc_within_category", "High→model High/Medium/Low",
+                        "Low→model High/Medium/Low"]))
+    disagreements = [{"preset": r["model"], "year": r["year"], **d} for r in rows for d in r["disagreements"]]
+    if disagreements:
+        print("\ndisagreements (analysts vs model) and the factor that drives each:")
+        print(render_table(disagreements, ["preset", "year", "iso3", "assessed", "model", "why"]))
+    print()
+    return 0
+
+
+def _years(text: str | None, inp) -> list[int]:
+    """--years 2007-2009 or 2008,2010 (default: the calibration years)."""
+    from .calibration import CALIBRATION_YEARS
+    from .errors import ConfigError
+    if not text:
+        return list(CALIBRATION_YEARS)
+    try:
+        if "-" in text:
+            lo, hi = (int(x) for x in text.split("-", 1))
+            years = list(range(lo, hi + 1))
+        else:
+            years = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ConfigError(f"--years {text!r}: expected FROM-TO or a comma-separated list of years") from None
+    bad = [y for y in years if y not in inp.years]
+    if bad or not years:
+        raise ConfigError(f"--years {text!r}: no trade data for {bad or text} (data cover {inp.years[0]}–{inp.years[-1]})")
+    return years
 
 
 def cmd_tidy(a) -> int:
@@ -138,9 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("risk", help="diversion-risk scores for a year")
     _data_arg(p)
     p.add_argument("--year", type=int, default=None, help="default: the latest year with trade data")
-    p.add_argument("--weights", type=Path, default=None, help="YAML weights file (default: graph_loader/risk_weights.yaml)")
+    p.add_argument("--preset", default=None, help="a model of graph_loader/risk_weights.yaml (default: hand-set; "
+                   "also fitted-annex-i)")
+    p.add_argument("--weights", type=Path, default=None, help="YAML weights file ({factor: weight})")
     p.add_argument("--set", action="append", metavar="FACTOR=WEIGHT", help="override one weight (repeatable)")
     p.add_argument("--sensitivity", action="store_true", help="add agreement with analysts and the ±25%% weight report")
+    p.add_argument("--calibrate", action="store_true", help="agreement with the analysts' tiers per year and model, "
+                   "with the factor behind each disagreement")
+    p.add_argument("--fit", action="store_true", help="fit the model to the analysts' tiers (grid + leave one "
+                   "country out)")
+    p.add_argument("--years", default=None, help="calibration years, FROM-TO or a list (default 2007-2009)")
     p.add_argument("--format", choices=["json", "table", "csv"], default="table")
     p.set_defaults(func=cmd_risk)
     p = sub.add_parser("sync", help="write the graph to Neo4j (NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE)")

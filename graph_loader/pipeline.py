@@ -13,9 +13,10 @@ from .validate import Dataset, validate
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def load(data_dir: Path | str | None = None, weights: dict[str, float] | None = None,
+def load(data_dir: Path | str | None = None, weights=None,
          risk_year: int | None = None) -> tuple[nx.MultiDiGraph, Dataset]:
-    """Validated, built and risk-scored graph of a data folder (raises DataError; never returns a partial graph)."""
+    """Validated, built and risk-scored graph of a data folder (raises DataError; never returns a partial graph).
+    `weights`: the risk model — a risk.Model, a dict of factor weights, or None for the default preset."""
     ds = validate(Path(data_dir) if data_dir else DEFAULT_DATA, load_schema())
     g = build_graph(ds)
     g.graph["risk_year"] = write_scores(g, weights, risk_year)

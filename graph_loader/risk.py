@@ -1,18 +1,21 @@
-"""Diversion-risk scoring: pure functions on the outreach graph.
+"""Exposure and diversion risk: pure functions on the outreach graph.
 
-For a country c in year y, with K = the nations of concern other than c, four factors in [0, 1]:
+The proposal prioritises countries "in accordance with potential risk of diversions to nations of concern",
+judged from four elements: technology level, volume of trade, geographical location and ties. For a country
+c in year y, with K = the nations of concern other than c, four factors in [0, 1]:
 
 technology  T = weighted mean of  eci_n = clamp((ECI + 2) / 4)          (ECI is standardised: ±2 covers ~95%)
                                   ht_n  = clamp(high-tech % of manufactured exports / 50)
                 weights 0.5 / 0.5. A missing year is imputed from the nearest year within 3 years (flagged).
-trade       X = weighted mean of  rel_n = clamp(D / W / 0.5)     D = exports c→K + imports c←K (USD mn),
-                                                                   W = world exports + world imports of c
-                                  abs_n = clamp(log10(1 + D) / log10(1 + 300 000))   (300 bn USD anchor)
-                                  ind_n = clamp(I / 0.10)         I = Σ_h (trade c↔h / W_c) · (trade h↔K / W_h)
-                weights 0.4 / 0.3 / 0.3. I is the one-intermediary (transshipment) exposure over hubs h ∉ K ∪ {c},
-                computed on the year's trade graph with networkx; it needs trade among non-concern pairs (COW,
-                2000–2014). Bilateral flows prefer IMF DOTS and fall back to COW. Missing world imports are imputed
-                as world exports × the last observed import/export ratio (flagged).
+trade       X = weighted mean of  volume = clamp((log10 D − 2) / (log10 300 000 − 2))   D = exports c→K +
+                                           imports c←K (USD mn): 100 mn → 0, 300 bn → 1
+                                  share  = clamp(D / W / 0.5)     W = world exports + world imports of c
+                                  indirect = clamp(I / 0.10)      I = Σ_h (trade c↔h / W_c) · (trade h↔K / W_h)
+                weights 0.5 / 0.25 / 0.25: the proposal speaks of trade *volume*, so volume leads; share and
+                one-intermediary (transshipment) exposure over hubs h ∉ K ∪ {c} (computed on the year's trade
+                graph with networkx; needs trade among non-concern pairs, COW 2000–2014) refine it.
+                Bilateral flows prefer IMF DOTS and fall back to COW. Missing world imports are imputed as world
+                exports × the last observed import/export ratio (flagged).
 geography   G = weighted mean of  border = max over K of contiguity in force in y: land 1.0, ≤12 mi 0.8,
                                            ≤24 mi 0.7, ≤150 mi 0.5, ≤400 mi 0.3, none 0
                                   prox   = max over K of clamp(1 − capital distance km / 5000)
@@ -28,11 +31,23 @@ ties        R = clamp(P − 0.3 · rivalry), P = weighted mean of
                 weights 0.35 / 0.2 / 0.15 / 0.15 / 0.15; rivalry = 1 if a strategic rivalry with K is active.
                 Alliance data end in 2018 and IGO data in 2014: later years carry the last year forward (flagged).
 
-score = Σ_f w_f · F_f / Σ_f w_f over the factors with data; a factor with no data at all has its weight
-redistributed (flagged), a component with no data has its weight redistributed inside its factor (flagged).
-Each factor's contribution w_f · F_f / Σ w is reported; the contributions sum to the score.
-Tiers: Fisher-Jenks natural breaks (3 classes) over the recipients' scores of that year; every country is
-placed by those breaks (High above the upper break, Low at or below the lower one).
+exposure  E = Σ_f w_f · F_f / Σ_f w_f over the factors with data (every country, partners and nations of
+              concern included); a factor with no data has its weight redistributed (flagged).
+weakness  V = how little of the four elements of export control the country has, from its assessed category
+              (the latest assessment up to y; before the first one, the first one, flagged): category 1 (no
+              intention) 1; categories 2–4: (1 − i) · (5 − category) / 3, where i is the share of weakness
+              that intention alone removes (the model's `intention_share`; i = 0.25 gives the even steps
+              1, 0.75, 0.5, 0.25). A recipient with no assessment takes 0.5 (flagged).
+risk      D = V · E — the PPI's "weak controls × high trade volume": a country with laws, enforcement and
+              industry cooperation in place diverts less for the same exposure. Each factor's contribution
+              V · w_f · F_f / Σ w (they sum to D) and each exposure contribution w_f · F_f / Σ w (they sum to
+              E) are reported, with every missing, imputed or carried-forward input.
+tiers     High / Medium / Low by Fisher-Jenks natural breaks (3 classes) over the recipients' risk of that year,
+          recipients only: partners and nations of concern that are not recipients get exposure, no tier.
+
+The model — factor weights and intention_share — is a named preset of risk_weights.yaml (`hand-set`, the
+default, each weight with its reason; `fitted-annex-i`, fitted to the analysts' Annex I tiers by
+graph_loader/calibration.py) or any weights given.
 """
 from __future__ import annotations
 
@@ -65,24 +80,101 @@ def pair(a: str, b: str) -> frozenset:
     return frozenset((a, b))
 
 
-# ----------------------------------------------------------------------------------------------- weights
-def load_weights(path: Path | str | None = None) -> dict[str, float]:
-    """Read weights from a YAML file ({weights: {factor: {weight: w}}} or {factor: w}) and check them."""
-    p = Path(path) if path else WEIGHTS_PATH
+# ----------------------------------------------------------------------------------------------- the model
+@dataclass(frozen=True)
+class Model:
+    """Relative factor weights and intention_share (see the module docstring); `name` and `why` say where they
+    come from."""
+    weights: dict
+    intention_share: float = 0.25
+    name: str = "custom"
+    why: str = ""
+
+    def weakness(self, category: int | None) -> float | None:
+        """V of a category: 1 for category 1, (1 − i) · (5 − category) / 3 for 2–4."""
+        if category is None:
+            return None
+        return 1.0 if category <= 1 else (1 - self.intention_share) * (5 - category) / 3
+
+
+def _reason(value) -> str:
+    return " ".join(str(value).split())
+
+
+def presets(path: Path | str | None = None) -> dict[str, Model]:
+    """The named models of the weights file, in file order."""
+    raw = _read_yaml(Path(path) if path else WEIGHTS_PATH)
+    out = {}
+    for name, spec in (raw.get("presets") or {}).items():
+        w = spec.get("weights") or {}
+        share = spec.get("intention_share", 0.25)
+        out[name] = Model(check_weights({k: (v.get("weight") if isinstance(v, dict) else v) for k, v in w.items()}),
+                          _check_share(share.get("value") if isinstance(share, dict) else share),
+                          name, _reason(spec.get("why", "")))
+    return out
+
+
+def default_preset(path: Path | str | None = None) -> str:
+    return _read_yaml(Path(path) if path else WEIGHTS_PATH).get("default", "hand-set")
+
+
+def load_model(preset: str | None = None, weights_file: Path | str | None = None) -> Model:
+    """A named preset of risk_weights.yaml (default: its `default`), or the weights of another file."""
+    if weights_file:
+        return Model(load_weights(weights_file), name=Path(weights_file).name)
+    found = presets()
+    name = preset or default_preset()
+    if name not in found:
+        raise ConfigError(f"unknown risk model preset {name!r} (expected one of: {', '.join(found)})")
+    return found[name]
+
+
+def as_model(model) -> Model:
+    """A Model from a Model, a dict of factor weights (intention_share 0.25) or None (the default preset)."""
+    if model is None:
+        return load_model()
+    if isinstance(model, Model):
+        return model
+    return Model(check_weights(model))
+
+
+def _check_share(value) -> float:
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"intention_share is {value!r} (expected a number from 0 to 1)") from None
+    if not 0 <= share <= 1 or isinstance(value, bool):
+        raise ConfigError(f"intention_share is {value!r} (expected a number from 0 to 1)")
+    return share
+
+
+def _read_yaml(p: Path) -> dict:
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"weights file {p}: cannot read it ({e})") from e
-    if isinstance(raw, dict):
-        raw = raw.get("weights", raw)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"weights file {p}: expected a mapping")
+    return raw
+
+
+def load_weights(path: Path | str | None = None) -> dict[str, float]:
+    """Factor weights: of a file ({weights: {factor: {weight: w}}} or {factor: w}), or of the default preset."""
+    if path is None:
+        return dict(load_model().weights)
+    p = Path(path)
+    raw = _read_yaml(p)
+    raw = raw.get("weights", raw)
     if not isinstance(raw, dict):
         raise ConfigError(f"weights file {p}: expected a mapping of factor to weight")
     return check_weights({k: (v.get("weight") if isinstance(v, dict) else v) for k, v in raw.items()})
 
 
 def weight_reasons(path: Path | str | None = None) -> dict[str, str]:
-    raw = yaml.safe_load(Path(path or WEIGHTS_PATH).read_text(encoding="utf-8"))["weights"]
-    return {k: " ".join(v["why"].split()) for k, v in raw.items()}
+    """Why each factor of the default preset weighs what it does."""
+    raw = _read_yaml(Path(path) if path else WEIGHTS_PATH)
+    spec = raw["presets"][raw.get("default", "hand-set")]
+    return {k: _reason(v["why"]) for k, v in spec["weights"].items() if isinstance(v, dict)}
 
 
 def check_weights(weights: dict) -> dict[str, float]:
@@ -140,6 +232,7 @@ class RiskInputs:
     cow_system: set = field(default_factory=set)                 # countries covered by ATOP/COW IGO
     cepii: set = field(default_factory=set)                      # countries covered by CEPII GeoDist
     years: list = field(default_factory=list)
+    assessments: dict = field(default_factory=dict)              # iso3 -> [(assessed_on, category, tier)], by date
 
 
 def _alliance_strength(e: dict) -> float:
@@ -233,13 +326,17 @@ _READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     """Everything risk scoring reads, from the graph's nodes and edges (pending tables read in place)."""
     inp = RiskInputs()
-    for n, d in labelled_nodes(g, ("Country", "CountryYear")):  # (an activity's dict is not made)
+    for n, d in labelled_nodes(g, ("Country", "CountryYear", "Assessment")):  # (an activity's dict is not made)
         if d["label"] == "Country":
             inp.countries[d["iso3"]] = d
             if d.get("concern"):
                 inp.concern.add(d["iso3"])
         elif d["label"] == "CountryYear":
             inp.cy[(d["iso3"], d["year"])] = d
+        elif d["label"] == "Assessment":
+            inp.assessments.setdefault(d["iso3"], []).append((d["assessed_on"], d["category"], d.get("risk_assessed")))
+    for found in inp.assessments.values():
+        found.sort(key=lambda a: a[0])
     cow = defaultdict(dict)
     succ, tables = snapshot(g)  # one snapshot: each edge in exactly one of them
     for u, v, group in adjacency_groups(g, succ):
@@ -342,7 +439,7 @@ def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None, mem
     notes: list[str] = []
     has_concern_data = iso3 in tg and any(tg.has_edge(iso3, k) for k in k_set)
     if not has_concern_data:
-        return Factor(None, {"relative": None, "absolute": None, "indirect": None},
+        return Factor(None, {"volume": None, "share": None, "indirect": None},
                       [f"trade: no trade data with nations of concern in {year}"])
     direct = _concern_trade(tg, iso3, k_set)
     world = _world_total(inp, iso3, year, notes)
@@ -368,8 +465,16 @@ def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None, mem
         notes.append(f"trade: no trade among intermediaries in {year} (indirect exposure left out)")
     else:
         notes.append(f"trade: no world totals for {year} (indirect exposure left out)")
-    parts = {"relative": rel, "absolute": clamp(math.log10(1 + direct) / math.log10(1 + 300_000)), "indirect": ind}
-    return Factor(combine(parts, {"relative": 0.4, "absolute": 0.3, "indirect": 0.3}), parts, notes)
+    parts = {"volume": volume_n(direct), "share": rel, "indirect": ind}
+    return Factor(combine(parts, TRADE_PARTS), parts, notes)
+
+
+TRADE_PARTS = {"volume": 0.5, "share": 0.25, "indirect": 0.25}
+
+
+def volume_n(direct: float) -> float:
+    """Trade volume with the nations of concern on a log scale: 100 USD mn → 0, 300 bn → 1."""
+    return clamp((math.log10(direct) - 2) / (math.log10(300_000) - 2)) if direct > 0 else 0.0
 
 
 def _in_force(start, end, year: int) -> bool:
@@ -439,8 +544,33 @@ def ties(inp: RiskInputs, iso3: str, year: int) -> Factor:
     return Factor(value, parts, notes)
 
 
+def assessment_in(inp: RiskInputs, iso3: str, year: int) -> tuple | None:
+    """The latest assessment (assessed_on, category, tier) dated in or before `year`, or None."""
+    found = [a for a in inp.assessments.get(iso3, ()) if int(a[0][:4]) <= year]
+    return found[-1] if found else None
+
+
+NO_ASSESSMENT_WEAKNESS = 0.5
+
+
+def weakness(inp: RiskInputs, iso3: str, year: int, model: "Model") -> tuple[float | None, int | None, list[str]]:
+    """(V, the category it rests on, notes) of a recipient; (None, None, []) for any other country."""
+    if not inp.countries.get(iso3, {}).get("recipient"):
+        return None, None, []
+    now = assessment_in(inp, iso3, year)
+    if now is not None:
+        return model.weakness(now[1]), now[1], []
+    later = inp.assessments.get(iso3)
+    if later:
+        first = later[0]
+        return model.weakness(first[1]), first[1], [f"weakness: category of the {first[0][:4]} assessment "
+                                                    f"carried back to {year}"]
+    return NO_ASSESSMENT_WEAKNESS, None, [f"weakness: no assessment; taken as {NO_ASSESSMENT_WEAKNESS}"]
+
+
 # ------------------------------------------------------------------------------------------------- scores
 def _score(factors: dict[str, Factor], weights: dict[str, float]) -> tuple[float | None, dict[str, float]]:
+    """Exposure E and each factor's contribution w_f · F_f / Σ w (they sum to E)."""
     have = {f: fac.value for f, fac in factors.items() if fac.value is not None and weights[f] > 0}
     total = sum(weights[f] for f in have)
     if not have or total == 0:
@@ -489,33 +619,47 @@ def factor_table(inp: RiskInputs, year: int) -> dict[str, dict[str, Factor]]:
     return out
 
 
-def rank_rows(inp: RiskInputs, year: int, weights: dict[str, float], factors=None) -> list[dict]:
-    """Scored rows for one year, highest score first, with tiers by natural breaks over recipients."""
+def rank_rows(inp: RiskInputs, year: int, model=None, factors=None) -> list[dict]:
+    """Scored rows for one year, highest risk first (then highest exposure), tiers by natural breaks over the
+    recipients' risk. `model`: a Model, a dict of factor weights, or None (the default preset).
+
+    Each row: exposure, weakness, score (= risk, None for non-recipients), tier (model, recipients only),
+    contributions (to risk), exposure_contributions, factors, components, missing, assessed_tier and
+    assessed_on (the analysts' assessment in force that year, if any), category, recipient."""
+    model = as_model(model)
     factors = factors if factors is not None else factor_table(inp, year)
     rows = []
     for iso3, f in factors.items():
-        score, contrib = _score(f, weights)
-        missing = [n for fac in f.values() for n in fac.notes]
+        exposure, exp_contrib = _score(f, model.weights)
+        weak, category, weak_notes = weakness(inp, iso3, year, model)
+        missing = [n for fac in f.values() for n in fac.notes] + weak_notes
         missing += [f"{name}: no data (weight redistributed)" for name, fac in f.items() if fac.value is None]
         c = inp.countries[iso3]
-        rows.append({"iso3": iso3, "name": c["name"], "year": year, "score": score, "tier": None,
-                     "contributions": contrib,
+        risk = None if weak is None or exposure is None else weak * exposure
+        now = assessment_in(inp, iso3, year)
+        rows.append({"iso3": iso3, "name": c["name"], "year": year, "exposure": exposure, "weakness": weak,
+                     "score": risk, "tier": None,
+                     "contributions": {k: (v * weak if weak is not None and risk is not None else None)
+                                       for k, v in exp_contrib.items()},
+                     "exposure_contributions": exp_contrib,
                      "factors": {name: fac.value for name, fac in f.items()},
                      "components": {name: fac.parts for name, fac in f.items()},
-                     "missing": missing, "assessed_tier": c.get("assessed_tier"),
-                     "recipient": bool(c.get("recipient")), "category": c.get("category")})
+                     "missing": missing, "assessed_tier": now[2] if now else None,
+                     "assessed_on": now[0] if now else None,
+                     "recipient": bool(c.get("recipient")), "category": category})
     breaks = natural_breaks([r["score"] for r in rows if r["recipient"] and r["score"] is not None])
     for r in rows:
-        r["tier"] = tier_of(r["score"], breaks)
-    rows.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1), r["iso3"]))
+        r["tier"] = tier_of(r["score"], breaks) if r["recipient"] else None
+    rows.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1),
+                             -(r["exposure"] if r["exposure"] is not None else -1), r["iso3"]))
     return rows
 
 
-def diversion_risk(g: nx.MultiDiGraph, year: int | None = None, weights: dict[str, float] | None = None,
+def diversion_risk(g: nx.MultiDiGraph, year: int | None = None, model=None,
                    inputs: RiskInputs | None = None) -> list[dict]:
     """Risk rows for one year (default: the latest year with trade data). See the module docstring."""
     inp = inputs or risk_inputs(g)
-    return rank_rows(inp, check_year(inp, year), check_weights(weights) if weights else load_weights())
+    return rank_rows(inp, check_year(inp, year), model)
 
 
 # ------------------------------------------------------------------------------------ judgement & stability
@@ -562,18 +706,21 @@ def spearman(a: list[float], b: list[float]) -> float | None:
     return float(pd.Series(a).rank().corr(pd.Series(b).rank()))
 
 
-def sensitivity(inp: RiskInputs, year: int, weights: dict[str, float], delta: float = 0.25) -> list[dict]:
+def sensitivity(inp: RiskInputs, year: int, model=None, delta: float = 0.25) -> list[dict]:
     """Scale each weight by (1 ± delta) in turn: how many recipients change tier, and the Spearman rank
-    correlation of all scored countries with the base ranking."""
+    correlation of the recipients' risk with the base ranking."""
+    from dataclasses import replace
+    model = as_model(model)
+    weights = model.weights
     factors = factor_table(inp, year)
-    base = {r["iso3"]: r for r in rank_rows(inp, year, weights, factors)}
+    base = {r["iso3"]: r for r in rank_rows(inp, year, model, factors)}
     out = []
     for f in FACTORS:
         for m in (1 - delta, 1 + delta):
             w = dict(weights, **{f: weights[f] * m})
             if sum(w.values()) == 0:
                 continue
-            rows = {r["iso3"]: r for r in rank_rows(inp, year, w, factors)}
+            rows = {r["iso3"]: r for r in rank_rows(inp, year, replace(model, weights=w, name="varied"), factors)}
             keys = [k for k in base if base[k]["score"] is not None]
             changed = sorted(k for k in keys if base[k]["recipient"] and rows[k]["tier"] != base[k]["tier"])
             out.append({"factor": f, "multiplier": m, "weights": w, "tier_changes": len(changed),
@@ -584,12 +731,14 @@ def sensitivity(inp: RiskInputs, year: int, weights: dict[str, float], delta: fl
 
 # ------------------------------------------------------------------------------------- writing to the graph
 @gc_paused()
-def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, default_year: int | None = None) -> int:
-    """Score every year; add RiskScore nodes + SCORED edges, and the default year's scores on Country nodes.
+def write_scores(g: nx.MultiDiGraph, model=None, default_year: int | None = None) -> int:
+    """Score every year; add RiskScore nodes + SCORED edges, and the default year's figures on Country nodes.
 
     This is the build step that makes scores visible to every store and query. Returns the default year.
-    """
-    weights = check_weights(weights) if weights else load_weights()
+    RiskScore: exposure, weakness, score (risk), tier (the model's), technology…ties (contributions to the
+    risk; to the exposure for non-recipients), assessed_tier/assessed_on (the analysts' assessment in force
+    that year, if any) — so a query can take its tiers from either source."""
+    model = as_model(model)
     inp = risk_inputs(g)
     if not inp.years:
         return None
@@ -597,20 +746,26 @@ def write_scores(g: nx.MultiDiGraph, weights: dict[str, float] | None = None, de
     with held(g):  # risk scores touch no pending table: adding them need not build the bulk edges
         g.remove_nodes_from([n for n, _ in labelled_nodes(g, ("RiskScore",))])  # re-scoring replaces
         for year in inp.years:
-            for r in rank_rows(inp, year, weights):
-                sid = f"{r['iso3']}-{year}"
-                c = r["contributions"]
-                attrs = {"label": "RiskScore", "score_id": sid, "iso3": r["iso3"], "year": year,
-                         "technology": c["technology"], "trade": c["trade"], "geography": c["geography"],
-                         "ties": c["ties"], "missing": "; ".join(r["missing"])}
-                if r["score"] is not None:
-                    attrs.update(score=r["score"], tier=r["tier"])
-                g.add_node(f"RiskScore:{sid}", **attrs)
-                g.add_edge(f"Country:{r['iso3']}", f"RiskScore:{sid}", type="SCORED")
-                if year == default_year:
-                    node = g.nodes[f"Country:{r['iso3']}"]
-                    node.update(risk_year=year, risk_technology=c["technology"], risk_trade=c["trade"],
-                                risk_geography=c["geography"], risk_ties=c["ties"], risk_missing=attrs["missing"])
-                    if r["score"] is not None:
-                        node.update(risk_score=r["score"], risk_tier=r["tier"])
+            for r in rank_rows(inp, year, model):
+                _write_row(g, r, year == default_year)
+    g.graph["risk_model"] = model.name
     return default_year
+
+
+def _write_row(g: nx.MultiDiGraph, r: dict, default: bool) -> None:
+    sid = f"{r['iso3']}-{r['year']}"
+    c = r["contributions"] if r["score"] is not None else r["exposure_contributions"]
+    attrs = {"label": "RiskScore", "score_id": sid, "iso3": r["iso3"], "year": r["year"],
+             "technology": c["technology"], "trade": c["trade"], "geography": c["geography"], "ties": c["ties"],
+             "missing": "; ".join(r["missing"])}
+    optional = {"exposure": r["exposure"], "weakness": r["weakness"], "score": r["score"], "tier": r["tier"],
+                "assessed_tier": r["assessed_tier"], "assessed_on": r["assessed_on"]}
+    attrs.update({k: v for k, v in optional.items() if v is not None})
+    g.add_node(f"RiskScore:{sid}", **attrs)
+    g.add_edge(f"Country:{r['iso3']}", f"RiskScore:{sid}", type="SCORED")
+    if default:
+        node = g.nodes[f"Country:{r['iso3']}"]
+        node.update(risk_year=r["year"], risk_technology=c["technology"], risk_trade=c["trade"],
+                    risk_geography=c["geography"], risk_ties=c["ties"], risk_missing=attrs["missing"])
+        node.update({f"risk_{k}": v for k, v in (("exposure", r["exposure"]), ("weakness", r["weakness"]),
+                                                   ("score", r["score"]), ("tier", r["tier"])) if v is not None})

@@ -38,6 +38,9 @@ def param_widget(qname: str, p):
                                placeholder="null")
     if p.type == "bool":
         return st.checkbox(label, value=bool(p.default), key=key, help=p.help)
+    if p.choices:
+        return st.selectbox(label, p.choices, index=p.choices.index(p.default) if p.default in p.choices else 0,
+                            key=key, help=p.help)
     if p.type == "list":
         text = st.text_input(label, value=", ".join(p.default or []), key=key, help=p.help + " (comma-separated)")
         return [x.strip() for x in text.split(",") if x.strip()]

@@ -26,6 +26,7 @@ from .lexer import LexError, tokens
 from .portable import portability_problems
 
 QUERY_DIR = Path(__file__).resolve().parent
+CHOICES_RE = re.compile(r"\(one of: ([^()]+)\)\s*$")
 PARAM_RE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:\s*(int|float|string|bool|list)\s*(?:=\s*(.*?))?\s*(?:—|--)\s*(.*)$")
 TYPES = ("int", "float", "string", "bool", "list")
 
@@ -58,6 +59,7 @@ class Param:
     default: object
     required: bool
     help: str
+    choices: tuple = ()  # a string parameter whose help ends "(one of: a, b)" takes only those values
 
     def coerce(self, value):
         """Convert a value (possibly a command-line string) to this parameter's type."""
@@ -85,6 +87,8 @@ class Param:
             if self.type == "list":
                 items = value if isinstance(value, (list, tuple)) else str(value).split(",")
                 return [str(x).strip() for x in items if str(x).strip()]
+            if self.choices and str(value) not in self.choices:
+                raise QueryError(f"parameter {self.name}: {value!r} is not one of: {', '.join(self.choices)}")
             return str(value)
         except (TypeError, ValueError):
             raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}") from None
@@ -159,7 +163,12 @@ def parse_query(path: Path) -> Query:
                 raise QueryError(f"{where}: bad parameter line {s!r} (expected 'name: type = default — help')")
             name, type_, raw_default, help_ = m.groups()
             default = _default(raw_default, type_, f"{where}: {name}")
-            params.append(Param(name, type_, default, raw_default is None, help_.strip()))
+            listed = CHOICES_RE.search(help_)
+            choices = tuple(x.strip() for x in listed.group(1).split(",")) if listed and type_ == "string" else ()
+            param = Param(name, type_, default, raw_default is None, help_.strip(), choices)
+            if choices and default is not None:
+                param.coerce(default)  # a default outside its own choices is a broken header
+            params.append(param)
         elif section in ("description", "returns") and s:
             (desc if section == "description" else returns).append(s)
     body = "\n".join(lines[body_start:]).strip()
