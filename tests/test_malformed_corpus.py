@@ -56,6 +56,18 @@ def test_the_corpus_holds_at_least_thirty_distinct_broken_inputs_across_every_ki
     REPORT.append(f"malformed corpus: {len(CASES)} broken inputs in {len(touched)} different files + one 50 MB file")
 
 
+SECURITY = {"fullwidth-digits", "arabic-indic-digits", "underscore-digit-grouping", "iso-week-date", "gzip-file",
+            "old-excel-workbook", "zip-archive", "excel-workbook", "pdf-document", "bidi-override",
+            "bidi-isolate-in-key", "activity-targets-a-partner", "activity-targets-a-nation-of-concern"}
+
+
+def test_the_corpus_holds_the_inputs_the_loader_once_read_wrongly():
+    """Text Python reads as a number or a date that a reader does not see as one, binary files described as
+    'Windows-1252' text, direction controls that make one key display as another, activities aimed at a
+    partner (the filesystem cases — links out, FIFOs, devices — are built in tmp_path by test_validation)."""
+    assert SECURITY <= {c.name[3:] for c in CASES}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_each_broken_input_is_refused_with_its_exact_lines_and_nothing_is_written(case, command, tmp_path, capsys):
