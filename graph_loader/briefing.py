@@ -4,14 +4,20 @@ Everything shown is a library query's rows (queries/*.cypher) run by the caller'
 only selects rows of the focus country and renders them. The page works offline: vis-network and all
 styles are in-line, every value is escaped, and no URL is fetched.
 
-`python -m graph_loader briefing [--data DIR] [--country ISO3] [--year Y] --out PATH` writes PATH and,
-beside it, PATH's name with "_tables.zip" (one CSV per table, spreadsheet-safe), both atomically.
+A briefing is made for an analysis context — a window year_from–year_to, a tier source and a risk model — and
+states it at the top; every table uses it: coverage of the window, risk and tiers of the window's last year
+(the nearest scored year), the country's activities, statements and meetings inside the window.
+
+`python -m graph_loader briefing [--data DIR] [--country ISO3] [--year Y] [--from Y0] [--tier-source S]
+[--preset NAME] --out PATH` writes PATH and, beside it, PATH's name with "_tables.zip" (one CSV per table,
+spreadsheet-safe), both atomically.
 """
 from __future__ import annotations
 
 import io
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -20,17 +26,40 @@ from . import network_view as nv
 from .tables import to_csv
 from .vis_html import esc, fragment, page
 
-# table name: (query, title, parameters for year y, whether rows are filtered to the focus country)
+
+@dataclass(frozen=True)
+class Window:
+    """The briefing's analysis context: the years year_from–year_to, the risk year (nearest scored year to
+    year_to), whose tiers (tier_source) and which risk model."""
+    year_from: int
+    year_to: int
+    risk_year: int
+    tier_source: str = "assessment"
+    model: str = ""
+
+    def describe(self) -> str:
+        tiers = "the analysts' tiers where an assessment is in force, else the model's" \
+            if self.tier_source == "assessment" else "the model's tiers"
+        return (f"window {self.year_from}–{self.year_to} · risk of {self.risk_year} · {tiers}"
+                + (f" · risk model {self.model}" if self.model else ""))
+
+
+# table name: (query, title, parameters for the window w, whether rows are filtered to the focus country)
 TABLES = {
-    "risk_ranking": ("risk_ranking", "Diversion-risk ranking", lambda y, ry: {"year": ry}, False),
-    "coverage_gaps": ("coverage_gaps", "Coverage gaps", lambda y, ry: {"year_from": y, "year_to": y}, True),
-    "partner_overlap": ("partner_overlap", "Partner overlap (flooding)", lambda y, ry: {"year_from": y, "year_to": y}, True),
-    "unmet_requests": ("unmet_requests", "Unmet requests", lambda y, ry: {"as_of_year": y}, True),
-    "handover_risk": ("handover_risk", "Handover risk (points of contact leaving)", lambda y, ry: {"as_of_year": y}, True),
+    "risk_ranking": ("risk_ranking", "Diversion-risk ranking",
+                     lambda w: {"year": w.risk_year, "tier_source": w.tier_source}, False),
+    "coverage_gaps": ("coverage_gaps", "Coverage gaps",
+                      lambda w: {"year_from": w.year_from, "year_to": w.year_to, "tier_source": w.tier_source}, True),
+    "partner_overlap": ("partner_overlap", "Partner overlap (flooding)",
+                        lambda w: {"year_from": w.year_from, "year_to": w.year_to}, True),
+    "unmet_requests": ("unmet_requests", "Unmet requests", lambda w: {"as_of_year": w.year_to}, True),
+    "handover_risk": ("handover_risk", "Handover risk (points of contact leaving)",
+                      lambda w: {"as_of_year": w.year_to}, True),
 }
 COUNTRY_TABLES = {
-    "country_profile": ("country_profile", "Country profile", lambda c, ry: {"iso3": c}),
-    "ties_to_concern": ("ties_to_concern", "Ties to nations of concern", lambda c, ry: {"iso3": c, "year": ry}),
+    "country_profile": ("country_profile", "Country profile", lambda c, w: {"iso3": c}),
+    "ties_to_concern": ("ties_to_concern", "Ties to nations of concern", lambda c, w: {"iso3": c, "year": w.risk_year}),
+    "meetings": ("meeting_participation", "Meetings in the window", lambda c, w: {}),
 }
 PROFILE_PARTS = ("assessments", "activities", "requests", "contacts")
 BRIEF_RELS = ("CONDUCTS", "TARGETS", "USES", "PART_OF", "RUNS", "NEEDS", "ASSESSED", "PLACED_IN", "VOICED",
@@ -64,26 +93,43 @@ def resolve_years(g: nx.MultiDiGraph, year: int | None) -> tuple[int, int]:
     return y, min(years, key=lambda s: (abs(s - y), -s))
 
 
+def window(g: nx.MultiDiGraph, year: int | None, year_from: int | None = None, tier_source: str = "assessment",
+           model: str = "") -> Window:
+    """The briefing's Window: year_to = `year` (default: the build's risk year), year_from defaults to it."""
+    y, ry = resolve_years(g, year)
+    y0 = y if year_from is None else int(year_from)
+    if y0 > y:
+        raise BriefingError(f"the window starts in {y0}, after it ends in {y}")
+    return Window(y0, y, ry, tier_source, model or str(g.graph.get("risk_model", "")))
+
+
 def _run(runner, query: str, params: dict) -> tuple[list[str], list[dict]]:
     res = runner.run(query, params)
     return list(res.columns), res.rows
 
 
-def briefing_tables(g: nx.MultiDiGraph, runner, country: str | None, year: int | None) -> dict[str, tuple[list, list]]:
-    """{name: (columns, rows)} of the briefing; with a country, rows of that country only (risk ranking whole),
-    plus its profile, ties and the profile's assessments/activities/requests/contacts as their own tables."""
+def briefing_tables(g: nx.MultiDiGraph, runner, country: str | None, year: int | None = None,
+                    w: Window | None = None) -> dict[str, tuple[list, list]]:
+    """{name: (columns, rows)} of the briefing for the Window `w` (default: the year alone); with a country,
+    rows of that country only (risk ranking whole), plus its profile, ties, the meetings it took part in
+    within the window and the profile's assessments/activities/requests/contacts (activities and statements
+    of the window only) as their own tables."""
     iso3 = check_country(g, country)
-    y, ry = resolve_years(g, year)
+    w = w or window(g, year)
     out = {}
     for name, (query, _, params, per_country) in TABLES.items():
-        cols, rows = _run(runner, query, params(y, ry))
+        cols, rows = _run(runner, query, params(w))
         out[name] = (cols, [r for r in rows if r.get("iso3") == iso3] if iso3 and per_country else rows)
     if iso3:
         for name, (query, _, params) in COUNTRY_TABLES.items():
-            out[name] = _run(runner, query, params(iso3, ry))
+            out[name] = _run(runner, query, params(iso3, w))
+        cols, rows = out["meetings"]
+        out["meetings"] = (cols, [r for r in rows if r.get("participant") == iso3 and r.get("year") is not None
+                                  and w.year_from <= r["year"] <= w.year_to])
         profile = out["country_profile"][1][0] if out["country_profile"][1] else {}
         for part in PROFILE_PARTS:
-            rows = profile.get(part) or []
+            rows = [r for r in profile.get(part) or [] if part not in ("activities", "requests")
+                    or r.get("year") is None or w.year_from <= r["year"] <= w.year_to]
             out[f"country_{part}"] = (_columns(rows), rows)
     return out
 
@@ -127,17 +173,19 @@ def profile_html(row: dict) -> str:
     return table_html(["fact", "value"], [{"fact": k, "value": v} for k, v in facts])
 
 
-def briefing_view(g: nx.MultiDiGraph, iso3: str | None, year: int, gaps: list,
+def briefing_view(g: nx.MultiDiGraph, iso3: str | None, w: Window, gaps: list,
                   overlaps: list) -> tuple[nx.MultiDiGraph, str]:
-    """Country: its ego network (depth 1, all years, outreach links and country ties); overview: recipients,
-    partners, tools and the year's activities. Gaps and overlaps highlighted; aggregated when large."""
+    """Country: its ego network (depth 1, the window's records, outreach links and country ties); overview:
+    recipients, partners, tools and the window's activities. Gaps and overlaps highlighted; aggregated when
+    large."""
+    years = (w.year_from, w.year_to)
     if iso3:
-        base = nv.filter_graph(g, nv.Filters(labels=nv.DEFAULT_LABELS, rel_types=BRIEF_RELS))
+        base = nv.filter_graph(g, nv.Filters(labels=nv.DEFAULT_LABELS, rel_types=BRIEF_RELS, years=years))
         view = nv.ego(base, f"Country:{iso3}", 1)
     else:
         view = nv.filter_graph(g, nv.Filters(labels=("Country", "Tool", "Activity", "Programme"),
                                              rel_types=("CONDUCTS", "TARGETS", "USES", "PART_OF", "RUNS"),
-                                             years=(year, year)))
+                                             years=years))
     return nv.aggregate(nv.highlight(view, gaps, overlaps))
 
 
@@ -150,28 +198,32 @@ tr:nth-child(even) td{background:#fafafa}
 """
 
 
-def briefing_html(g: nx.MultiDiGraph, runner, country: str | None, year: int | None,
-                  tables: dict | None = None) -> str:
+def briefing_html(g: nx.MultiDiGraph, runner, country: str | None, year: int | None = None,
+                  tables: dict | None = None, w: Window | None = None) -> str:
     """The briefing as ONE self-contained HTML document (see the module docstring)."""
     iso3 = check_country(g, country)
-    y, ry = resolve_years(g, year)
-    tables = tables if tables is not None else briefing_tables(g, runner, iso3, y)
+    w = w or window(g, year)
+    tables = tables if tables is not None else briefing_tables(g, runner, iso3, w=w)
     name = g.nodes[f"Country:{iso3}"].get("name", iso3) if iso3 else "All recipients"
-    title = f"Outreach briefing — {name}{f' ({iso3})' if iso3 else ''} — {y}"
-    view, notice = briefing_view(g, iso3, y, tables["coverage_gaps"][1], tables["partner_overlap"][1])
+    span = f"{w.year_from}–{w.year_to}" if w.year_from != w.year_to else f"{w.year_to}"
+    title = f"Outreach briefing — {name}{f' ({iso3})' if iso3 else ''} — {span}"
+    view, notice = briefing_view(g, iso3, w, tables["coverage_gaps"][1], tables["partner_overlap"][1])
     parts = [f"<h1>{esc(title)}</h1>",
-             f'<p class="meta">Data: {esc(Path(str(g.graph.get("data_dir", ""))).name or "data")} · coverage year {y} · '
-             f"risk year {ry} · backend {esc(getattr(runner, 'backend', ''))}. Every table is a query of the "
-             "Cypher library (queries/); values are the query rows.</p>",
-             f"<h2>{'Ego network (depth 1)' if iso3 else f'Recipients, partners and activities in {y}'}</h2>",
+             f'<p class="meta">Made for: {esc(w.describe())} · data: '
+             f'{esc(Path(str(g.graph.get("data_dir", ""))).name or "data")} · backend '
+             f"{esc(getattr(runner, 'backend', ''))}. Every table is a query of the Cypher library (queries/) "
+             "with this context; values are the query rows.</p>",
+             f"<h2>{'Ego network (depth 1)' if iso3 else f'Recipients, partners and activities in {span}'}</h2>",
              fragment(view, None, "brief-view", notice, 520)]
     if iso3:
         prof = tables["country_profile"][1]
         parts += ["<h2>Country profile</h2>", profile_html(prof[0]) if prof else table_html([], [])]
         for part in PROFILE_PARTS:
             cols, rows = tables[f"country_{part}"]
-            parts += [f"<h2>{esc(part.capitalize())}</h2>", table_html(cols, rows)]
-        parts += [f"<h2>Ties to nations of concern ({ry})</h2>", table_html(*tables["ties_to_concern"])]
+            within = f" ({span})" if part in ("activities", "requests") else ""
+            parts += [f"<h2>{esc(part.capitalize())}{within}</h2>", table_html(cols, rows)]
+        parts += [f"<h2>Meetings ({span})</h2>", table_html(*tables["meetings"], empty="No meeting in the window.")]
+        parts += [f"<h2>Ties to nations of concern ({w.risk_year})</h2>", table_html(*tables["ties_to_concern"])]
     for name_, (_, heading, _, _) in TABLES.items():
         parts += [f"<h2>{esc(heading)}</h2>", table_html(*tables[name_])]
     return page(title, "\n".join(parts), BRIEF_CSS)
@@ -189,15 +241,18 @@ def cli_briefing(a) -> int:
     from .export import atomic_path
     from .pipeline import load
     from .stores.embedded import store_for_data
-    g, _ = load(a.data)
+    from .risk import default_preset, load_model
+    model = None if a.preset in (None, default_preset()) else load_model(a.preset)
+    g, _ = load(a.data, model)
     try:
         iso3 = check_country(g, a.country)
+        w = window(g, a.year, a.year_from, a.tier_source, a.preset or default_preset())
     except BriefingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    runner = Runner("embedded", store=store_for_data(a.data))
-    tables = briefing_tables(g, runner, iso3, a.year)
-    html = briefing_html(g, runner, iso3, a.year, tables=tables)
+    runner = Runner("embedded", store=store_for_data(a.data, model))
+    tables = briefing_tables(g, runner, iso3, w=w)
+    html = briefing_html(g, runner, iso3, tables=tables, w=w)
     out, zpath = Path(a.out), zip_path_for(Path(a.out))
     with atomic_path(out) as tmp_html, atomic_path(zpath) as tmp_zip:
         tmp_html.write_text(html, encoding="utf-8")

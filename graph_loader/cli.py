@@ -238,7 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("briefing", help="write a self-contained HTML briefing (works offline)")
     _data_arg(p)
     p.add_argument("--country", help="ISO3 of a country to focus on")
-    p.add_argument("--year", type=int, help="risk and coverage year (default: latest)")
+    p.add_argument("--year", type=int, help="last year of the window; risk of that year (default: latest)")
+    p.add_argument("--from", dest="year_from", type=int, help="first year of the window (default: --year)")
+    p.add_argument("--tier-source", choices=["assessment", "model"], default="assessment",
+                   help="risk tiers from the analysts' assessment where in force (default) or from the model")
+    p.add_argument("--preset", default=None, help="risk model preset (default: hand-set)")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_briefing)
     return ap

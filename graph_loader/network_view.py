@@ -39,6 +39,7 @@ class Filters:
     labels: tuple[str, ...] | None = None
     categories: tuple[int, ...] | None = None  # recipients of these maturity categories
     tiers: tuple[str, ...] | None = None       # recipients in these risk tiers
+    tier_by: tuple[tuple[str, str], ...] | None = None  # (iso3, tier) the tiers filter reads; else each node's own
     partners: tuple[str, ...] | None = None    # partner countries (and their activities, programmes)
     programmes: tuple[str, ...] | None = None  # activities of these programmes
     rel_types: tuple[str, ...] | None = None
@@ -96,23 +97,24 @@ def _in_window(d: dict, years: tuple[int, int] | None) -> bool:
     return not ((end is not None and end < lo) or (start is not None and start > hi))
 
 
-def _keep_country(d: dict, f: Filters) -> bool:
-    """Category and tier filters apply to recipients only; partners and nations of concern always stay."""
+def _keep_country(d: dict, f: Filters, tiers: dict) -> bool:
+    """Category and tier filters apply to recipients only; partners and nations of concern always stay. A
+    recipient's tier is its entry in `tiers` (the analysis context's) when there is one, else its risk_tier."""
     if d.get("partner"):
         return f.partners is None or d["iso3"] in f.partners
     if d.get("concern") or not d.get("recipient"):
         return True
     if f.categories is not None and d.get("category") not in f.categories:
         return False
-    return f.tiers is None or d.get("risk_tier") in f.tiers
+    return f.tiers is None or tiers.get(d["iso3"], d.get("risk_tier")) in f.tiers
 
 
-def _keep_node(d: dict, f: Filters) -> bool:
+def _keep_node(d: dict, f: Filters, tiers: dict) -> bool:
     label = d["label"]
     if f.labels is not None and label not in f.labels:
         return False
     if label == "Country":
-        return _keep_country(d, f)
+        return _keep_country(d, f, tiers)
     if label == "Activity":
         if f.partners is not None and d.get("partner") not in f.partners:
             return False
@@ -132,7 +134,8 @@ def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
 
     Edges are tested before they are copied (a world-scale graph holds a million trade edges that the
     default view leaves out); the result is the same graph, in the same order, as copying then removing."""
-    keep = {n for n, d in g.nodes(data=True) if _keep_node(d, f)}
+    tiers = dict(f.tier_by or ())
+    keep = {n for n, d in g.nodes(data=True) if _keep_node(d, f, tiers)}
     types = None if f.rel_types is None else set(f.rel_types)
     h = nx.MultiDiGraph()
     h.graph.update(g.graph)

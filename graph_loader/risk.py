@@ -655,6 +655,28 @@ def rank_rows(inp: RiskInputs, year: int, model=None, factors=None) -> list[dict
     return rows
 
 
+TIER_SOURCES = ("assessment", "model")
+
+
+def tiers_by_source(rows: list[dict], source: str) -> dict[str, tuple[str | None, str]]:
+    """{iso3: (tier, 'analysts' | 'model')} of the recipients in `rows` (one year's rank_rows): with source
+    'assessment', the analysts' tier of the assessment in force where there is one, else the model's."""
+    if source not in TIER_SOURCES:
+        raise ConfigError(f"unknown tier source {source!r} (expected one of: {', '.join(TIER_SOURCES)})")
+    out = {}
+    for r in rows:
+        if r["recipient"]:
+            analysts = source == "assessment" and r["assessed_tier"] is not None
+            out[r["iso3"]] = (r["assessed_tier"], "analysts") if analysts else (r["tier"], "model")
+    return out
+
+
+def scored_year(inp: RiskInputs, year: int) -> int:
+    """The year itself when it has trade data, else the nearest one that has (risk of a window's last year)."""
+    check_year(inp, None)
+    return min(inp.years, key=lambda y: (abs(y - year), -y))
+
+
 def diversion_risk(g: nx.MultiDiGraph, year: int | None = None, model=None,
                    inputs: RiskInputs | None = None) -> list[dict]:
     """Risk rows for one year (default: the latest year with trade data). See the module docstring."""

@@ -13,14 +13,14 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from graph_loader import network_view as nv  # noqa: E402
-from ui import render, state  # noqa: E402
+from ui import context, render, state  # noqa: E402
 
 TIERS = ["High", "Medium", "Low"]
 CATEGORIES = [1, 2, 3, 4]
 
 render.setup("Network")
 st.title("Network")
-state.backend_sidebar()
+ctx = context.sidebar()
 ch = state.choices()
 
 
@@ -37,16 +37,18 @@ def filter_widgets() -> dict:
                           default=[r for r in ch["rel_types"] if r not in nv.DEFAULT_HIDDEN_RELS],
                           help="Trade, alliances, shared IGOs and distances are off by default (thousands of edges).")
     cats = sb.multiselect("Maturity category (recipients)", CATEGORIES, default=CATEGORIES, key="net_categories")
-    tiers = sb.multiselect("Risk tier (recipients)", TIERS, default=TIERS, key="net_tiers")
+    tiers = sb.multiselect("Risk tier (recipients)", TIERS, default=TIERS, key="net_tiers",
+                           help=f"Tiers of {ctx.year_to} from the context's tier source ({ctx.tier_source}).")
     partners = sb.multiselect("Partners", ch["partners"], default=ch["partners"], key="net_partners",
                               format_func=state.country_label)
     progs = sb.multiselect("Programmes (empty = every activity)", ch["programmes"], default=[], key="net_programmes")
-    years = sb.slider("Years", *ch["years"], value=ch["activity_years"], key="net_years",
-                      help="Activities, meetings, requests and yearly relationships outside the window are dropped.")
+    years = (ctx.year_from, ctx.year_to)  # the analysis context's window
     max_nodes = sb.number_input("Aggregate above (nodes)", 50, 5000, nv.MAX_NODES, step=50, key="net_max_nodes")
     return {"labels": sorted(labels), "rel_types": sorted(rels), "categories": _all_or(cats, CATEGORIES),
             "tiers": _all_or(tiers, TIERS), "partners": _all_or(partners, ch["partners"]),
-            "programmes": tuple(progs) or None, "years": list(years), "max_nodes": int(max_nodes)}
+            "programmes": tuple(progs) or None, "years": list(years), "max_nodes": int(max_nodes),
+            "tier_by": sorted((i, t) for i, (t, _) in state.tiers(ctx.year_to, ctx.tier_source).items() if t),
+            "model": ctx.model}
 
 
 def focus_widgets() -> dict:
@@ -69,7 +71,8 @@ def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
     g = state.graph()[0]
     f = nv.Filters(labels=tuple(p["labels"]), rel_types=tuple(p["rel_types"]),
                    categories=p["categories"] and tuple(p["categories"]), tiers=p["tiers"] and tuple(p["tiers"]), partners=p["partners"] and tuple(p["partners"]),
-                   programmes=p["programmes"] and tuple(p["programmes"]), years=tuple(p["years"]))
+                   programmes=p["programmes"] and tuple(p["programmes"]), years=tuple(p["years"]),
+                   tier_by=tuple(map(tuple, p["tier_by"])))
     view, out = nv.filter_graph(g, f), {"warning": "", "path": None}
     if p["focus"]:
         try:
@@ -94,7 +97,8 @@ def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
 
 def highlights(years: list[int]) -> tuple[list, list]:
     try:
-        _, gaps = state.query("coverage_gaps", year_from=years[0], year_to=years[1], min_priority=0.0)
+        _, gaps = state.query("coverage_gaps", year_from=years[0], year_to=years[1], min_priority=0.0,
+                              tier_source=ctx.tier_source)
         _, overlaps = state.query("partner_overlap", year_from=years[0], year_to=years[1], max_activities=2)
     except Exception as e:  # a backend failure must not blank the page
         st.error(f"Gaps and overlaps could not be computed: {render.md(e)}")
@@ -125,7 +129,7 @@ if out["warning"]:
 if out["notice"]:
     st.info(render.md(out["notice"]))
 years = params["years"]
-st.caption(f"Shown: {out['nodes']} nodes · {out['edges']} relationships · years {years[0]}–{years[1]}"
+st.caption(f"Shown: {out['nodes']} nodes · {out['edges']} relationships · {render.md(ctx.describe())}"
            + (f" · {len(gaps)} coverage gaps, {len(overlaps)} overlaps highlighted" if params["highlight"] else ""))
 show_path(params, out["path"])
 render.view(out["html"], height=700 + (50 if out["notice"] else 0))

@@ -1,9 +1,11 @@
-"""Risk: the diversion-risk score per country for a year, with adjustable factor weights, the factor
-contributions, missing-data flags, the ±25 % sensitivity and agreement with the analysts' own tiers.
-All numbers come from graph_loader.risk (pure functions; its docstring states every formula)."""
+"""Risk: exposure and diversion risk per country for the context's year and model, with the factor contributions,
+missing-data flags, the ±25 % sensitivity and the calibration against the analysts' own tiers (Annex I).
+All numbers come from graph_loader.risk and graph_loader.calibration (pure functions; their docstrings state
+every formula). The weight sliders try other weights here; the context's model drives every other page."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,61 +16,74 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from graph_loader import risk  # noqa: E402
+from graph_loader import calibration, risk  # noqa: E402
 from graph_loader.errors import ConfigError  # noqa: E402
 from graph_loader.schema import load_schema  # noqa: E402
-from ui import render, state  # noqa: E402
+from ui import context, render, state  # noqa: E402
 
 render.setup("Risk")
 st.title("Risk")
-state.backend_sidebar()
-ch = state.choices()
+ctx = context.sidebar()
 TIER_COLORS = load_schema().styles.get("tier_colors", {})
 
 
 @st.cache_resource(show_spinner=False)
 def inputs():
+    """Risk inputs do not depend on the model: one copy for every model the page tries."""
     return risk.risk_inputs(state.graph()[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def ranked(year: int, weights: tuple) -> list[dict]:
-    """risk.rank_rows for (year, weights) — cached by both."""
-    return risk.rank_rows(inputs(), year, dict(weights))
+def ranked(year: int, weights: tuple, share: float, name: str) -> list[dict]:
+    """risk.rank_rows for (year, model) — cached by both."""
+    return risk.rank_rows(inputs(), year, risk.Model(dict(weights), share, name))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def sensitivity(year: int, weights: tuple) -> list[dict]:
-    return risk.sensitivity(inputs(), year, dict(weights))
+def sensitivity(year: int, weights: tuple, share: float) -> list[dict]:
+    return risk.sensitivity(inputs(), year, risk.Model(dict(weights), share))
 
 
-def weight_widgets() -> dict[str, float]:
-    defaults, why = risk.load_weights(), risk.weight_reasons()
-    st.sidebar.header("Factor weights")
-    st.sidebar.caption("Relative weights: score = Σ w·factor / Σ w over the factors with data.")
-    return {f: st.sidebar.slider(f.capitalize(), 0.0, 1.0, float(defaults[f]), 0.05, key=f"w_{f}", help=why[f])
-            for f in risk.FACTORS}
+@st.cache_data(show_spinner="Comparing with the analysts' tiers …", max_entries=16)
+def calibrated(weights: tuple, share: float, name: str, years: tuple) -> list[dict]:
+    return [calibration.year_report(inputs(), y, risk.Model(dict(weights), share, name)) for y in years]
 
 
-def ranking_frame(rows: list[dict]) -> pd.DataFrame:
+def model_widgets(base: risk.Model) -> risk.Model:
+    """The context's model, or other weights tried with the sliders (this page only)."""
+    with st.expander(f"Try other weights (the context's model is {base.name}; other pages keep it)"):
+        why = risk.weight_reasons() if base.name == risk.default_preset() else {}
+        cols = st.columns(5)
+        weights = {f: cols[i].slider(f.capitalize(), 0.0, 1.0, float(base.weights[f]), 0.05,
+                                     key=f"w_{base.name}_{f}", help=why.get(f)) for i, f in enumerate(risk.FACTORS)}
+        share = cols[4].slider("Intention share", 0.0, 1.0, float(base.intention_share), 0.05,
+                               key=f"w_{base.name}_share", help="Weakness of categories 2–4: (1 − i)·(5 − c)/3.")
+    if weights == base.weights and share == base.intention_share:
+        return base
+    return replace(base, weights=risk.check_weights(weights), intention_share=share, name=f"{base.name}, adjusted")
+
+
+def ranking_frame(rows: list[dict], tiers: dict) -> pd.DataFrame:
     return pd.DataFrame([{"rank": i + 1, "iso3": r["iso3"], "country": r["name"],
                           "category": "" if r["category"] is None else str(r["category"]),
-                          "recipient": r["recipient"], "score": r["score"], "tier": r["tier"],
-                          "analysts' tier": r["assessed_tier"], **r["contributions"],
+                          "risk": r["score"], "tier": tiers.get(r["iso3"], (None, ""))[0],
+                          "tier from": tiers.get(r["iso3"], (None, ""))[1], "model tier": r["tier"],
+                          "analysts' tier": r["assessed_tier"], "exposure": r["exposure"], "weakness": r["weakness"],
+                          **{f"{f} (risk)": v for f, v in r["contributions"].items()},
                           "missing data": "; ".join(r["missing"])} for i, r in enumerate(rows)])
 
 
 def contributions_chart(rows: list[dict]) -> alt.Chart:
     data = pd.DataFrame([{"country": f"{r['name']} ({r['iso3']})", "factor": f, "stack": i,
-                          "contribution": r["contributions"][f], "score": r["score"]}
+                          "contribution": r["contributions"][f], "risk": r["score"]}
                          for r in rows if r["score"] is not None for i, f in enumerate(risk.FACTORS)])
     order = [f"{r['name']} ({r['iso3']})" for r in rows if r["score"] is not None]
     return (alt.Chart(data).mark_bar()
             .encode(y=alt.Y("country:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
-                    x=alt.X("sum(contribution):Q", title="score"),
+                    x=alt.X("sum(contribution):Q", title="diversion risk (weakness × exposure)"),
                     color=alt.Color("factor:N", sort=list(risk.FACTORS)), order=alt.Order("stack:Q"),
                     tooltip=["country", "factor", alt.Tooltip("contribution:Q", format=".3f"),
-                             alt.Tooltip("score:Q", format=".3f")])
+                             alt.Tooltip("risk:Q", format=".3f")])
             .properties(height=max(300, 24 * len(order))))
 
 
@@ -77,54 +92,67 @@ def tier_style(v) -> str:
     return f"background-color: {c}55" if c else ""
 
 
-years = ch["risk_years"]
-year = st.selectbox("Risk year", years, index=years.index(ch["risk_year"]) if ch["risk_year"] in years else len(years) - 1,
-                    key="risk_year")
 try:
-    weights = risk.check_weights(weight_widgets())
+    model = model_widgets(risk.load_model(ctx.model))
 except ConfigError as e:
     st.error(f"Weights: {render.md(e)}")
     st.stop()
-wkey = tuple(sorted(weights.items()))
+year = risk.scored_year(inputs(), ctx.year_to)
+mkey = (tuple(sorted(model.weights.items())), model.intention_share)
 with st.spinner("Scoring …"):
-    rows = ranked(year, wkey)
-scored = [r for r in rows if r["score"] is not None]
-top = scored[0] if scored else None
+    rows = ranked(year, *mkey, model.name)
+tiers = risk.tiers_by_source(rows, ctx.tier_source)
+recipients = [r for r in rows if r["recipient"] and r["score"] is not None]
+top = recipients[0] if recipients else None
 m = st.columns(4)
-m[0].metric("Top score", f"{top['score']:.3f}" if top else "—", help=render.md(f"{top['name']} ({top['iso3']})") if top else None)
-m[1].metric("Top country", top["iso3"] if top else "—")
-m[2].metric("High-tier countries", sum(r["tier"] == "High" for r in rows))
+m[0].metric("Highest risk", f"{top['score']:.3f}" if top else "—",
+            help=render.md(f"{top['name']} ({top['iso3']})") if top else None)
+m[1].metric("Highest-risk recipient", top["iso3"] if top else "—")
+m[2].metric("High-tier recipients", sum(t == "High" for t, _ in tiers.values()),
+            help="Recipients only; tiers from the context's tier source.")
 m[3].metric("Countries with missing data", sum(bool(r["missing"]) for r in rows))
-st.caption("Tiers: natural breaks (Fisher–Jenks, 3 classes) over the recipients' scores of the year. "
-           "Contributions are w·factor/Σw and sum to the score.")
+st.caption(f"Year {year}" + (f" (nearest scored year to {ctx.year_to})" if year != ctx.year_to else "")
+           + f" · model {render.md(model.name)} · tiers: "
+           + ("analysts' where an assessment is in force, else the model's" if ctx.tier_source == "assessment"
+              else "the model's")
+           + ". Risk = weakness × exposure; exposure is the weighted mean of the four factors; tiers are natural "
+             "breaks over the recipients' risk. Partners and nations of concern that are not recipients have an "
+             "exposure and no tier.")
 
-tabs = st.tabs(["Ranking", "Contributions", "Sensitivity ±25 %", "Agreement with analysts"])
+tabs = st.tabs(["Ranking", "Contributions", "Calibration (analysts vs model)", "Sensitivity ±25 %"])
 with tabs[0]:
-    frame = ranking_frame(rows)
-    st.dataframe(frame.style.map(tier_style, subset=["tier", "analysts' tier"]).format(
-        {c: "{:.3f}" for c in ("score", *risk.FACTORS)}, na_rep="—"), hide_index=True, height=560)
-    flat = [{**{k: r[k] for k in ("iso3", "name", "year", "score", "tier", "assessed_tier")}, **r["contributions"],
-             "missing": "; ".join(r["missing"])} for r in rows]
-    render.download(flat, ["iso3", "name", "year", "score", "tier", "assessed_tier", *risk.FACTORS, "missing"],
-                    "risk_ranking", file_name=f"risk_{year}.csv")
+    frame = ranking_frame(rows, tiers)
+    number_cols = ["risk", "exposure", "weakness", *[f"{f} (risk)" for f in risk.FACTORS]]
+    st.dataframe(frame.style.map(tier_style, subset=["tier", "model tier", "analysts' tier"]).format(
+        {c: "{:.3f}" for c in number_cols}, na_rep="—"), hide_index=True, height=560)
+    render.download(frame.to_dict("records"), list(frame.columns), "risk_ranking", file_name=f"risk_{year}.csv")
 with tabs[1]:
     st.altair_chart(contributions_chart(rows), width="stretch")
 with tabs[2]:
+    years = tuple(sorted({*calibration.CALIBRATION_YEARS, year}))
+    reports = calibrated(*mkey, model.name, years)
+    num = lambda x: "n/a" if x is None else f"{x:.2f}"
+    st.caption("The analysts' tentative High/Low (Annex I, 2008; it stands for 2007 too) against the model's tiers "
+               "(model High = High; Medium and Low = Low). κ is agreement beyond chance; the within-category AUC "
+               "compares the order of assessed High and Low inside each category. The presets: "
+               + " · ".join(f"**{render.md(n)}**: {render.md(p.why)}" for n, p in risk.presets().items()))
+    render.table([{"year": r["year"], "agree": f"{r['agree']}/{r['n']}", "kappa": num(r["kappa"]),
+                   "auc_within_category": num(r["auc_within_category"]),
+                   "analysts High → model High/Medium/Low": "/".join(str(r["confusion"]["High"][t]) for t in
+                                                                     ("High", "Medium", "Low")),
+                   "analysts Low → model High/Medium/Low": "/".join(str(r["confusion"]["Low"][t]) for t in
+                                                                    ("High", "Medium", "Low"))} for r in reports],
+                 ["year", "agree", "kappa", "auc_within_category", "analysts High → model High/Medium/Low",
+                  "analysts Low → model High/Medium/Low"], "risk_calibration")
+    disagreements = [{"year": r["year"], **d} for r in reports for d in r["disagreements"]]
+    st.markdown("**Where model and analysts disagree, and the factor that drives it**")
+    render.table(disagreements, ["year", "iso3", "name", "assessed", "model", "driver", "why"], "risk_disagreements",
+                 empty="None: the model agrees with every assessed tier in these years.")
+with tabs[3]:
     with st.spinner("Re-scoring with each weight at 75 % and 125 % …"):
-        sens = sensitivity(year, wkey)
+        sens = sensitivity(year, *mkey)
     srows = [{"factor": s["factor"], "multiplier": s["multiplier"], "tier_changes": s["tier_changes"],
               "spearman": s["spearman"], "changed": ", ".join(s["changed"])} for s in sens]
-    st.caption("Each weight scaled by 0.75 and 1.25 in turn: recipients that change tier, and the Spearman rank "
-               "correlation of all scores with the current ranking.")
+    st.caption("Each weight scaled by 0.75 and 1.25 in turn: recipients that change the model's tier, and the "
+               "Spearman rank correlation of the risk with the current ranking.")
     render.table(srows, ["factor", "multiplier", "tier_changes", "spearman", "changed"], "risk_sensitivity")
-with tabs[3]:
-    ag = risk.agreement(rows)
-    num = lambda x: "n/a" if x is None else f"{x:.2f}"
-    a = st.columns(4)
-    a[0].metric("Compared", ag["n"])
-    a[1].metric("Agree", f"{ag['agree']}/{ag['n']}" if ag["n"] else "—", help=f"share {num(ag['share'])}")
-    a[2].metric("Cohen's kappa", num(ag["kappa"]))
-    a[3].metric("AUC within category", num(ag.get("auc_within_category")))
-    st.caption("Model High = analysts' High; model Medium/Low = analysts' Low. Kappa is agreement beyond chance; "
-               "the within-category AUC compares the ordering of assessed High vs Low inside each category.")
-    render.table(ag["rows"], ["iso3", "name", "assessed_tier", "model_tier", "agrees"], "risk_agreement")

@@ -15,14 +15,14 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from ui import render, state  # noqa: E402
+from ui import context, render, state  # noqa: E402
 
 FACTORS = ("technology", "trade", "geography", "ties")
 ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")
 
 render.setup("Country dossier")
 st.title("Country dossier")
-state.backend_sidebar()
+ctx = context.sidebar()
 ch = state.choices()
 
 
@@ -36,14 +36,26 @@ def columns(rows: list[dict]) -> list[str]:
     return [c for c in cols if c != "source"] + (["source"] if "source" in cols else [])
 
 
+def context_risk(iso3: str) -> tuple[dict | None, tuple]:
+    """The country's risk row for the context's year and its tier by the context's tier source."""
+    rows = state.risk_rows(ctx.year_to)
+    from graph_loader.risk import tiers_by_source
+    return next((r for r in rows if r["iso3"] == iso3), None), tiers_by_source(rows, ctx.tier_source).get(iso3, (None, ""))
+
+
 def facts(p: dict) -> None:
-    c = st.columns(5)
+    r, (tier, source) = context_risk(p["iso3"])
+    year = r["year"] if r else "—"
+    c = st.columns(6)
     c[0].metric("Roles", p["roles"] or "—")
     c[1].metric("Category", p["category"] if p["category"] is not None else "—", help=render.md(p.get("objective")) or None)
-    c[2].metric("Risk score", f"{p['risk_score']:.3f}" if p["risk_score"] is not None else "—",
-                help=f"risk year {p['risk_year']}")
-    c[3].metric("Risk tier", p["risk_tier"] or "—")
-    c[4].metric("Analysts' tier", p["assessed_tier"] or "—")
+    c[2].metric("Exposure", f"{r['exposure']:.3f}" if r and r["exposure"] is not None else "—",
+                help=f"risk year {year}: the four factors' weighted mean")
+    c[3].metric("Diversion risk", f"{r['score']:.3f}" if r and r["score"] is not None else "—",
+                help=f"risk year {year}: weakness {r['weakness'] if r else '—'} × exposure")
+    c[4].metric("Risk tier", tier or "—", help=f"from the {source or 'model'}; year {year}")
+    c[5].metric("Analysts' tier", (r or {}).get("assessed_tier") or "—",
+                help=f"the assessment in force in {year}" + (f" ({r['assessed_on']})" if r and r.get("assessed_on") else ""))
     st.caption(f"Region: {render.md(p['region'])} · objective of its category: {render.md(p['objective'] or '—')} · "
                f"source: {render.md(p['source'])}")
 
@@ -56,8 +68,10 @@ def elements(p: dict) -> None:
 
 
 def risk_why(p: dict) -> None:
-    st.subheader(f"Risk and why ({p['risk_year']})")
-    contrib = [{"factor": f, "contribution": p[f"risk_{f}"]} for f in FACTORS if p.get(f"risk_{f}") is not None]
+    r, _ = context_risk(p["iso3"])
+    st.subheader(f"Risk and why ({r['year'] if r else '—'})")
+    parts = (r["contributions"] if r and r["score"] is not None else r["exposure_contributions"]) if r else {}
+    contrib = [{"factor": f, "contribution": v} for f, v in parts.items() if v is not None]
     if contrib:
         chart = (alt.Chart(pd.DataFrame(contrib)).mark_bar()
                  .encode(x=alt.X("contribution:Q", title="contribution to the score"),
@@ -66,7 +80,7 @@ def risk_why(p: dict) -> None:
                          tooltip=["factor", alt.Tooltip("contribution:Q", format=".3f")])
                  .properties(height=170))
         st.altair_chart(chart, width="stretch")
-    missing = [m for m in (p["risk_missing"] or "").split("; ") if m]
+    missing = r["missing"] if r else []
     st.markdown("**Missing or imputed inputs:**\n" + ("\n".join(f"- {render.md(m)}" for m in missing) or "none"))
 
 
@@ -105,8 +119,8 @@ risk_why(p)
 
 st.subheader("Ties to nations of concern")
 years = ch["risk_years"]
-ty = st.selectbox("Year of the ties", years, index=years.index(ch["risk_year"]) if ch["risk_year"] in years else 0,
-                  key="dossier_ties_year")
+ty = min(years, key=lambda y: (abs(y - ctx.year_to), -y))
+st.caption(f"Ties of {ty} (the scored year nearest the context's {ctx.year_to}).")
 t_cols, ties = state.query_or_error("ties_to_concern", iso3=iso3, year=ty)
 render.table(ties, t_cols, "dossier_ties", empty="No tie to a nation of concern in this year.")
 
@@ -115,16 +129,18 @@ st.subheader("Requests")
 render.table(p["requests"] or [], columns(p["requests"] or []), "dossier_requests", empty="No request voiced.")
 
 st.subheader("Gaps")
-y0, y1 = st.slider("Coverage window", ch["activity_years"][0], ch["activity_years"][1], (2008, 2010), key="dossier_years")
-g_cols, gaps = state.query_or_error("coverage_gaps", year_from=y0, year_to=y1, min_priority=0.0)
+y0, y1 = ctx.year_from, ctx.year_to
+st.caption(f"Coverage of {y0}–{y1}; tiers from the {ctx.tier_source}.")
+g_cols, gaps = state.query_or_error("coverage_gaps", year_from=y0, year_to=y1, min_priority=0.0,
+                                    tier_source=ctx.tier_source)
 render.table([r for r in gaps if r["iso3"] == iso3], g_cols, "dossier_gaps", empty="No coverage gap in this window.")
 st.caption("Tools the category needs that no partner ever held or planned here: "
            + (render.md(", ".join(p["never_delivered"])) if p["never_delivered"] else "none"))
-u_cols, unmet = state.query_or_error("unmet_requests")
-st.markdown(f"**Unmet requests** ({render.md(defaults('unmet_requests'))})")
+u_cols, unmet = state.query_or_error("unmet_requests", as_of_year=y1)
+st.markdown(f"**Unmet requests** (as of {y1})")
 render.table([r for r in unmet if r["iso3"] == iso3], u_cols, "dossier_unmet", empty="No unmet request.")
-h_cols, hand = state.query_or_error("handover_risk")
-st.markdown(f"**Handover risk** ({render.md(defaults('handover_risk'))})")
+h_cols, hand = state.query_or_error("handover_risk", as_of_year=y1)
+st.markdown(f"**Handover risk** (as of December {y1}, six months ahead)")
 render.table([r for r in hand if r["iso3"] == iso3], h_cols, "dossier_handover", empty="No point of contact leaving.")
 
 st.subheader("Contacts")

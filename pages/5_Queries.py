@@ -17,14 +17,15 @@ from graph_loader import network_view as nv  # noqa: E402
 from queries import QueryError  # noqa: E402
 from queries.lexer import LexError  # noqa: E402
 from queries.registry import TYPES, parameters_used, typed_value  # noqa: E402
-from ui import render, state  # noqa: E402
+from ui import context, render, state  # noqa: E402
 
 MAX_SHOWN = 2000
 GRAPH_COLUMNS = ("concern_iso3", "partner", "partners")
 
 render.setup("Queries")
 st.title("Queries")
-which = state.backend_sidebar()
+ctx = context.sidebar()
+which = ctx.backend
 reg = state.registry()
 
 

@@ -1,6 +1,6 @@
-"""Briefing: pick a country (or all recipients) and a year; download ONE self-contained HTML file (network
-view + key tables, works offline) and a zip of the same tables as CSV. Same output as
-`python -m graph_loader briefing`."""
+"""Briefing: pick a country (or all recipients); the analysis context gives the window, the tier source and the
+risk model. Download ONE self-contained HTML file (network view + key tables, works offline, states its context)
+and a zip of the same tables as CSV. Same output as `python -m graph_loader briefing`."""
 from __future__ import annotations
 
 import sys
@@ -13,41 +13,39 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from graph_loader import briefing  # noqa: E402
-from ui import render, state  # noqa: E402
+from ui import context, render, state  # noqa: E402
 
 render.setup("Briefing")
 st.title("Briefing")
-which = state.backend_sidebar()
+ctx = context.sidebar()
+which = ctx.backend
 ch = state.choices()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def build(which: str, iso3: str | None, year: int) -> dict:
-    """HTML, CSV zip and row counts of one briefing (cached by backend, country and year)."""
+def build(which: str, iso3: str | None, year_from: int, year_to: int, tier_source: str, model: str) -> dict:
+    """HTML, CSV zip and row counts of one briefing (cached by backend, country and context)."""
     g = state.graph()[0]
     runner = state.runner(which)
-    tables = briefing.briefing_tables(g, runner, iso3, year)
-    return {"html": briefing.briefing_html(g, runner, iso3, year, tables=tables), "zip": briefing.tables_zip(tables),
+    w = briefing.window(g, year_to, year_from, tier_source, model)
+    tables = briefing.briefing_tables(g, runner, iso3, w=w)
+    return {"html": briefing.briefing_html(g, runner, iso3, tables=tables, w=w), "zip": briefing.tables_zip(tables),
             "counts": {name: len(rows) for name, (_, rows) in tables.items()}}
 
 
-c1, c2 = st.columns(2)
 options = [""] + list(ch["countries"])
-iso3 = c1.selectbox("Country", options, key="briefing_country",
+iso3 = st.selectbox("Country", options, key="briefing_country",
                     format_func=lambda i: state.country_label(i) if i else "All recipients (overview)")
-year_range = list(range(ch["years"][0], ch["years"][1] + 1))
-default = ch["risk_year"] if ch["risk_year"] in year_range else year_range[-1]
-year = c2.selectbox("Year (coverage; risk uses the nearest scored year)", year_range,
-                    index=year_range.index(default), key="briefing_year")
+st.caption(f"Made for the analysis context: {render.md(ctx.describe())} (change it in the sidebar).")
 try:
     with st.spinner("Building the briefing …"):
-        out = build(which, iso3 or None, int(year))
+        out = build(which, iso3 or None, ctx.year_from, ctx.year_to, ctx.tier_source, ctx.model)
 except Exception as e:
     st.error(f"The briefing could not be built: {render.md(e)}")
     st.stop()
 
-stem = f"briefing-{iso3 or 'recipients'}-{year}"
-st.caption(f"{len(out['html'].encode()) // 1024} KB, self-contained (no external URL) · backend {which} · "
+stem = f"briefing-{iso3 or 'recipients'}-{ctx.year_from}-{ctx.year_to}"
+st.caption(f"{len(out['html'].encode()) // 1024} KB, self-contained (no external URL) · "
            + " · ".join(f"{k}: {v} rows" for k, v in out["counts"].items()))
 d1, d2 = st.columns(2)
 d1.download_button("Download the briefing (HTML)", out["html"], file_name=f"{stem}.html", mime="text/html",

@@ -87,16 +87,29 @@ def test_network_filters_change_the_view_and_the_tie_path_is_listed(real_graph):
     assert at.get("download_button")[0].label.startswith("Download this view")
 
 
-def test_coverage_year_window_changes_the_gap_count(runner):
+def test_coverage_follows_the_context_window_which_opens_on_2008_2009(runner):
     at = page("pages/2_Coverage.py")
     expected = lambda a, b: str(len(runner.run("coverage_gaps", {"year_from": a, "year_to": b}).rows))
-    assert metric(at, "Coverage gaps") == expected(2008, 2008)
-    at.slider(key="cov_years").set_value((2020, 2020)).run(timeout=TIMEOUT)
+    assert at.sidebar.slider(key="ctx_years").value == (2008, 2009)
+    assert metric(at, "Coverage gaps") == expected(2008, 2009)
+    assert int(metric(at, "Overlaps (flooding)")) >= 1  # the Malaysia case is visible without changing anything
+    at.sidebar.slider(key="ctx_years").set_value((2020, 2020)).run(timeout=TIMEOUT)
     ok(at)
-    assert metric(at, "Coverage gaps") == expected(2020, 2020) != expected(2008, 2008)
-    at.slider(key="cov_years").set_value((2009, 2009)).run(timeout=TIMEOUT)
+    assert metric(at, "Coverage gaps") == expected(2020, 2020) != expected(2008, 2009)
+    assert at.query_params["from"] == "2020" and at.query_params["to"] == "2020"
+    at.sidebar.slider(key="ctx_years").set_value((2009, 2009)).run(timeout=TIMEOUT)
     clashes = runner.run("schedule_conflicts", {"year_from": 2009, "year_to": 2009}).rows
     assert metric(at, "Schedule conflicts") == str(len(clashes))
+
+
+def test_the_tier_source_reaches_the_coverage_priorities(runner):
+    at = page("pages/2_Coverage.py")
+    at.sidebar.radio(key="ctx_tier_source").set_value("model").run(timeout=TIMEOUT)
+    ok(at)
+    assert at.query_params["tiers"] == "model"
+    model_gaps = runner.run("coverage_gaps", {"year_from": 2008, "year_to": 2009, "tier_source": "model"}).rows
+    shown = next(df for df in at.dataframe if "priority" in df.value.columns).value
+    assert round(shown["priority"].max(), 3) == round(max(r["priority"] for r in model_gaps), 3)
 
 
 def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
@@ -107,6 +120,7 @@ def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
     at.selectbox(key="wf_country").set_value("MYS")
     at.selectbox(key="wf_tool").set_value("legal_assistance")
     at.number_input(key="wf_year").set_value(2008)
+    at.sidebar.slider(key="ctx_years").set_value((2008, 2008))
     next(b for b in at.button if b.label == "Add planned activity").click().run(timeout=TIMEOUT)
     ok(at)
     gap_metric = next(m for m in at.metric if m.label == "Coverage gaps")
@@ -115,18 +129,20 @@ def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
     assert runner.run("coverage_gaps", {"year_from": 2008, "year_to": 2008}).rows == gaps  # data/ untouched
 
 
-def test_risk_weight_change_changes_the_top_score(real_graph):
+def test_risk_follows_the_context_year_and_a_weight_change_changes_the_highest_risk(real_graph):
     from graph_loader import risk
     at = page("pages/3_Risk.py")
     inp = risk.risk_inputs(real_graph)
-    year = real_graph.graph["risk_year"]
-    top = lambda w: f"{risk.rank_rows(inp, year, w)[0]['score']:.3f}"
-    weights = risk.load_weights()
-    assert metric(at, "Top score") == top(weights)
-    at.slider(key="w_trade").set_value(0.0).run(timeout=TIMEOUT)
+    top = lambda m: f"{next(r for r in risk.rank_rows(inp, 2009, m) if r['recipient'])['score']:.3f}"
+    model = risk.load_model()
+    assert metric(at, "Highest risk") == top(model)  # the context's window ends in 2009
+    at.slider(key="w_hand-set_trade").set_value(0.0).run(timeout=TIMEOUT)
     ok(at)
-    assert metric(at, "Top score") == top(dict(weights, trade=0.0)) != top(weights)
-    assert metric(at, "Compared") == str(risk.agreement(risk.rank_rows(inp, year, dict(weights, trade=0.0)))["n"])
+    adjusted = risk.Model(dict(model.weights, trade=0.0), model.intention_share)
+    assert metric(at, "Highest risk") == top(adjusted) != top(model)
+    at.sidebar.selectbox(key="ctx_model_name").set_value("fitted-annex-i").run(timeout=TIMEOUT)
+    ok(at)
+    assert metric(at, "Highest risk") == top(risk.load_model("fitted-annex-i"))
 
 
 def test_dossier_switches_country():
@@ -169,7 +185,7 @@ def test_neo4j_choice_without_settings_falls_back_to_embedded(monkeypatch):
     at.sidebar.radio(key="backend").set_value("neo4j").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("embedded" in w.value for w in at.sidebar.warning)
-    assert any("backend embedded" in c for c in captions(at))
+    assert any("embedded backend" in c for c in captions(at))
 
 
 @pytest.mark.neo4j

@@ -143,3 +143,19 @@ def test_cli_unknown_country_exits_non_zero_and_writes_nothing(tmp_path, cache):
     assert done.returncode != 0
     assert "unknown country 'XXX'" in done.stderr
     assert not out.parent.exists()
+
+
+def test_a_malaysia_2009_briefing_shows_its_year_the_2009_meeting_and_states_its_context(real_graph):
+    from conftest import REAL
+    from queries import Runner
+    w = briefing.window(real_graph, 2009, 2009, "assessment", "hand-set")
+    runner = Runner("embedded", REAL)
+    tables = briefing.briefing_tables(real_graph, runner, "MYS", w=w)
+    html = briefing.briefing_html(real_graph, runner, "MYS", tables=tables, w=w)
+    assert w.risk_year == 2009
+    assert {r["meeting_id"] for r in tables["meetings"][1]} == {"ASTOP-VI"}  # where its requests were voiced
+    assert {a["year"] for a in tables["country_activities"][1]} == {2009}    # not 2010's proposed training
+    assert {r["year"] for r in tables["risk_ranking"][1]} == {2009}
+    assert "Made for: window 2009–2009 · risk of 2009 · the analysts&#x27;" in html or \
+        "Made for: window 2009–2009 · risk of 2009 · the analysts'" in html
+    assert "risk model hand-set" in html

@@ -416,7 +416,7 @@ def test_a_view_above_500_nodes_is_laid_out_without_scipy(monkeypatch):
 def test_filtering_tests_edges_before_copying_and_gives_the_same_view(real_graph):
     f = nv.Filters(labels=nv.DEFAULT_LABELS, years=(2008, 2010),
                    rel_types=tuple(sorted({d["type"] for *_, d in real_graph.edges(data=True)} - set(nv.DEFAULT_HIDDEN_RELS))))
-    expected = nv.copy_graph(real_graph, [n for n, d in real_graph.nodes(data=True) if nv._keep_node(d, f)])
+    expected = nv.copy_graph(real_graph, [n for n, d in real_graph.nodes(data=True) if nv._keep_node(d, f, {})])
     expected.remove_edges_from([(u, v, k) for u, v, k, d in expected.edges(keys=True, data=True)
                                 if d["type"] not in f.rel_types or not nv._in_window(d, f.years)])
     got = nv.filter_graph(real_graph, f)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from graph_loader.build import counts
 
-from . import render, state
+from . import context, render, state
 
 
 def show() -> None:
@@ -22,7 +22,8 @@ def show() -> None:
         "- **Country dossier** — everything about one country on one page, with sources.\n"
         "- **Queries** — the Cypher library with a form per query, and read-only free-form Cypher.\n"
         "- **Briefing** — a self-contained HTML briefing and its tables as CSV, for offline reading.")
-    which = state.backend_sidebar()
+    ctx = context.sidebar()
+    which = ctx.backend
 
     bar = st.progress(0, text="Loading and validating data/ …")
     g, ds = state.graph()

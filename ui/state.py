@@ -20,21 +20,43 @@ BACKEND_LABELS = {"embedded": "Embedded (in-process, zero set-up)", "neo4j": "Ne
 
 
 # ----------------------------------------------------------------------------------------- resources
-@st.cache_resource(show_spinner="Loading and validating data/ (first load only) …")
-def graph():
-    """(graph, dataset) of data/: validated, built and risk-scored once per process."""
+def model_name() -> str | None:
+    """The risk model of the analysis context (None: the default preset, which the plain build uses)."""
+    from graph_loader.risk import default_preset
+    name = st.session_state.get("ctx_model_name")
+    return None if not name or name == default_preset() else name
+
+
+def _model(name: str | None):
+    from graph_loader.risk import load_model
+    return None if name is None else load_model(name)
+
+
+@st.cache_resource(show_spinner="Loading and validating data/ (first load only) …", max_entries=3)
+def _graph(model: str | None):
     from graph_loader.pipeline import load
-    return load(DATA_DIR)
+    return load(DATA_DIR, _model(model))
 
 
-@st.cache_resource(show_spinner="Opening the embedded store (built once per data version) …")
-def embedded_store():
-    """The embedded store of data/; a query worker for it starts at once, so the first query finds it warm."""
+def graph():
+    """(graph, dataset) of data/ scored with the context's risk model: validated, built and scored once per
+    process and model."""
+    return _graph(model_name())
+
+
+@st.cache_resource(show_spinner="Opening the embedded store (built once per data version) …", max_entries=3)
+def _embedded_store(model: str | None):
     from graph_loader.stores.embedded import store_for_data
     from queries.sandbox import pool
-    store = store_for_data(DATA_DIR)
+    store = store_for_data(DATA_DIR, _model(model))
     pool().warm(store.spec())
     return store
+
+
+def embedded_store():
+    """The embedded store of data/ (context's risk model); a query worker for it starts at once, so the first
+    query finds it warm."""
+    return _embedded_store(model_name())
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,10 +66,14 @@ def variant_store(key: str, _variant):
     return store_for_graph(_variant, key)
 
 
-@st.cache_resource(show_spinner=False)
-def base_fingerprint() -> str:
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _base_fingerprint(model: str | None) -> str:
     from graph_loader.whatif import graph_fingerprint
-    return graph_fingerprint(graph()[0])
+    return graph_fingerprint(_graph(model)[0])
+
+
+def base_fingerprint() -> str:
+    return _base_fingerprint(model_name())
 
 
 @st.cache_resource(show_spinner=False)
@@ -195,7 +221,8 @@ def _freeze(params: dict) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run_cached(which: str, name: str, params_json: str, server: str = "") -> tuple[list[str], list[dict], bool]:
+def _run_cached(which: str, name: str, params_json: str, server: str = "",
+                model: str | None = None) -> tuple[list[str], list[dict], bool]:
     res = runner(which).run(name, json.loads(params_json))
     return res.columns, res.rows, res.more
 
@@ -209,7 +236,8 @@ def query(name: str, **params) -> tuple[list[str], list[dict]]:
 def query_capped(name: str, **params) -> tuple[list[str], list[dict], bool]:
     """state.query and whether fetching stopped at the row cap (the rows are then the first ones)."""
     which = backend()
-    return _run_cached(which, name, _freeze(params), _neo4j_key() if which == "neo4j" else "")
+    return _run_cached(which, name, _freeze(params), _neo4j_key() if which == "neo4j" else "",
+                       model_name() if which == "embedded" else None)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -238,6 +266,30 @@ def variant_query(key: str, variant, name: str, **params) -> tuple[list[str], li
     """(columns, rows) of a library query on a what-if variant's embedded store."""
     variant_store(key, variant)
     return _run_variant(key, name, _freeze(params))
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _risk_inputs(model: str | None):
+    from graph_loader.risk import risk_inputs
+    return risk_inputs(_graph(model)[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _risk_rows(year: int, model: str | None) -> list[dict]:
+    from graph_loader import risk
+    inp = _risk_inputs(model)
+    return risk.rank_rows(inp, risk.scored_year(inp, year), _model(model))
+
+
+def risk_rows(year: int) -> list[dict]:
+    """risk.rank_rows of the scored year nearest `year`, with the context's risk model."""
+    return _risk_rows(int(year), model_name())
+
+
+def tiers(year: int, source: str) -> dict[str, tuple[str | None, str]]:
+    """{iso3: (tier, 'analysts' | 'model')} of the recipients for `year` from `source` (risk.tiers_by_source)."""
+    from graph_loader.risk import tiers_by_source
+    return tiers_by_source(risk_rows(year), source)
 
 
 @st.cache_resource(show_spinner=False)
