@@ -118,6 +118,32 @@ def _contacts(t, problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "country", "missing value (expected a country or an organisation)"))
         if row["leaving_month"] is not None and row["leaving_year"] is None:
             problems.append(Problem(t.file, line, "leaving_year", "missing value (expected a year with leaving_month)"))
+        _leaving_window(t, row, line, problems)
+
+
+def _leaving_window(t, row, line: int, problems: list[Problem]) -> None:
+    """The leaving window runs from leaving_from_year/month (blank month = January; blank start = earliest
+    unknown) to leaving_year/month (blank month = December). A start needs an end, and the end may not
+    precede the start."""
+    fy, fm = row.get("leaving_from_year"), row.get("leaving_from_month")
+    ty, tm = row.get("leaving_year"), row.get("leaving_month")
+    if fm is not None and fy is None:
+        problems.append(Problem(t.file, line, "leaving_from_year",
+                                "missing value (expected a year with leaving_from_month)"))
+        return
+    if fy is None:
+        return
+    if ty is None:
+        problems.append(Problem(t.file, line, "leaving_year", "missing value (expected the end of the leaving "
+                                "window with leaving_from_year; the same month for an exact date)"))
+        return
+    start, end = fy * 12 + (fm or 1), ty * 12 + (tm or 12)
+    if end < start:
+        shown_end = f"{ty}-{tm:02d}" if tm else f"{ty}"
+        shown_start = f"{fy}-{fm:02d}" if fm else f"{fy}"
+        problems.append(Problem(t.file, line, "leaving_month" if tm else "leaving_year",
+                                f"the leaving window ends ({shown_end}) before it starts (leaving_from {shown_start}) "
+                                "(expected an end in or after the start month)"))
 
 
 RULES = (("assessments.csv", _assessments),  # (file, check)

@@ -358,15 +358,15 @@ def test_ties_detail_names_the_strongest_alliance_and_border(mixed_ties):
 def test_unmet_requests_are_the_equipment_request_and_the_coordination_complaint(tiny):
     # R1 THA equipment (2009-12): no activity uses equipment → unmet.
     # R2 MYS officer training (2008-01): A2, USA officer training in MYS, held 2008-03 → answered.
-    # R3 MYS coordination (2009-12): no tool → always listed.
+    # R3 MYS coordination (2009-12): not a request (kind coordination) → not a need, not listed.
     got = rows(tiny, "unmet_requests")
-    assert [(g["request_id"], g["iso3"], g["kind"], g["tool"], g["meeting"]) for g in got] == [
-        ("R3", "MYS", "coordination", None, "M1"), ("R1", "THA", "assistance", "equipment", "M1")]
+    assert [(g["request_id"], g["iso3"], g["kind"], g["tool"], g["meeting"], g["matching_offers"]) for g in got] == [
+        ("R1", "THA", "request", "equipment", "M1", [])]
 
 
 def test_unmet_requests_only_count_answers_up_to_as_of_year(tiny):
     # with answers only up to 2007, A2 (2008) no longer answers R2
-    assert [g["request_id"] for g in rows(tiny, "unmet_requests", as_of_year=2007)] == ["R2", "R3", "R1"]
+    assert [g["request_id"] for g in rows(tiny, "unmet_requests", as_of_year=2007)] == ["R2", "R1"]
 
 
 # ================================================================================ meeting_participation
@@ -382,12 +382,13 @@ def test_meeting_participation_lists_countries_the_organisation_and_the_absent(t
 
 # ======================================================================================== handover_risk
 def test_handover_risk_finds_the_malaysian_contact_leaving_within_six_months(tiny):
-    # C1 leaves 2009-06; as of 2009-01: (2009·12 + 6) − (2009·12 + 1) = 5 months ≤ 6.
+    # C1 leaves 2009-06 (window 2009-06 to 2009-06); as of 2009-01: (2009·12 + 6) − (2009·12 + 1) = 5 months ≤ 6.
     # Planned/proposed activities in MYS from 2009-01 on: A9 (planned 2009-04); A3 (2008-05) is earlier.
     # C2 (THA) has no leaving date.
     assert rows(tiny, "handover_risk", as_of_year=2009, as_of_month=1, months=6) == [
         {"contact_id": "C1", "name": "Malaysian POC", "title": "Principal Assistant Secretary", "iso3": "MYS",
-         "country": "Malaysia", "leaving_year": 2009, "leaving_month": 6, "months_left": 5, "n_activities": 1,
+         "country": "Malaysia", "leaving_from_year": 2009, "leaving_from_month": 6, "leaving_year": 2009,
+         "leaving_month": 6, "months_left": 5, "months_to_latest": 5, "n_activities": 1,
          "activities": ["A9"]}]
 
 
@@ -720,20 +721,20 @@ def test_astop_vi_had_16_countries_and_the_iaea_and_indonesia_stayed_away(real):
 
 def test_handover_risk_names_shazryll_and_the_malaysian_commodity_training(real):
     # cable 003, para 23–24: Shazryll, the GoM point of contact, moves on "in the next six months" (from
-    # December 2009); a commodity identification training was proposed for January 2010.
-    assert [(g["contact_id"], g["name"], g["iso3"], g["months_left"], g["activities"])
+    # December 2009: window 2009-12 to 2010-06, so he may leave now); a CIT was proposed for January 2010.
+    assert [(g["contact_id"], g["name"], g["iso3"], g["months_left"], g["months_to_latest"], g["activities"])
             for g in rows(real, "handover_risk")] == \
-        [("MYS-SHAZRYLL", "Shazryll bin Zahiran", "MYS", 6, ["USA-2010-MYS-CIT"])]
+        [("MYS-SHAZRYLL", "Shazryll bin Zahiran", "MYS", 0, 6, ["USA-2010-MYS-CIT"])]
 
 
 def test_unmet_requests_include_the_philippine_cargo_equipment_request(real):
     # cable 003, para 6: the Philippines "noted the need for equipment and related training ... for cargo
-    # identification"; para 24: Malaysia's complaint about donors flooding it with overlapping training.
+    # identification"; para 24: Malaysia's complaint about donors flooding it is coordination, not a need.
     got = {g["request_id"]: g for g in rows(real, "unmet_requests")}
     phl = got["REQ-PHL-2009-CARGO-EQUIPMENT"]
     assert (phl["iso3"], phl["tool"], phl["meeting"], phl["year"], phl["month"]) == \
         ("PHL", "equipment", "ASTOP-VI", 2009, 12)
-    assert got["REQ-MYS-2009-DONOR-COORDINATION"]["kind"] == "coordination"
+    assert "REQ-MYS-2009-DONOR-COORDINATION" not in got
 
 
 # ================================================================= scale: the coverage queries on synthetic data
@@ -762,12 +763,14 @@ OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
 WHERE cat.category = c.category
 OPTIONAL MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c)
 WHERE EXISTS { MATCH (a)-[:USES]->(t) } AND a.year >= $year_from AND a.year <= $year_to
-  AND a.status IN ['held', 'planned']
+  AND a.status IN ['held', 'planned'] AND coalesce(a.kind, 'outreach') = 'outreach'
 WITH c, t, n, collect(DISTINCT p.iso3) AS partners, count(DISTINCT a) AS n_activities,
-     collect(DISTINCT a.activity_id) AS activities
+     collect(DISTINCT a.activity_id) AS activities, collect(DISTINCT a.status) AS held_planned,
+     min(a.confidence) AS min_confidence, max(a.confidence) AS max_confidence
 OPTIONAL MATCH (c)<-[:TARGETS]-(o:Activity)-[:USES]->(t)
-WHERE o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed'
-WITH c, t, n, partners, n_activities, activities, count(DISTINCT o) AS n_proposed
+WHERE o.year >= $year_from AND o.year <= $year_to AND o.status = 'proposed' AND coalesce(o.kind, 'outreach') = 'outreach'
+WITH c, t, n, partners, n_activities, activities, held_planned, min_confidence, max_confidence,
+     count(DISTINCT o) AS n_proposed
 WHERE n IS NOT NULL OR n_activities > 0 OR n_proposed > 0
 OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
 WHERE r.year = $year_to
@@ -775,10 +778,12 @@ RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS t
        n.requirement AS requirement,
        CASE WHEN n IS NOT NULL AND n_activities = 0 THEN 'gap'
             WHEN size(partners) > 1 OR n_activities > $max_activities THEN 'overlap'
+            WHEN n IS NOT NULL AND max_confidence < $min_confidence THEN 'unconfirmed'
             WHEN n IS NOT NULL THEN 'delivered'
             WHEN n_activities > 0 THEN 'extra'
             ELSE 'proposed only' END AS cell,
        partners, n_activities, n_proposed, activities,
+       held_planned + CASE WHEN n_proposed > 0 THEN ['proposed'] ELSE [] END AS statuses, min_confidence,
        coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
 ORDER BY coalesce(risk_score, -1.0) DESC, iso3, tool""",
     "partner_overlap": """
@@ -819,7 +824,8 @@ SCALE_PARAMS = {
     "schedule_conflicts": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2003},
                            {"year_from": 2009, "year_to": 2009}],
     "coverage_matrix": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
-                        {"year_from": 2003, "year_to": 2003, "max_activities": 5}],
+                        {"year_from": 2003, "year_to": 2003, "max_activities": 5},
+                        {"year_from": 2002, "year_to": 2002, "min_confidence": 0.9}],
     "partner_overlap": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
                         {"year_from": 2003, "year_to": 2003, "max_activities": 5}],
     "assignment_gaps": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2002, "needed_only": False},

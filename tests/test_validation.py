@@ -68,7 +68,7 @@ def test_broken_data_never_reaches_the_graph_builder(tiny_copy, tiny_dir, monkey
     calls = []
     real_build = pipeline.build_graph
     monkeypatch.setattr(pipeline, "build_graph", lambda ds: calls.append(ds) or real_build(ds))
-    edit(tiny_copy / "activities.csv", "held,2008,3,,,1,,fixture\nA2,", "held,abc,3,,,1,,fixture\nA2,")
+    edit(tiny_copy / "activities.csv", "held,2008,3,,,1,,fixture,outreach\nA2,", "held,abc,3,,,1,,fixture,outreach\nA2,")
     with pytest.raises(DataError):
         pipeline.load(tiny_copy)
     assert calls == []
@@ -125,7 +125,7 @@ def test_a_list_column_reports_the_one_missing_target(tiny_copy):
 
 # -------------------------------------------------------------------------------------- types and ranges
 def test_a_year_that_is_not_a_number_is_a_wrong_type(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture\nA2,")
+    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,")
     assert problems(tiny_copy) == ["activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100"]
 
 
@@ -135,7 +135,7 @@ def test_a_category_of_five_is_out_of_range(tiny_copy):
 
 
 def test_month_thirteen_is_out_of_range(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture\nA2,", "JPN-IOS,,held,2008,13,,,1,,fixture\nA2,")
+    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,2008,13,,,1,,fixture,outreach\nA2,")
     assert problems(tiny_copy) == ["activities.csv:2: month: 13 is out of range (expected a whole number from 1 to 12)"]
 
 
@@ -293,7 +293,7 @@ def test_a_contact_with_neither_country_nor_organisation_is_reported(tiny_copy):
 # --------------------------------------------------------------------------------------- all at once
 def test_problems_in_two_files_are_reported_together_in_file_order(tiny_copy):
     edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW")
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture\nA2,")
+    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,")
     assert problems(tiny_copy) == [
         "activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100",
         "trade.csv:11: exporter: unknown country code 'XXX' "
@@ -301,7 +301,7 @@ def test_problems_in_two_files_are_reported_together_in_file_order(tiny_copy):
 
 
 def test_several_problems_in_one_file_are_all_reported(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture\nA2,", "JPN-IOS,,held,abc,13,,,1,,fixture\nA2,")
+    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,13,,,1,,fixture,outreach\nA2,")
     edit(tiny_copy / "activities.csv", ",2008-09-15,", ",2008-02-30,")
     assert problems(tiny_copy) == [
         "activities.csv:2: month: 13 is out of range (expected a whole number from 1 to 12)",
@@ -346,9 +346,9 @@ def test_a_byte_order_mark_is_refused_and_after_tidy_line_numbers_are_unchanged(
 
 
 def _with_a_multiline_note(path: Path) -> None:
-    edit(path, "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,,fixture\n",
+    edit(path, "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,,fixture,outreach\n",
          "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,"
-         '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture\n')  # lines 2-5
+         '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture,outreach\n')  # lines 2-5
     # A2 is now on line 6, A3 on line 7
 
 
@@ -372,8 +372,8 @@ def test_line_numbers_after_a_multiline_note_are_physical_lines(tiny_copy):
 def test_blank_lines_outside_quotes_are_refused_on_their_lines_and_tidy_removes_them(tiny_copy):
     from graph_loader.tidy import tidy
     _with_a_multiline_note(tiny_copy / "activities.csv")
-    edit(tiny_copy / "activities.csv", "fourth line after a blank one\",fixture\n",
-         "fourth line after a blank one\",fixture\n\n   \n")  # lines 6 and 7
+    edit(tiny_copy / "activities.csv", "fourth line after a blank one\",fixture,outreach\n",
+         "fourth line after a blank one\",fixture,outreach\n\n   \n")  # lines 6 and 7
     assert problems(tiny_copy) == [
         "activities.csv:6: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)",
         "activities.csv:7: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)"]
