@@ -1,7 +1,9 @@
 // Schedule conflicts: two activities in the same country in the same month
 // description: Pairs of activities (not cancelled) targeting the same country in the same year and month,
 //   by any partners — candidates to merge, move or coordinate. Activities without a month are left out.
-//   same_partner tells a partner's own clustering from a clash between partners.
+//   same_partner tells a partner's own clustering from a clash between partners. Only outreach counts:
+//   diplomatic contacts (activity kind 'diplomatic_contact', e.g. a lunch on the margins of a meeting) are
+//   left out; a blank kind is outreach.
 // params:
 //   year_from: int = 2008 — first year of the window
 //   year_to: int = 2008 — last year of the window
@@ -9,6 +11,7 @@
 //   same_partner
 MATCH (a:Activity)-[:TARGETS]->(c:Country)
 WHERE a.year >= $year_from AND a.year <= $year_to AND a.month IS NOT NULL AND a.status <> 'cancelled'
+  AND coalesce(a.kind, 'outreach') = 'outreach'
 // filtered first, paired only inside one (country, year, month): pairing every two activities of a country
 // before filtering ran out of memory at world scale. The partner and tool are the activity's own (required)
 // properties — the keys its CONDUCTS and USES relationships point from and to — so no join is needed for them.

@@ -117,6 +117,7 @@ def _duplicate_field(filename: str) -> str:
 # start, the category follows from the elements, a leaving month needs a year). The schema cannot express
 # these, so drawn numbers leave them alone; free text and floats are never rule-bound.
 RULE_BOUND = {"year", "month", "from_year", "to_year", "start_year", "end_year", "leaving_year", "leaving_month",
+              "leaving_from_year", "leaving_from_month",
               "category"}
 
 

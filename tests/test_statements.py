@@ -136,6 +136,8 @@ def test_lunch_and_margin_talks_make_no_usa_jpn_overlap_in_viet_nam(real):
     mys = {g["tool"]: g for g in real.run("coverage_matrix", {"year_from": 2009, "year_to": 2009}).rows
            if g["iso3"] == "MYS"}
     assert mys["bilateral_discussion"]["activities"] == ["USA-2009-MYS-EXBS"]  # para 23: EXBS talk is outreach
+    # the lunch and the EXBS talk on the same day are no schedule conflict
+    assert real.run("schedule_conflicts", {"year_from": 2009, "year_to": 2009}).rows == []
 
 
 def test_shazryll_is_flagged_by_a_three_month_look_ahead_from_december_2009(real):
