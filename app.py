@@ -1,17 +1,26 @@
-"""Outreach Graph — the analyst app. Entry page: the overview; the other pages are in pages/ (Streamlit's
-multipage layout: the sidebar lists app, Network, Coverage, Risk, Country dossier, Queries, Briefing).
+"""Outreach Graph — the analyst app. The router: the overview (ui/overview.py) and every page in pages/, each
+titled for what it shows (Streamlit would otherwise call the first page "app").
 
-Run: tools/run-app   (or: streamlit run app.py). Shared state and helpers are in ui/.
+Run: tools/run-app   (or: streamlit run app.py). Shared state, the analysis context and helpers are in ui/.
 """
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
 
-from ui import overview  # noqa: E402
+from ui import overview
 
-overview.show()
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def page_title(path: Path) -> str:
+    """'4_Country_dossier.py' → 'Country dossier' (the leading number only orders the sidebar)."""
+    return re.sub(r"^\d+_", "", path.stem).replace("_", " ")
+
+
+pages = [st.Page(overview.show, title="Overview", url_path="overview", default=True)]
+pages += [st.Page(str(p), title=page_title(p), url_path=re.sub(r"^\d+_", "", p.stem))
+          for p in sorted(PAGES.glob("*.py"))]
+st.navigation(pages).run()

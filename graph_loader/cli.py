@@ -33,7 +33,8 @@ def cmd_validate(a) -> int:
     ds = validate(a.data or DEFAULT_DATA)
     c = counts(build_graph(ds), ds.schema)
     print(f"{ds.root}: valid — {sum(len(t) for t in ds.tables.values())} rows in {len(ds.tables)} files; "
-          f"{sum(c['nodes'].values())} nodes, {sum(c['relationships'].values())} relationships")
+          f"{sum(c['nodes'].values())} nodes, {sum(c['relationships'].values())} relationships from the data "
+          "(loading adds one computed RiskScore node and SCORED relationship per country and year)")
     return 0
 
 

@@ -44,12 +44,23 @@ def to_json(g: nx.MultiDiGraph, schema: Schema) -> dict:
                                "properties": {k: x for k, x in d.items() if k != "type"}} for u, v, d in rels]}
 
 
+def _scalar(value):
+    """A value GraphML and GEXF can hold: lists, tuples, sets and maps (a view's highlights and bundles carry
+    them) as JSON text; scalars as they are."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return json.dumps(sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value),
+                          ensure_ascii=False, default=str)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return value
+
+
 def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose edges carry an id (GEXF needs one) and whose values are plain scalars."""
     h = nx.MultiDiGraph()
-    h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True))
+    h.add_nodes_from((n, {k: _scalar(v) for k, v in d.items()}) for n, d in g.nodes(data=True))
     for i, (u, v, d) in enumerate(g.edges(data=True)):
-        h.add_edge(u, v, key=i, **d)
+        h.add_edge(u, v, key=i, **{k: _scalar(x) for k, x in d.items()})
     return h
 
 
@@ -86,15 +97,30 @@ def _write_graphml(h: nx.MultiDiGraph, path: Path) -> None:
     Path(path).write_bytes(text.encode("utf-8"))
 
 
+def _write(g: nx.MultiDiGraph, schema: Schema, fmt: str, path: Path) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    if fmt == "json":
+        path.write_text(json.dumps(to_json(g, schema), ensure_ascii=False, indent=1), encoding="utf-8")
+    elif fmt == "graphml":
+        _write_graphml(_flat(g), path)
+    else:
+        nx.write_gexf(_gexf_types(_one_type_per_name(_flat(g))), path)
+
+
 def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
     out = Path(out)
     with atomic_path(out) as tmp:
-        if fmt == "json":
-            tmp.write_text(json.dumps(to_json(g, schema), ensure_ascii=False, indent=1), encoding="utf-8")
-        elif fmt == "graphml":
-            _write_graphml(_flat(g), tmp)
-        else:
-            nx.write_gexf(_gexf_types(_one_type_per_name(_flat(g))), tmp)
+        _write(g, schema, fmt, tmp)
     return out
+
+
+def export_bytes(g: nx.MultiDiGraph, schema: Schema, fmt: str) -> bytes:
+    """The bytes export_graph would write (for a download button): the same writer, through a temporary file."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="outreach-export-") as tmp:
+        path = Path(tmp) / f"graph.{fmt}"
+        _write(g, schema, fmt, path)
+        return path.read_bytes()

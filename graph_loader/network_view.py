@@ -7,6 +7,8 @@ Node ids are "Label:key" as in graph_loader.build; view-only markers are attribu
 """
 from __future__ import annotations
 
+import json
+
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -465,6 +467,52 @@ def result_graph(g: nx.MultiDiGraph, rows: list[dict]) -> nx.MultiDiGraph:
             if n not in h:
                 h.add_node(n, **dict(g.nodes[n]))
         h.add_edge(u, v, key="result", type="RESULT", what=", ".join(sorted(set(what) - {""})), n=len(what))
+    return h
+
+
+def _node_of(value, keys: dict[str, str]) -> tuple[str, str, dict] | None:
+    """(node id, label, properties) of a node a query returned — Ladybug's {_LABEL, _ID, …} or the Neo4j
+    worker's {_labels: [...], …} — identified by its label's key; None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    label = value.get("_LABEL") or value.get("_label")
+    if label is None and isinstance(value.get("_labels"), list) and len(value["_labels"]) == 1:
+        label = value["_labels"][0]
+    key = keys.get(label)
+    if key is None or value.get(key) is None or "_SRC" in value:
+        return None
+    props = {k: v for k, v in value.items() if not k.startswith("_")}
+    return f"{label}:{value[key]}", label, props
+
+
+def rows_graph(g: nx.MultiDiGraph, rows: list[dict], keys: dict[str, str]) -> nx.MultiDiGraph:
+    """The nodes and relationships query rows returned (`keys`: label → key property, from the schema), as a
+    graph to draw: nodes take the graph's own attributes when it has them; a relationship is drawn when both
+    its ends are among the returned nodes (Ladybug names them by internal id, Neo4j by the end nodes)."""
+    h = nx.MultiDiGraph()
+    internal: dict[str, str] = {}
+    rels = []
+    for r in rows:
+        for value in r.values():
+            node = _node_of(value, keys)
+            if node:
+                nid, label, props = node
+                if nid not in h:
+                    h.add_node(nid, **(dict(g.nodes[nid]) if nid in g else {"label": label, **props}))
+                if isinstance(value.get("_ID"), dict):
+                    internal[json.dumps(value["_ID"], sort_keys=True)] = nid
+            elif isinstance(value, dict) and ("_SRC" in value or "_type" in value):
+                rels.append(value)
+    for rel in rels:
+        if "_SRC" in rel:
+            u = internal.get(json.dumps(rel["_SRC"], sort_keys=True))
+            v = internal.get(json.dumps(rel["_DST"], sort_keys=True))
+            rtype = rel.get("_LABEL")
+        else:
+            u, v = ((_node_of(rel.get(end), keys) or (None,))[0] for end in ("_start", "_end"))
+            rtype = rel.get("_type")
+        if u in h and v in h:
+            h.add_edge(u, v, type=rtype, **{k: x for k, x in rel.items() if not k.startswith("_")})
     return h
 
 

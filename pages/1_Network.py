@@ -91,8 +91,29 @@ def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
         view = nv.highlight(view, json.loads(gaps_json), json.loads(overlaps_json))
     view, notice = nv.aggregate(view, p["max_nodes"], keep=keep)
     out.update(html=nv.render_html(view, title="Outreach Graph — network view", notice=notice, height=620),
-               nodes=view.number_of_nodes(), edges=view.number_of_edges(), notice=notice)
+               nodes=view.number_of_nodes(), edges=view.number_of_edges(), notice=notice,
+               exports=view_exports(view))
     return out
+
+
+def view_exports(view) -> dict[str, bytes | str]:
+    """The drawn view as GraphML, GEXF and JSON (bytes), or the reason one could not be written."""
+    from graph_loader.export import FORMATS, export_bytes
+    from graph_loader.schema import load_schema
+    out = {}
+    for fmt in FORMATS:
+        try:
+            out[fmt] = export_bytes(view, load_schema(), fmt)
+        except Exception as e:  # a bundle's list attribute a format cannot hold must not blank the page
+            out[fmt] = f"cannot be written as {fmt}: {e}"
+    return out
+
+
+@st.cache_data(show_spinner="Writing the whole graph …", max_entries=6)
+def whole_graph_export(fmt: str, model: str) -> bytes:
+    from graph_loader.export import export_bytes
+    g, ds = state.graph()
+    return export_bytes(g, ds.schema, fmt)
 
 
 def highlights(years: list[int]) -> tuple[list, list]:
@@ -133,7 +154,24 @@ st.caption(f"Shown: {out['nodes']} nodes · {out['edges']} relationships · {ren
            + (f" · {len(gaps)} coverage gaps, {len(overlaps)} overlaps highlighted" if params["highlight"] else ""))
 show_path(params, out["path"])
 render.view(out["html"], height=700 + (50 if out["notice"] else 0))
-st.download_button("Download this view (HTML, works offline)", out["html"], file_name="outreach-network.html",
-                   mime="text/html", key="net_download")
+MIMES = {"graphml": "application/graphml+xml", "gexf": "application/xml", "json": "application/json"}
+cols = st.columns(4)
+cols[0].download_button("Download this view (HTML, works offline)", out["html"], file_name="outreach-network.html",
+                        mime="text/html", key="net_download")
+for col, (fmt, data) in zip(cols[1:], out["exports"].items()):
+    if isinstance(data, bytes):
+        col.download_button(f"This view as {fmt.upper()}", data, file_name=f"outreach-view.{fmt}", mime=MIMES[fmt],
+                            key=f"net_export_{fmt}", help="For Gephi, yEd, Cytoscape; the relationship type is "
+                            "rel_type in GEXF.")
+    else:
+        col.caption(render.md(data))
+with st.expander("The whole graph as GraphML, GEXF or JSON"):
+    st.caption("Every node and relationship of the data and the computed risk scores, as "
+               "`python -m graph_loader export` writes them.")
+    whole = st.columns(3)
+    for col, fmt in zip(whole, ("graphml", "gexf", "json")):
+        if col.toggle(f"Prepare {fmt.upper()}", key=f"net_whole_{fmt}"):
+            col.download_button(f"Download the whole graph ({fmt.upper()})", whole_graph_export(fmt, ctx.model),
+                                file_name=f"outreach-graph.{fmt}", mime=MIMES[fmt], key=f"net_whole_dl_{fmt}")
 with st.expander("Legend (from graph_loader/schema.yaml)"):
     st.dataframe(pd.DataFrame(nv.legend_items()), hide_index=True)

@@ -16,7 +16,8 @@ import streamlit as st  # noqa: E402
 from graph_loader import network_view as nv  # noqa: E402
 from queries import QueryError  # noqa: E402
 from queries.lexer import LexError  # noqa: E402
-from queries.registry import TYPES, parameters_used, typed_value  # noqa: E402
+from queries.registry import (TYPES, delete_query, parameters_used, save_query, typed_value,  # noqa: E402
+                              user_folder)
 from ui import context, render, state  # noqa: E402
 
 MAX_SHOWN = 2000
@@ -74,7 +75,13 @@ def show_result(res: dict, key: str) -> None:
     st.caption(count + (f" (first {MAX_SHOWN:,} shown in the table)" if len(rows) > MAX_SHOWN else "")
                + (f" · parameters: {render.md(used)}" if used else ""))
     render.table(rows[:MAX_SHOWN], cols, key, file_name=f"{res['name']}.csv")
-    if "iso3" in cols and any(c in cols for c in GRAPH_COLUMNS) and rows:
+    g, ds = state.graph()
+    drawn = nv.rows_graph(g, rows[:MAX_SHOWN], {label: spec.key for label, spec in ds.schema.nodes.items()})
+    if drawn.number_of_nodes():
+        with st.expander(f"As a graph ({drawn.number_of_nodes()} nodes, {drawn.number_of_edges()} relationships "
+                         "returned)", expanded=True):
+            render.view(nv.render_html(drawn, title=res["name"], height=420), height=480)
+    elif "iso3" in cols and any(c in cols for c in GRAPH_COLUMNS) and rows:
         g = state.graph()[0]
         small = nv.result_graph(g, rows[:MAX_SHOWN])
         if small.number_of_nodes():
@@ -84,10 +91,19 @@ def show_result(res: dict, key: str) -> None:
 
 
 names = list(reg)
-qname = st.selectbox("Query", names, key="query_name", format_func=lambda n: f"{n} — {reg[n].title}")
+qname = st.selectbox("Query", names, key="query_name",
+                     format_func=lambda n: f"{n} — {reg[n].title}" + (" (saved)" if reg[n].saved else ""))
 q = reg[qname]
 st.markdown(f"**{render.md(q.title)}**")
-st.caption(render.md(q.description))
+st.caption(render.md(q.description) + (f" · saved in {render.md(q.path.parent)}" if q.saved else ""))
+if q.saved and st.button(f"Delete the saved query {qname}", key="delete_query"):
+    try:
+        delete_query(qname, reg)
+        state.registry.clear()
+        st.session_state.pop("query_name", None)
+        st.rerun()
+    except QueryError as e:
+        st.error(render.md(e))
 st.markdown("Returns: " + ", ".join(f"`{c}`" for c in q.returns))
 with st.container(border=True):
     values = {p.name: param_widget(qname, p) for p in q.params}
@@ -131,8 +147,28 @@ if st.button("Run Cypher", key="run_cypher"):
         with st.spinner("Running …"):
             r = state.runner().run_text(text, params)
         st.session_state["cypher_result"] = {"name": "cypher", "columns": r.columns, "rows": r.rows, "more": r.more,
-                                             "params": params, "notice": state.reconnect_notice(before)}
+                                             "params": params, "text": text,
+                                             "notice": state.reconnect_notice(before)}
     except QueryError as e:
         st.session_state["cypher_result"] = {"name": "cypher", "error": str(e)}
 if st.session_state.get("cypher_result"):
-    show_result(st.session_state["cypher_result"], "cypher_result")
+    res = st.session_state["cypher_result"]
+    show_result(res, "cypher_result")
+    if "error" not in res:
+        with st.expander("Save as query (it joins the library above, with a form for its parameters)"):
+            with st.form("save_query"):
+                c1, c2 = st.columns(2)
+                name = c1.text_input("Name (lower-case letters, digits, _)", key="save_name")
+                title = c2.text_input("Title", key="save_title")
+                description = st.text_input("What it answers", key="save_description")
+                if st.form_submit_button("Save"):
+                    try:
+                        path = save_query(name, title, description, res["text"], res.get("params") or {},
+                                          res["columns"], reg, user_folder())
+                        state.registry.clear()
+                        st.session_state["query_saved"] = f"Saved {name} in {path}."
+                        st.rerun()
+                    except QueryError as e:
+                        st.error(render.md(e))
+if st.session_state.get("query_saved"):
+    st.success(render.md(st.session_state.pop("query_saved")))

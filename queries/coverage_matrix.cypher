@@ -9,13 +9,17 @@
 //   'diplomatic_contact' are left out (a blank kind is outreach). statuses lists the statuses present
 //   (held, planned, and proposed when n_proposed > 0); min_confidence is the lowest confidence among the
 //   held or planned activities counted (null when none).
+//   Risk and tier are those of year_to (the default risk year if year_to has no score); risk_tier follows
+//   tier_source: 'assessment' takes the analysts' tier of the assessment in force where there is one
+//   (tier_source says 'analysts'), else the model's ('model').
 // params:
 //   year_from: int = 2008 — first year of the window
 //   year_to: int = 2008 — last year of the window
 //   max_activities: int = 2 — more activities than this of one tool in one country is an overlap
 //   min_confidence: float = 0.0 — a needed cell resting only on activities below this confidence is 'unconfirmed'
+//   tier_source: string = assessment — whose risk tier is shown (one of: assessment, model)
 // returns: iso3, country, category, tool, requirement, cell, partners, n_activities, n_proposed, activities, statuses, min_confidence,
-//   risk_score, risk_tier
+//   risk_score, risk_tier, tier_source
 MATCH (c:Country), (t:Tool)
 WHERE c.recipient = true
 OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
@@ -48,5 +52,10 @@ RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS t
             WHEN n_activities > 0 THEN 'extra'
             ELSE 'proposed only' END AS cell,
        partners, n_activities, n_proposed, activities, statuses, min_confidence,
-       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+       CASE WHEN r IS NULL THEN c.risk_score ELSE r.score END AS risk_score,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END)
+            ELSE (CASE WHEN r IS NULL THEN c.risk_tier ELSE r.tier END) END AS risk_tier,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN 'analysts' ELSE 'model' END AS tier_source
 ORDER BY coalesce(risk_score, -1.0) DESC, iso3, tool

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph_loader.grammar import is_finite, is_float, is_int
+
 from .errors import QueryError
 from .guard import write_clauses
 from .lexer import LexError, tokens
@@ -31,16 +33,14 @@ PARAM_RE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:\s*(int|float|string|bool|list
 TYPES = ("int", "float", "string", "bool", "list")
 
 
-INT_TEXT = re.compile(r"[+-]?[0-9]+")
-FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 BOOL_TEXT = ("true", "false", "1", "0", "yes", "no")
 
 
 def infer_type(text: str) -> str:
     """The type a free-form parameter's text reads as: int, float, bool (true/false) or string."""
-    if INT_TEXT.fullmatch(text):
+    if is_int(text):
         return "int"
-    if FLOAT_TEXT.fullmatch(text):
+    if is_float(text) and is_finite(float(text)):
         return "float"
     return "bool" if text.lower() in ("true", "false") else "string"
 
@@ -70,11 +70,13 @@ class Param:
             if self.type == "int":
                 if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                     raise ValueError
-                if isinstance(value, str) and not INT_TEXT.fullmatch(value.strip()):
+                if isinstance(value, str) and not is_int(value.strip()):
                     raise ValueError
                 return int(value)
             if self.type == "float":
-                if isinstance(value, bool) or isinstance(value, str) and not FLOAT_TEXT.fullmatch(value.strip()):
+                if isinstance(value, bool) or isinstance(value, str) and not is_float(value.strip()):
+                    raise ValueError
+                if not is_finite(float(value)):
                     raise ValueError
                 return float(value)
             if self.type == "bool":
@@ -103,6 +105,7 @@ class Query:
     returns: tuple[str, ...]
     text: str
     path: Path
+    saved: bool = False  # an analyst's query from the user folder (not held to the portability lint)
 
     def bind(self, values: dict) -> dict:
         """Full parameter dict: declared defaults, then the given values, coerced; unknown names refused."""
@@ -130,7 +133,7 @@ def _default(raw: str | None, type_: str, where: str):
         raise QueryError(f"{where}: default {raw!r} is not a valid {type_}") from None
 
 
-def parse_query(path: Path) -> Query:
+def parse_query(path: Path, saved: bool = False) -> Query:
     text = path.read_text(encoding="utf-8")
     header, body_start = [], 0
     lines = text.splitlines()
@@ -178,7 +181,7 @@ def parse_query(path: Path) -> Query:
     if not body:
         raise QueryError(f"{where}: no query after the header")
     q = Query(name=path.stem, title=title, description=" ".join(desc), params=tuple(params), returns=cols,
-              text=body, path=path)
+              text=body, path=path, saved=saved)
     _check(q)
     return q
 
@@ -197,7 +200,7 @@ def _check(q: Query) -> None:
     writes = write_clauses(q.text)
     if writes:
         raise QueryError(f"{where}: library queries are read-only; found {', '.join(writes)}")
-    problems = portability_problems(q.text)
+    problems = [] if q.saved else portability_problems(q.text)
     if problems:
         raise QueryError(f"{where}: not portable Cypher: {'; '.join(problems)}")
 
@@ -208,12 +211,94 @@ def parameters_used(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def load_registry(folder: Path = QUERY_DIR) -> dict[str, Query]:
-    """Every .cypher file in the folder (and its subfolders), by name; duplicate names are refused."""
+def user_folder() -> Path:
+    """Where analysts' saved queries live: OUTREACH_USER_QUERIES, else ~/.local/share/outreach-graph/queries
+    (outside the repository, so a pull never touches them)."""
+    import os
+    base = os.environ.get("OUTREACH_USER_QUERIES") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "outreach-graph", "queries")
+    return Path(base)
+
+
+def load_registry(folder: Path = QUERY_DIR, saved: Path | None = None) -> dict[str, Query]:
+    """Every .cypher file in the folder (and its subfolders), by name, then the saved queries of `saved` (by
+    default none; the app and the CLI pass user_folder()); duplicate names are refused."""
     out: dict[str, Query] = {}
-    for path in sorted(Path(folder).rglob("*.cypher")):
-        q = parse_query(path)
-        if q.name in out:
-            raise QueryError(f"duplicate query name {q.name!r}: {out[q.name].path} and {path}")
-        out[q.name] = q
+    sources = [(folder, False)] + ([(saved, True)] if saved is not None and Path(saved).is_dir() else [])
+    for base, is_saved in sources:
+        for path in sorted(Path(base).rglob("*.cypher")):
+            q = parse_query(path, saved=is_saved)
+            if q.name in out:
+                raise QueryError(f"duplicate query name {q.name!r}: {out[q.name].path} and {path}")
+            out[q.name] = q
     return out
+
+
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+
+
+def _one_line(text: str, what: str) -> str:
+    flat = " ".join(str(text).split())
+    if not flat:
+        raise QueryError(f"a saved query needs a {what}")
+    return flat
+
+
+def _type_of(value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "list" if isinstance(value, (list, tuple)) else "string"
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    text = str(value)
+    if "—" in text or "--" in text or "\n" in text or not text.strip():
+        raise QueryError(f"the value {text!r} cannot be a saved default (no dash pairs or line breaks)")
+    return text
+
+
+def save_query(name: str, title: str, description: str, text: str, params: dict, columns: list[str],
+               registry: dict[str, Query], folder: Path | None = None) -> Path:
+    """Write a console query as a library file with the standard header into the user folder: its parameters
+    typed by the values it ran with (those become the defaults), its columns as returned. Checked as the
+    registry checks every file (read-only, header and body agree) before it is put in place; a name taken by
+    the library or another saved query is refused."""
+    folder = Path(folder) if folder is not None else user_folder()
+    if not NAME_RE.fullmatch(name or ""):
+        raise QueryError(f"query name {name!r}: use lower-case letters, digits and _ (starting with a letter)")
+    if name in registry:
+        raise QueryError(f"a query named {name!r} exists already ({registry[name].path.name}); choose another name")
+    lines = [f"// {_one_line(title, 'title')}", f"// description: {_one_line(description, 'description')}"]
+    lines += ["// params:"] + [f"//   {p}: {_type_of(v)} = {_literal(v)} — saved from the console"
+                               for p, v in params.items()]
+    lines += [f"// returns: {', '.join(columns)}", text.strip(), ""]
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.cypher.tmp"
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        parsed = parse_query(tmp, saved=True)
+        if parsed.returns != tuple(columns):
+            raise QueryError(f"the header's columns {list(parsed.returns)} differ from the result's {columns}")
+        final = folder / f"{name}.cypher"
+        tmp.replace(final)
+        return final
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def delete_query(name: str, registry: dict[str, Query]) -> None:
+    """Remove a saved query (library queries are files of the repository and stay)."""
+    q = registry.get(name)
+    if q is None:
+        raise QueryError(f"unknown query {name!r}")
+    if not q.saved:
+        raise QueryError(f"{name!r} belongs to the library (queries/); only saved queries can be deleted")
+    q.path.unlink()

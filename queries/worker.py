@@ -58,8 +58,10 @@ def plain(value):
     if module.startswith("neo4j"):
         if hasattr(value, "labels") and hasattr(value, "items"):  # a node
             return {"_labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
-        if hasattr(value, "type") and hasattr(value, "items"):  # a relationship
-            return {"_type": value.type, **{k: plain(v) for k, v in value.items()}}
+        if hasattr(value, "type") and hasattr(value, "items"):  # a relationship, with what its ends say
+            ends = {"_start": value.start_node, "_end": value.end_node}
+            return {"_type": value.type, **{k: plain(v) for k, v in value.items()},
+                    **{k: plain(n) for k, n in ends.items() if n is not None}}
         if hasattr(value, "nodes") and hasattr(value, "relationships"):  # a path
             return {"nodes": [plain(n) for n in value.nodes],
                     "relationships": [plain(r) for r in value.relationships]}

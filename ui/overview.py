@@ -34,14 +34,23 @@ def show() -> None:
 
 
     c = counts(g, ds.schema)
+    computed = {label for label, spec in ds.schema.nodes.items() if spec.computed}
+    n_computed = sum(c["nodes"].get(label, 0) for label in computed)
+    r_computed = c["relationships"].get("SCORED", 0)
     cols = st.columns(5)
     cols[0].metric("Countries", c["nodes"]["Country"])
     cols[1].metric("Recipients", c["roles"]["recipient"])
     cols[2].metric("Activities", c["nodes"]["Activity"])
-    cols[3].metric("Nodes", sum(c["nodes"].values()))
-    cols[4].metric("Relationships", sum(c["relationships"].values()))
-    st.caption(f"Data folder: {render.md(state.DATA_DIR)} · default risk year {g.graph.get('risk_year')} · "
-               f"queries run on the **{which}** backend.")
+    cols[3].metric("Nodes", sum(c["nodes"].values()),
+                   help=f"{sum(c['nodes'].values()) - n_computed} from the data (what `validate` reports) and "
+                        f"{n_computed} computed risk scores (one per country and year)")
+    cols[4].metric("Relationships", sum(c["relationships"].values()),
+                   help=f"{sum(c['relationships'].values()) - r_computed} from the data and {r_computed} SCORED "
+                        "links to the computed risk scores")
+    st.caption(f"Data folder: {render.md(state.DATA_DIR)} · {sum(c['nodes'].values()) - n_computed} nodes and "
+               f"{sum(c['relationships'].values()) - r_computed} relationships from the data (as `validate` counts "
+               f"them) + {n_computed} computed risk-score nodes and {r_computed} SCORED links · "
+               f"context {render.md(ctx.describe())}.")
     checksum = state.debug_checksum()
     if checksum:
         st.caption(f"graph checksum: {checksum}")

@@ -78,8 +78,10 @@ def base_fingerprint() -> str:
 
 @st.cache_resource(show_spinner=False)
 def registry():
-    from queries import load_registry
-    return load_registry()
+    """The library (queries/) and the analysts' saved queries (queries.registry.user_folder()); cleared when a
+    query is saved or deleted."""
+    from queries.registry import load_registry, user_folder
+    return load_registry(saved=user_folder())
 
 
 # -------------------------------------------------------------------------------------------- Neo4j
