@@ -88,6 +88,8 @@ VIEW_CSS = """
 .og-legend li{margin:1px 0}
 .og-sw{display:inline-block;width:11px;height:11px;border:1px solid #555;margin-right:5px;vertical-align:middle}
 .og-tip{max-width:440px;white-space:normal;font-size:12px;line-height:1.35}
+.og-legend.og-below{position:static;max-width:none;max-height:none;margin-top:4px}
+.og-legend.og-below ul{display:flex;flex-wrap:wrap;gap:2px 14px}
 .og-empty{padding:40px;color:#666}
 """
 
@@ -100,10 +102,26 @@ window.ogRender = function (rootId) {
   var tip = function (h) { var el = document.createElement("div"); el.className = "og-tip"; el.innerHTML = h; return el; };
   data.nodes.forEach(function (n) { if (n.title) { n.title = tip(n.title); } });
   data.edges.forEach(function (e) { if (e.title) { e.title = tip(e.title); } });
-  var net = new vis.Network(root.querySelector(".og-canvas"),
-    {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
-  net.once("stabilizationIterationsDone", function () {
-    net.setOptions({physics: {enabled: false}}); net.fit(); status.textContent = "";
+  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
+  var net = new vis.Network(root.querySelector(".og-canvas"), {nodes: nodes, edges: edges}, data.options);
+  root.ogNetwork = net;  // for checks from the page (e.g. the drawn scale of the labels)
+  if (data.options.physics && data.options.physics.enabled) {
+    net.once("stabilizationIterationsDone", function () {
+      net.setOptions({physics: {enabled: false}}); net.fit(); status.textContent = "";
+    });
+  } else { net.fit(); status.textContent = ""; }
+  // a click on a node shows it with its neighbours only; a click on it again (or on the canvas) shows all
+  var focused = null;
+  var showAll = function () {
+    nodes.update(nodes.getIds().map(function (id) { return {id: id, hidden: false}; })); focused = null;
+    status.textContent = "";
+  };
+  net.on("click", function (ev) {
+    if (!ev.nodes.length || ev.nodes[0] === focused) { if (focused !== null) { showAll(); } return; }
+    var id = ev.nodes[0], keep = {};
+    keep[id] = true; net.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    nodes.update(nodes.getIds().map(function (n) { return {id: n, hidden: !keep[n]}; }));
+    focused = id; status.textContent = "Showing one node and its neighbours; click it again to show all.";
   });
   var input = root.querySelector(".og-search"), list = root.querySelector("datalist"), index = {};
   data.nodes.forEach(function (n) {
@@ -394,6 +412,25 @@ def fragment(view: nx.MultiDiGraph, schema: Schema | None = None, element_id: st
             f'<div class="og-canvas" style="height:{int(height)}px"></div>'
             f'<details class="og-legend" open><summary>Legend</summary>{legend_html(legend_items(schema, labels))}</details>'
             f'<script type="application/json" class="og-data">{safe_json(vis_data(view, schema))}</script>'
+            f'<script>window.ogRender("{eid}");</script></div>')
+
+
+def fragment_data(data: dict, legend: list[dict], element_id: str = "og-view", notice: str = "",
+                  height: int = 700) -> str:
+    """A view whose vis data ({nodes, edges, options}) is made elsewhere (e.g. who_does_what), with its legend
+    below the canvas (never over a tooltip). Needs head_assets() once on the page."""
+    eid = re.sub(r"[^A-Za-z0-9_-]", "", element_id) or "og-view"
+    note = f'<div class="og-notice">{esc(notice)}</div>' if notice else ""
+    items = [{"shape": "box", "description": it.get("description", it["name"]), **it} for it in legend]
+    payload = {k: data[k] for k in ("nodes", "edges", "options")}
+    return (f'<div class="og-view" id="{eid}">{note}'
+            f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node"'
+            f' aria-label="Find a node"><datalist id="{eid}-names"></datalist>'
+            f'<button class="og-go" type="button">Focus</button><button class="og-fit" type="button">Fit</button>'
+            f'<span class="og-status">Drawing {len(data["nodes"])} nodes…</span></div>'
+            f'<div class="og-canvas" style="height:{int(height)}px"></div>'
+            f'<details class="og-legend og-below" open><summary>Legend</summary>{legend_html(items)}</details>'
+            f'<script type="application/json" class="og-data">{safe_json(payload)}</script>'
             f'<script>window.ogRender("{eid}");</script></div>')
 
 

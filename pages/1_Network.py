@@ -2,18 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import pandas as pd
+import streamlit as st
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from graph_loader import network_view as nv  # noqa: E402
-from ui import context, render, state  # noqa: E402
+from graph_loader import network_view as nv
+from ui import context, render, state
 
 TIERS = ["High", "Medium", "Low"]
 CATEGORIES = [1, 2, 3, 4]
@@ -138,6 +132,36 @@ def show_path(p: dict, hops) -> None:
              f"{render.md(state.country_label(v.split(':')[1]))} — {', '.join(t)}" for i, (u, v, t) in enumerate(hops)]
     st.markdown(f"**Shortest tie path ({len(hops)} hops):**\n\n" + "\n".join(steps))
 
+
+def who_does_what_where() -> None:
+    """The default view: partners → tools → recipients of the context's window (graph_loader/who_does_what.py)."""
+    from graph_loader import who_does_what as wdw
+    from graph_loader.vis_html import fragment_data, page
+    window = {"year_from": ctx.year_from, "year_to": ctx.year_to, "tier_source": ctx.tier_source}
+    try:
+        _, matrix = state.query("coverage_matrix", **window, max_activities=2)
+        _, gaps = state.query("coverage_gaps", **window, min_priority=0.0)
+    except Exception as e:  # a backend failure must not blank the page
+        st.error(f"The coverage queries failed: {render.md(e)}")
+        return
+    data = wdw.view_data(matrix, gaps)
+    column = max(sum(1 for n in data["nodes"] if n["id"].startswith(k)) for k in ("partner:", "tool:", "recipient:"))
+    height = max(420, wdw.ROW * column + 60)
+    st.caption(f"Who does what where, {render.md(ctx.describe())}: recipients ordered by risk tier, then their highest "
+               "gap priority; hover a node or an edge for its facts, click a node to see it with its "
+               "neighbours only.")
+    html = page("Outreach Graph — who does what where", fragment_data(data, data["legend"], "wdw", "", height))
+    render.view(html, height=height + 190)
+    st.download_button("Download this view (HTML, works offline)", html, file_name="who-does-what-where.html",
+                       mime="text/html", key="wdw_download")
+
+
+mode = st.radio("View", ["Who does what where", "Graph explorer"], horizontal=True, key="net_mode",
+                help="Who does what where: partners, tools and recipients of the window in three columns. Graph "
+                     "explorer: every kind of node, filters, ego networks and tie paths.")
+if mode == "Who does what where":
+    who_does_what_where()
+    st.stop()
 
 params = {**filter_widgets(), **focus_widgets()}
 gaps, overlaps = highlights(params["years"]) if params["highlight"] else ([], [])
