@@ -1,7 +1,7 @@
 // Assignment gaps: role-sharing says a partner delivers a tool to a country's category, and it did not
 // description: One row per recipient, assigned partner and tool where the role-sharing matrix assigns the
 //   tool to the partner for the country's category (primary or if necessary) and that partner held or
-//   planned no activity of the tool in the country in the window — even if another partner did
+//   planned no outreach activity (diplomatic contacts do not count) of the tool in the country in the window — even if another partner did
 //   (delivered_by lists who did). With needed_only, only tools the category needs are considered
 //   (multilateral seminars, which target no single country, are then left out). Risk and tier are those
 //   of year_to (the default risk year if year_to has no score); risk_tier follows tier_source:
@@ -27,6 +27,7 @@ WHERE needed IS NOT NULL OR $needed_only = false
 // an assigned partner that is not among them has a gap
 OPTIONAL MATCH (o:Country)-[:CONDUCTS]->(b:Activity)-[:TARGETS]->(c)
 WHERE b.tool = t.tool_id AND b.year >= $year_from AND b.year <= $year_to AND b.status IN ['held', 'planned']
+  AND coalesce(b.kind, 'outreach') = 'outreach'
 WITH DISTINCT c, t, needed, o.iso3 AS deliverer
 WITH c, t, needed, collect(deliverer) AS delivered_by
 MATCH (p:Country)-[s:ASSIGNED]->(t)

@@ -33,7 +33,7 @@ OPTIONAL MATCH (cat2:Category)-[:NEEDS]->(t:Tool)
 WHERE cat2.category = c.category
   AND NOT EXISTS {
     MATCH (c)<-[:TARGETS]-(a2:Activity)-[:USES]->(t)
-    WHERE a2.status IN ['held', 'planned']
+    WHERE a2.status IN ['held', 'planned'] AND coalesce(a2.kind, 'outreach') = 'outreach'
   }
 WITH c, objective, assessments, activities, requests, contacts, collect(DISTINCT t.tool_id) AS never_delivered
 RETURN c.iso3 AS iso3, c.name AS country, c.roles AS roles, c.region AS region, c.category AS category,

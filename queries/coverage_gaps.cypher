@@ -1,7 +1,7 @@
 // Coverage gaps: tools a recipient's category needs that no partner delivers or plans in the window
 // description: One row per recipient country and required tool (NEEDS of its category) with no held or
 //   planned outreach activity of that tool targeting the country between year_from and year_to (proposed
-//   and cancelled activities, and diplomatic contacts, do not count). Countries without a category have
+//   and cancelled activities, and diplomatic contacts — activity kind 'diplomatic_contact' — do not count). Countries without a category have
 //   no rows. The proposal's order: higher-risk countries first, then primary before "if necessary"
 //   tools, then time uncovered — as one number,
 //   priority = 100 × T + 10 × S + Y + R, where T is the risk tier of year_to (High 2, Medium 1, Low or
@@ -25,9 +25,10 @@ WHERE cat.category = c.category
   AND NOT EXISTS {
     MATCH (c)<-[:TARGETS]-(a:Activity)-[:USES]->(t)
     WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
+      AND coalesce(a.kind, 'outreach') = 'outreach'
   }
 OPTIONAL MATCH (c)<-[:TARGETS]-(prev:Activity)-[:USES]->(t)
-WHERE prev.year < $year_from AND prev.status IN ['held', 'planned']
+WHERE prev.year < $year_from AND prev.status IN ['held', 'planned'] AND coalesce(prev.kind, 'outreach') = 'outreach'
 WITH c, t, n, max(prev.year) AS last_covered
 OPTIONAL MATCH (p:Country)-[s:ASSIGNED]->(t)
 WHERE s.category = c.category

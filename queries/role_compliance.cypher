@@ -9,7 +9,7 @@
 // returns: activity_id, title, partner, iso3, country, category, tool, year, status, assigned_tools
 MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)
 MATCH (a)-[:USES]->(t:Tool)
-WHERE a.year >= $year_from AND a.year <= $year_to AND a.status <> 'cancelled'
+WHERE a.year >= $year_from AND a.year <= $year_to AND a.status <> 'cancelled' AND coalesce(a.kind, 'outreach') = 'outreach'
   AND c.category IS NOT NULL
   AND EXISTS { MATCH (p)-[:ASSIGNED]->(:Tool) }
   AND NOT EXISTS { MATCH (p)-[s:ASSIGNED]->(t) WHERE s.category = c.category }

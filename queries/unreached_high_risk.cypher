@@ -23,9 +23,10 @@ WHERE risk_tier = 'High'
   AND NOT EXISTS {
     MATCH (c)<-[:TARGETS]-(a:Activity)
     WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
+      AND coalesce(a.kind, 'outreach') = 'outreach'
   }
 OPTIONAL MATCH (c)<-[:TARGETS]-(b:Activity)
-WHERE b.year < $year_from AND b.status IN ['held', 'planned']
+WHERE b.year < $year_from AND b.status IN ['held', 'planned'] AND coalesce(b.kind, 'outreach') = 'outreach'
 WITH c, risk_score, risk_tier, tier_source, analysts_tier, model_tier, max(b.year) AS last_reached
 RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, risk_score, risk_tier, tier_source,
        analysts_tier AS assessed_tier, model_tier, last_reached

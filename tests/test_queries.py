@@ -74,6 +74,20 @@ def score(risk_rows: dict, iso3: str) -> float:
     return risk_rows[iso3]["score"]
 
 
+TIER_POINTS = {"High": 2, "Medium": 1, "Low": 0, None: 0}
+
+
+def tier_of(risk_row: dict, source: str = "assessment") -> str | None:
+    """The tier a query shows: the analysts' where an assessment is in force (source 'assessment'), else the model's."""
+    return risk_row["assessed_tier"] if source == "assessment" and risk_row["assessed_tier"] else risk_row["tier"]
+
+
+def priority(risk_row: dict, requirement: str, years_uncovered: int, source: str = "assessment") -> float:
+    """100 × T + 10 × S + Y + R (queries/coverage_gaps.cypher)."""
+    return (100 * TIER_POINTS[tier_of(risk_row, source)] + 10 * (requirement == "primary") + years_uncovered
+            + (risk_row["score"] or 0.0))
+
+
 def approx(x):
     return pytest.approx(x, abs=1e-9)
 
@@ -88,16 +102,17 @@ def test_coverage_gaps_2008_are_the_needed_tools_nobody_held_or_planned(tiny, ri
     #            if_necessary — all gaps
     #   SGP (4): industry_seminar primary, officer_training if_necessary — both gaps
     #   LAO: no category → no needs → no rows
-    # Nothing was delivered before 2008, so years_uncovered = 5 and the factor (1 + 5/5) = 2:
-    #   priority = risk(2008) × severity × 2
+    # Nothing was delivered before 2008, so years_uncovered = 5:
+    #   priority = 100 × tier points + 10 × primary + 5 + risk(2008); THA's tier is the analysts' High (2 points),
+    #   MYS, CHN and SGP are assessed Low (0 points)
     expected = {
-        ("THA", "bilateral_discussion", "primary", ("AUS", "JPN", "USA"), score(r, "THA") * PRIMARY * 2),
-        ("MYS", "legal_assistance", "primary", ("AUS", "USA"), score(r, "MYS") * PRIMARY * 2),
-        ("CHN", "officer_training", "primary", ("AUS", "USA"), score(r, "CHN") * PRIMARY * 2),
-        ("CHN", "industry_seminar", "primary", ("JPN",), score(r, "CHN") * PRIMARY * 2),
-        ("CHN", "legal_assistance", "if_necessary", ("AUS", "USA"), score(r, "CHN") * IF_NECESSARY * 2),
-        ("SGP", "industry_seminar", "primary", ("JPN",), score(r, "SGP") * PRIMARY * 2),
-        ("SGP", "officer_training", "if_necessary", ("AUS", "USA"), score(r, "SGP") * IF_NECESSARY * 2),
+        ("THA", "bilateral_discussion", "primary", ("AUS", "JPN", "USA"), 200 + 10 + 5 + score(r, "THA")),
+        ("MYS", "legal_assistance", "primary", ("AUS", "USA"), 10 + 5 + score(r, "MYS")),
+        ("CHN", "officer_training", "primary", ("AUS", "USA"), 10 + 5 + score(r, "CHN")),
+        ("CHN", "industry_seminar", "primary", ("JPN",), 10 + 5 + score(r, "CHN")),
+        ("CHN", "legal_assistance", "if_necessary", ("AUS", "USA"), 5 + score(r, "CHN")),
+        ("SGP", "industry_seminar", "primary", ("JPN",), 10 + 5 + score(r, "SGP")),
+        ("SGP", "officer_training", "if_necessary", ("AUS", "USA"), 5 + score(r, "SGP")),
     }
     got = rows(tiny, "coverage_gaps", year_from=2008, year_to=2008)
     assert {(g["iso3"], g["tool"], g["requirement"], tuple(g["assigned_partners"])) for g in got} == \
@@ -106,7 +121,8 @@ def test_coverage_gaps_2008_are_the_needed_tools_nobody_held_or_planned(tiny, ri
     for iso3, tool, _, _, priority in expected:
         g = by_key[(iso3, tool)]
         assert g["priority"] == approx(priority), (iso3, tool)
-        assert g["risk_score"] == approx(score(r, iso3)) and g["risk_tier"] == r[iso3]["tier"]
+        assert g["risk_score"] == approx(score(r, iso3)) and g["risk_tier"] == tier_of(r[iso3])
+        assert g["tier_source"] == "analysts"  # every recipient with a category has a 2008 assessment
         assert (g["last_covered"], g["years_uncovered"]) == (None, 5)
     assert {g["category"] for g in got if g["iso3"] == "CHN"} == {3}
     assert [(g["iso3"], g["tool"]) for g in got] == \
@@ -116,8 +132,8 @@ def test_coverage_gaps_2008_are_the_needed_tools_nobody_held_or_planned(tiny, ri
 def test_coverage_gaps_count_years_since_the_tool_was_last_delivered(tiny, risk):
     r = risk[2009]
     # 2009 alone: only A9 (AUS officer training MYS, planned) falls in the window, so MYS officer_training is
-    # covered. THA and MYS industry seminars were last held in 2008 (A1, A4): years_uncovered = 2009 − 2008 = 1,
-    # priority = risk(2009) × 0.5 × (1 + 1/5). Everything else was never delivered: 5 years, factor 2.
+    # covered. THA and MYS industry seminars were last held in 2008 (A1, A4): years_uncovered = 2009 − 2008 = 1.
+    # Everything else was never delivered: 5 years. The 2008 assessments are still in force in 2009.
     got = {(g["iso3"], g["tool"]): g for g in rows(tiny, "coverage_gaps", year_from=2009, year_to=2009)}
     assert set(got) == {("THA", "bilateral_discussion"), ("THA", "industry_seminar"),
                         ("MYS", "legal_assistance"), ("MYS", "industry_seminar"),
@@ -126,20 +142,31 @@ def test_coverage_gaps_count_years_since_the_tool_was_last_delivered(tiny, risk)
     for iso3 in ("THA", "MYS"):
         g = got[(iso3, "industry_seminar")]
         assert (g["last_covered"], g["years_uncovered"]) == (2008, 1)
-        assert g["priority"] == approx(score(r, iso3) * IF_NECESSARY * 1.2)
-    assert got[("MYS", "legal_assistance")]["priority"] == approx(score(r, "MYS") * PRIMARY * 2)
+        assert g["priority"] == approx(priority(r[iso3], "if_necessary", 1))
+    assert got[("MYS", "legal_assistance")]["priority"] == approx(priority(r["MYS"], "primary", 5))
+
+
+def test_coverage_gaps_take_their_tiers_from_the_tier_source(tiny, risk):
+    r = risk[2008]
+    by_model = {(g["iso3"], g["tool"]): g for g in rows(tiny, "coverage_gaps", year_from=2008, year_to=2008,
+                                                        tier_source="model")}
+    # the model puts MYS and CHN in the High tier (test_risk.py), the analysts Low
+    for (iso3, tool), g in by_model.items():
+        assert (g["risk_tier"], g["tier_source"]) == (r[iso3]["tier"], "model")
+    assert by_model[("MYS", "legal_assistance")]["priority"] == approx(priority(r["MYS"], "primary", 5, "model"))
+    assert by_model[("MYS", "legal_assistance")]["priority"] > 200
 
 
 def test_coverage_gaps_min_priority_leaves_out_lower_priorities(tiny, risk):
     every = rows(tiny, "coverage_gaps", year_from=2008, year_to=2008)
-    kept = rows(tiny, "coverage_gaps", year_from=2008, year_to=2008, min_priority=0.7)
-    assert 0 < len(kept) < len(every)  # the threshold really splits the 2008 gaps
-    assert kept == [g for g in every if g["priority"] >= 0.7]
+    kept = rows(tiny, "coverage_gaps", year_from=2008, year_to=2008, min_priority=100)
+    assert 0 < len(kept) < len(every)  # the threshold really splits the 2008 gaps: High tier only
+    assert kept == [g for g in every if g["priority"] >= 100]
 
 
 def test_coverage_gaps_are_empty_above_the_highest_possible_priority(tiny):
-    # priority ≤ risk (≤ 1) × 1.0 × 2 = 2
-    assert rows(tiny, "coverage_gaps", year_from=2008, year_to=2008, min_priority=10) == []
+    # priority ≤ 100 × 2 + 10 + 5 + 1 = 216
+    assert rows(tiny, "coverage_gaps", year_from=2008, year_to=2008, min_priority=217) == []
 
 
 def test_a_recipient_without_category_never_has_coverage_gaps(tiny, risk):
@@ -240,23 +267,27 @@ def test_role_compliance_flags_us_legal_assistance_to_a_category_1_country(tiny)
 
 # ========================================================================================= risk_ranking
 def ranking_from_risk_py(risk_rows: dict) -> list[tuple]:
-    out = [(r["iso3"], r["year"], r["score"], r["tier"], *(r["contributions"][f] for f in
-            ("technology", "trade", "geography", "ties")), "; ".join(r["missing"]))
-           for r in risk_rows.values() if r["score"] is not None]
-    return sorted(out, key=lambda t: (-t[2], t[0]))
+    out = [(r["iso3"], r["year"], r["score"], r["exposure"], r["weakness"], r["tier"], tier_of(r),
+            *((r["contributions"] if r["score"] is not None else r["exposure_contributions"])[f]
+              for f in ("technology", "trade", "geography", "ties")), "; ".join(r["missing"]))
+           for r in risk_rows.values() if r["exposure"] is not None]
+    return sorted(out, key=lambda t: (-(t[2] if t[2] is not None else -1), -t[3], t[0]))
 
 
 def ranking(got: list[dict]) -> list[tuple]:
-    return [(g["iso3"], g["year"], g["score"], g["tier"], g["technology"], g["trade"], g["geography"], g["ties"],
-             g["missing"]) for g in got]
+    return [(g["iso3"], g["year"], g["score"], g["exposure"], g["weakness"], g["model_tier"], g["risk_tier"],
+             g["technology"], g["trade"], g["geography"], g["ties"], g["missing"]) for g in got]
 
 
 def test_risk_ranking_for_a_year_equals_risk_py(tiny, risk):
     got = rows(tiny, "risk_ranking", year=2008)
     assert ranking(got) == [tuple(approx(v) if isinstance(v, float) else v for v in t)
                             for t in ranking_from_risk_py(risk[2008])]
-    for g in got:  # the contributions sum to the score (each rounded to 9 decimals by the runner)
-        assert g["technology"] + g["trade"] + g["geography"] + g["ties"] == pytest.approx(g["score"], abs=5e-9)
+    for g in got:  # the contributions sum to the risk, or to the exposure (each rounded to 9 decimals by the runner)
+        total = g["score"] if g["score"] is not None else g["exposure"]
+        assert g["technology"] + g["trade"] + g["geography"] + g["ties"] == pytest.approx(total, abs=5e-9)
+    assert {g["iso3"]: g["tier_source"] for g in got if g["recipient"]}["THA"] == "analysts"
+    assert {g["iso3"]: g["tier_source"] for g in got}["PRK"] is None  # no recipient: no tier
 
 
 def test_risk_ranking_without_a_year_or_with_0_uses_the_default_year(tiny, risk):
@@ -401,14 +432,29 @@ def test_handover_risk_is_empty_once_the_contact_left_or_beyond_the_window(tiny)
 def test_unreached_high_risk_are_the_high_tier_recipients_nothing_held_or_planned_reached(tiny, risk):
     r = risk[2008]
     # recipients: CHN, LAO, MYS, SGP, THA. THA (A1, A5) and MYS (A2, A3, A4, A7) were reached in 2008;
-    # CHN only got a proposal (A6), which does not count.
+    # CHN only got a proposal (A6), which does not count. The analysts' only High (THA) was reached: nothing
+    # is unreached by their tiers; the model's High tier (THA, MYS, CHN) leaves CHN unreached.
+    assert rows(tiny, "unreached_high_risk") == []
     high = {iso3 for iso3, x in r.items() if x["recipient"] and x["tier"] == "High"}
-    got = rows(tiny, "unreached_high_risk")
+    got = rows(tiny, "unreached_high_risk", tier_source="model")
     assert got, "the tiny data should have at least one unreached High-tier recipient in 2008"
-    assert {g["iso3"] for g in got} == high - {"THA", "MYS"}
+    assert {g["iso3"] for g in got} == high - {"THA", "MYS"} == {"CHN"}
     for g in got:
-        assert (g["risk_tier"], g["risk_score"], g["last_reached"]) == ("High", approx(score(r, g["iso3"])), None)
+        assert (g["risk_tier"], g["tier_source"], g["risk_score"], g["last_reached"]) == \
+            ("High", "model", approx(score(r, g["iso3"])), None)
     assert [g["risk_score"] for g in got] == sorted((g["risk_score"] for g in got), reverse=True)
+
+
+def test_the_assessed_high_countries_nothing_reached_in_2008_are_thailand_and_the_philippines(real):
+    got = rows(real, "unreached_high_risk", year_from=2008, year_to=2008)
+    assert [(g["iso3"], g["risk_tier"], g["tier_source"], g["last_reached"]) for g in got] == [
+        ("PHL", "High", "analysts", 2007), ("THA", "High", "analysts", 2007)]
+
+
+def test_the_2008_gap_list_is_led_by_the_high_risk_countries(real):
+    got = rows(real, "coverage_gaps", year_from=2008, year_to=2008)
+    leading = [g for g in got if g["risk_tier"] == "High"]
+    assert got[:len(leading)] == leading and {g["iso3"] for g in leading} == {"PHL", "THA"}
 
 
 # ========================================================================================== role_matrix
@@ -451,7 +497,7 @@ def test_an_unknown_query_is_refused(tiny):
 
 def test_an_unknown_parameter_is_refused(tiny):
     assert one_line_error(lambda: tiny.run("coverage_gaps", {"nope": 1})) == \
-        "coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority)"
+        "coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, tier_source)"
 
 
 def test_an_ill_typed_parameter_is_refused(tiny):
@@ -677,13 +723,14 @@ def test_cli_coverage_gaps_2008_spare_the_countries_of_the_2008_industry_seminar
         assert (industry[iso3]["last_covered"], industry[iso3]["years_uncovered"]) == (2007, 1)
 
 
-def test_cli_coverage_gaps_priorities_use_the_2008_risk_scores(real, real_gaps_2008):
-    scores = {g["iso3"]: g["score"] for g in rows(real, "risk_ranking", year=2008)}
+def test_cli_coverage_gaps_priorities_use_the_2008_risk_and_tiers(real, real_gaps_2008):
+    ranked = {g["iso3"]: g for g in rows(real, "risk_ranking", year=2008)}
     for g in real_gaps_2008:
-        severity = PRIMARY if g["requirement"] == "primary" else IF_NECESSARY
-        assert g["risk_score"] == approx(scores[g["iso3"]])
-        assert g["priority"] == pytest.approx(scores[g["iso3"]] * severity * (1 + g["years_uncovered"] / 5),
-                                              abs=1e-8)
+        r = ranked[g["iso3"]]
+        assert (g["risk_score"], g["risk_tier"], g["tier_source"]) == (approx(r["score"]), r["risk_tier"],
+                                                                       r["tier_source"])
+        assert g["priority"] == pytest.approx(100 * TIER_POINTS[r["risk_tier"]] + 10 * (g["requirement"] == "primary")
+                                              + g["years_uncovered"] + r["score"], abs=1e-8)
 
 
 def test_cli_csv_header_is_the_columns(real):
@@ -697,7 +744,8 @@ def test_cli_csv_header_is_the_columns(real):
 @pytest.mark.parametrize("args, message", [
     (("run", "nope"), "error: unknown query 'nope' (try: python -m queries list)"),
     (("run", "coverage_gaps", "--param", "nope=1"),
-     "error: coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority)"),
+     "error: coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, "
+     "tier_source)"),
     (("run", "coverage_gaps", "--param", "year_from=abc"), "error: parameter year_from: 'abc' is not a valid int"),
 ])
 def test_cli_errors_exit_2_with_one_line_on_stderr(cache, args, message):
@@ -784,7 +832,12 @@ RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, t.tool_id AS t
             ELSE 'proposed only' END AS cell,
        partners, n_activities, n_proposed, activities,
        held_planned + CASE WHEN n_proposed > 0 THEN ['proposed'] ELSE [] END AS statuses, min_confidence,
-       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+       CASE WHEN r IS NULL THEN c.risk_score ELSE r.score END AS risk_score,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END)
+            ELSE (CASE WHEN r IS NULL THEN c.risk_tier ELSE r.tier END) END AS risk_tier,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN 'analysts' ELSE 'model' END AS tier_source
 ORDER BY coalesce(risk_score, -1.0) DESC, iso3, tool""",
     "partner_overlap": """
 MATCH (p:Country)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c:Country)
@@ -803,6 +856,7 @@ WHERE s.category = c.category
   AND NOT EXISTS {
     MATCH (p)-[:CONDUCTS]->(a:Activity)-[:TARGETS]->(c), (a)-[:USES]->(t)
     WHERE a.year >= $year_from AND a.year <= $year_to AND a.status IN ['held', 'planned']
+      AND coalesce(a.kind, 'outreach') = 'outreach'
   }
 OPTIONAL MATCH (cat:Category)-[n:NEEDS]->(t)
 WHERE cat.category = c.category
@@ -810,13 +864,18 @@ WITH c, p, s, t, n
 WHERE n IS NOT NULL OR $needed_only = false
 OPTIONAL MATCH (o:Country)-[:CONDUCTS]->(b:Activity)-[:TARGETS]->(c)
 WHERE EXISTS { MATCH (b)-[:USES]->(t) } AND b.year >= $year_from AND b.year <= $year_to
-  AND b.status IN ['held', 'planned']
+  AND b.status IN ['held', 'planned'] AND coalesce(b.kind, 'outreach') = 'outreach'
 WITH c, p, s, t, n, collect(DISTINCT o.iso3) AS delivered_by
 OPTIONAL MATCH (c)-[:SCORED]->(r:RiskScore)
 WHERE r.year = $year_to
 RETURN c.iso3 AS iso3, c.name AS country, c.category AS category, p.iso3 AS partner, t.tool_id AS tool,
        s.requirement AS assignment, n.requirement AS needed, delivered_by,
-       coalesce(r.score, c.risk_score) AS risk_score, coalesce(r.tier, c.risk_tier) AS risk_tier
+       CASE WHEN r IS NULL THEN c.risk_score ELSE r.score END AS risk_score,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END)
+            ELSE (CASE WHEN r IS NULL THEN c.risk_tier ELSE r.tier END) END AS risk_tier,
+       CASE WHEN $tier_source = 'assessment' AND (CASE WHEN r IS NULL THEN c.assessed_tier ELSE r.assessed_tier END) IS NOT NULL
+            THEN 'analysts' ELSE 'model' END AS tier_source
 ORDER BY coalesce(risk_score, -1.0) DESC, iso3, partner, tool""",
 }
 
