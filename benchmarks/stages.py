@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 # the queries the Coverage page runs (pages/2_Coverage.py): the "coverage queries" of the targets
 COVERAGE_QUERIES = ("coverage_matrix", "coverage_gaps", "assignment_gaps", "partner_overlap", "schedule_conflicts")

@@ -2,19 +2,12 @@
 and a what-if mode that re-runs the coverage queries with planned activities added (data/ untouched)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from graph_loader import whatif  # noqa: E402
-from graph_loader.schema import load_schema  # noqa: E402
-from ui import context, render, state  # noqa: E402
+from graph_loader import whatif
+from graph_loader.schema import load_schema
+from ui import context, render, state
 
 render.setup("Coverage")
 st.title("Coverage")

@@ -4,22 +4,16 @@ All numbers come from graph_loader.risk and graph_loader.calibration (pure funct
 every formula). The weight sliders try other weights here; the context's model drives every other page."""
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import altair as alt
+import pandas as pd
+import streamlit as st
 
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from graph_loader import calibration, risk  # noqa: E402
-from graph_loader.errors import ConfigError  # noqa: E402
-from graph_loader.schema import load_schema  # noqa: E402
-from ui import context, render, state  # noqa: E402
+from graph_loader import calibration, risk
+from graph_loader.errors import ConfigError
+from graph_loader.schema import load_schema
+from ui import context, render, state
 
 render.setup("Risk")
 st.title("Risk")

@@ -4,18 +4,11 @@ Every section is a library query's rows (country_profile, ties_to_concern, cover
 handover_risk)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import altair as alt
+import pandas as pd
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from ui import context, render, state  # noqa: E402
+from ui import context, render, state
 
 FACTORS = ("technology", "trade", "geography", "ties")
 ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")

@@ -4,21 +4,14 @@ field for each $parameter. Every query runs in a worker process with limits (que
 a timeout or a crash is one line here, and the app goes on."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from graph_loader import network_view as nv  # noqa: E402
-from queries import QueryError  # noqa: E402
-from queries.lexer import LexError  # noqa: E402
-from queries.registry import (TYPES, delete_query, parameters_used, save_query, typed_value,  # noqa: E402
+from graph_loader import network_view as nv
+from queries import QueryError
+from queries.lexer import LexError
+from queries.registry import (TYPES, delete_query, parameters_used, save_query, typed_value,
                               user_folder)
-from ui import context, render, state  # noqa: E402
+from ui import context, render, state
 
 MAX_SHOWN = 2000
 GRAPH_COLUMNS = ("concern_iso3", "partner", "partners")

@@ -3,17 +3,10 @@ risk model. Download ONE self-contained HTML file (network view + key tables, wo
 and a zip of the same tables as CSV. Same output as `python -m graph_loader briefing`."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from graph_loader import briefing  # noqa: E402
-from ui import context, render, state  # noqa: E402
+from graph_loader import briefing
+from ui import context, render, state
 
 render.setup("Briefing")
 st.title("Briefing")

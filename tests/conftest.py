@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 REAL = ROOT / "data"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

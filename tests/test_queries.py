@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 REAL = ROOT / "data"
 
-PRIMARY, IF_NECESSARY = 1.0, 0.5  # severity of a needed tool in coverage_gaps
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
