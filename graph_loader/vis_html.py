@@ -167,7 +167,8 @@ def _spec(d: dict, schema: Schema):
 
 
 def node_text(n: str, d: dict, schema: Schema) -> str:
-    """The label drawn on the canvas: ISO3 for countries, else the node's key (ids are compact)."""
+    """The label drawn on the canvas: ISO3 for countries; activities and requests by their short title or
+    summary (an id like JPN-BC-2008-KOR-03 says little); tools, meetings, topics, contacts by name; else the key."""
     label = d["label"]
     if label == "Group":
         return f"{d['name']} ({len(d['members'])})"
@@ -177,6 +178,8 @@ def node_text(n: str, d: dict, schema: Schema) -> str:
         return f"Category {d.get('category')}"
     if label in ("Tool", "Meeting", "Topic", "Contact"):
         return _short(str(d.get("name", n.split(":", 1)[1])))
+    if label in ("Activity", "Request") and (d.get("title") or d.get("summary")):
+        return _short(str(d.get("title") or d.get("summary")), 32)
     spec = schema.nodes.get(label)
     return _short(str(d.get(spec.key) if spec and d.get(spec.key) is not None else n.split(":", 1)[1]))
 
