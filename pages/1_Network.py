@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import streamlit as st
@@ -156,11 +157,55 @@ def who_does_what_where() -> None:
                        mime="text/html", key="wdw_download")
 
 
-mode = st.radio("View", ["Who does what where", "Graph explorer"], horizontal=True, key="net_mode",
-                help="Who does what where: partners, tools and recipients of the window in three columns. Graph "
-                     "explorer: every kind of node, filters, ego networks and tie paths.")
+def ties_to_concern() -> None:
+    """Exposure: countries tied to each other and to the nations of concern, by strength (ties_view.py)."""
+    from graph_loader import ties_view as tv
+    from graph_loader.vis_html import fragment_data, page
+    rows = state.risk_rows(ctx.year_to)
+    year = rows[0]["year"] if rows else ctx.year_to
+    g = state.graph()[0]
+    countries = {d["iso3"]: d for _, d in g.nodes(data=True) if d["label"] == "Country"}
+    roles = {i: "concern" if d.get("concern") else "recipient" if d.get("recipient") else "partner"
+             if d.get("partner") else "other" for i, d in countries.items()}
+    keep = {i for i, r in roles.items() if r in ("concern", "recipient")}
+    tier_colors = state.schema_styles().get("tier_colors", {})
+    colors = {i: tier_colors.get(t, "#bbbbbb") for i, (t, _) in state.tiers(ctx.year_to, ctx.tier_source).items()}
+    c1, c2, c3 = st.columns([2, 2, 2])
+    floor = c1.slider("Show ties of at least this strength", 0.0, 1.0, 0.3, 0.05, key="ties_min",
+                      help="strength = 0.4 trade volume + 0.2 border + 0.15 alliance + 0.1 shared IGOs + 0.075 "
+                           "language + 0.075 colonial tie (graph_loader/ties_view.py)")
+    label = lambda i: state.country_label(i) if i else "—"
+    a = c2.selectbox("Strongest path from", [""] + sorted(keep), key="ties_from", format_func=label)
+    b = c3.selectbox("to", [""] + sorted(i for i, r in roles.items() if r == "concern"), key="ties_to",
+                     format_func=label)
+    tg = tv.ties_graph(state.risk_inputs(), year, keep, floor)
+    path = tv.strongest_path(tg, a, b) if a and b and a != b else None
+    data = tv.view_data(tg, {i: d["name"] for i, d in countries.items()}, roles, path, colors)
+    alone = sorted(n for n in tg.nodes if not tg.degree(n))
+    st.caption(f"Ties of {year} among recipients and nations of concern with strength ≥ {floor:g}: "
+               f"{tg.number_of_edges()} pairs" + (f"; no tie that strong: {', '.join(alone)}" if alone else "")
+               + f" · {render.md(ctx.describe())}")
+    if a and b and a != b:
+        if path:
+            hops = [f"{u}–{v} {tg[u][v]['strength']:.2f} ({', '.join(tg[u][v]['kinds'])})" for u, v in zip(path, path[1:])]
+            st.markdown(f"**Strongest path** (product of strengths {math.prod(tg[u][v]['strength'] for u, v in zip(path, path[1:])):.3f}): "
+                        + " → ".join(render.md(h) for h in hops))
+        else:
+            st.warning(f"No path from {render.md(label(a))} to {render.md(label(b))} through ties of at least {floor:g}.")
+    html = page("Outreach Graph — ties", fragment_data(data, tv.LEGEND, "ties", "", 640))
+    render.view(html, height=640 + 170)
+
+
+mode = st.radio("View", ["Who does what where", "Ties to nations of concern", "Graph explorer"], horizontal=True,
+                key="net_mode",
+                help="Who does what where: partners, tools and recipients of the window in three columns. Ties: "
+                     "exposure, countries tied by trade, borders, alliances, IGOs, language. Graph explorer: every "
+                     "kind of node, filters, ego networks and tie paths.")
 if mode == "Who does what where":
     who_does_what_where()
+    st.stop()
+if mode == "Ties to nations of concern":
+    ties_to_concern()
     st.stop()
 
 params = {**filter_widgets(), **focus_widgets()}

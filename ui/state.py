@@ -283,6 +283,16 @@ def _risk_rows(year: int, model: str | None) -> list[dict]:
     return risk.rank_rows(inp, risk.scored_year(inp, year), _model(model))
 
 
+def risk_inputs():
+    """risk.RiskInputs of the graph (the dyadic figures risk scoring and the ties view read)."""
+    return _risk_inputs(model_name())
+
+
+def schema_styles() -> dict:
+    from graph_loader.schema import load_schema
+    return load_schema().styles
+
+
 def risk_rows(year: int) -> list[dict]:
     """risk.rank_rows of the scored year nearest `year`, with the context's risk model."""
     return _risk_rows(int(year), model_name())
