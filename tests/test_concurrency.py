@@ -34,10 +34,15 @@ def expectations(runner, graph) -> dict:
     from graph_loader.stores.embedded import store_for_graph
     from queries import Runner
     exp: dict = {"dossier": {}, "queries": {}, "coverage": {}}
+    from graph_loader import risk
+    inp = risk.risk_inputs(graph)
+    ranked = {r["iso3"]: r for r in risk.rank_rows(inp, 2009)}  # the context's window ends in 2009
+    tiers = risk.tiers_by_source(list(ranked.values()), "assessment")
     for iso3 in {i for pair in DOSSIERS for i in pair}:
         p = runner.run("country_profile", {"iso3": iso3}).rows[0]
+        r = ranked[iso3]
         exp["dossier"][iso3] = {"header": f"{p['country']} ({iso3})", "Category": str(p["category"]),
-                                "Risk score": f"{p['risk_score']:.3f}", "Risk tier": p["risk_tier"] or "—"}
+                                "Diversion risk": f"{r['score']:.3f}", "Risk tier": tiers[iso3][0] or "—"}
     for w in {w for pair in QUERY_WINDOWS for w in pair}:
         exp["queries"][w] = len(runner.run("coverage_gaps", {"year_from": w[0], "year_to": w[1]}).rows)
     plan = [{**WHATIF, "year": 2008, "month": 6}]
@@ -145,8 +150,8 @@ async def dossier(pg, url, exp, countries, gate, names) -> list:
         got = await metrics(pg)
         await no_error(pg, f"dossier {iso3}")
         assert header == want["header"], (header, want)
-        assert {k: got[k] for k in ("Category", "Risk score", "Risk tier")} == {k: want[k] for k in
-                                                                              ("Category", "Risk score", "Risk tier")}
+        assert {k: got[k] for k in ("Category", "Diversion risk", "Risk tier")} == \
+            {k: want[k] for k in ("Category", "Diversion risk", "Risk tier")}
         seen.append(("dossier", iso3))
     return seen
 
@@ -174,8 +179,8 @@ async def coverage(pg, url, exp, mode, windows, gate) -> list:
     seen = []
     for i, w in enumerate(windows):
         await gate(i)
-        await slide(pg, "cov_years", w)
-        await pg.wait_for_selector(f'text=Window {w[0]}–{w[1]}', timeout=WAIT_MS)
+        await slide(pg, "ctx_years", w)  # the analysis context's window, in the sidebar
+        await pg.wait_for_selector(f'text={w[0]}–{w[1]} · analysts', timeout=WAIT_MS)
         await settled(pg)
         got = await metrics(pg)
         await no_error(pg, f"coverage {w}")
