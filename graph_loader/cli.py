@@ -1,4 +1,4 @@
-"""`python -m graph_loader` — validate, stats, export, risk, sync, briefing."""
+"""`python -m graph_loader` — validate, stats, export, risk, sync, briefing, record, register."""
 from __future__ import annotations
 
 import argparse
@@ -246,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default=None, help="risk model preset (default: hand-set)")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_briefing)
+    from .register.cli import add_parsers as register_parsers  # record …, register template|import|export|replay
+    register_parsers(sub)
     return ap
 
 
