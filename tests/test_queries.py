@@ -578,12 +578,42 @@ def test_the_store_is_rebuilt_when_a_data_file_changes(cache, tiny, tiny_copy):
     assert [g["activity_id"] for g in rows(tiny, "role_compliance")] == ["A5"]  # the original is untouched
 
 
-def test_touching_a_data_file_changes_the_fingerprint(tiny_copy):
+def test_the_fingerprint_is_the_content_not_the_file_times(tiny_copy):
     before = fingerprint(tiny_copy)
     st = (tiny_copy / "trade.csv").stat()
     os.utime(tiny_copy / "trade.csv", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert fingerprint(tiny_copy) == before  # touched, same bytes: the same store
+    with (tiny_copy / "trade.csv").open("a", encoding="utf-8") as f:
+        f.write("THA,CHN,2009,1,IMF_DOTS,false,fixture\n")
     assert fingerprint(tiny_copy) != before
-    assert fingerprint(tiny_copy) == fingerprint(tiny_copy)
+
+
+def test_old_stores_are_pruned_least_recently_used_first_never_a_recent_one(tmp_path, three_countries):
+    import time
+
+    from graph_loader.stores.embedded import ensure_built, prune
+    made = [ensure_built(f"s{i}", lambda: three_countries, tmp_path) for i in range(4)]
+    now = time.time()
+    for i, folder in enumerate(made):  # s0 used longest ago, s3 just now
+        os.utime(folder / ".used", (now - 3600 * (4 - i), now - 3600 * (4 - i)))
+    os.utime(made[3] / ".used", (now, now))
+    assert prune(tmp_path, keep=2, now=now) == [made[1], made[0]]
+    assert [f.exists() for f in made] == [False, False, True, True]
+    os.utime(made[2] / ".used", (now - 60, now - 60))
+    assert prune(tmp_path, keep=0, now=now) == []  # both used within the hour: kept
+
+
+def test_a_temporary_variant_store_is_removed_when_dropped(three_countries):
+    import gc
+
+    from graph_loader.stores.embedded import store_for_graph
+    store = store_for_graph(three_countries, "variant", temporary=True)
+    folder = store.folder
+    assert (folder / "db").exists()
+    store.close()
+    del store
+    gc.collect()
+    assert not folder.parent.exists()
 
 
 @pytest.fixture()

@@ -63,7 +63,7 @@ def embedded_store():
 def variant_store(key: str, _variant):
     """Embedded store of an in-memory graph variant (what-if), built once per key."""
     from graph_loader.stores.embedded import store_for_graph
-    return store_for_graph(_variant, key)
+    return store_for_graph(_variant, key, temporary=True)  # removed from disk when the cache drops it
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)

@@ -122,17 +122,55 @@ def write_store(g: "nx.MultiDiGraph", path: Path, schema: Schema | None = None) 
     return path
 
 
+# The code whose output a store holds: a change to any of these rebuilds the stores; any other code edit (the
+# app, the queries, the views) does not.
+CONTENT_CODE = ("schema.yaml", "risk_weights.yaml", "build.py", "risk.py", "stores/embedded.py")
+KEEP_STORES = int(os.environ.get("OUTREACH_CACHE_KEEP", "8"))  # stores kept in the cache (least recently used go)
+RECENT_S = 3600  # a store opened this recently is never pruned (another process may still be using it)
+
+
 def fingerprint(data_dir: Path, extra: dict | None = None) -> str:
-    """Changes whenever a data file, the schema, the weights or the loader's code changes."""
+    """A hash of what a store holds: the content of every data file, the schema, the weights and the code that
+    turns them into nodes, relationships and scores (CONTENT_CODE) — not file times, not other code."""
     h = hashlib.sha256(STORE_VERSION.encode())
     for f in sorted(Path(data_dir).glob("*.csv")):
-        st = f.stat()
-        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for f in sorted(CODE_DIR.rglob("*")):
-        if f.suffix in (".py", ".yaml") and "__pycache__" not in f.parts:
-            h.update(f.read_bytes())
+        if not f.is_file():
+            continue  # the loader reports what is wrong with it
+        h.update(f.name.encode() + b"\0")
+        with f.open("rb") as fh:
+            h.update(hashlib.file_digest(fh, "sha256").digest())
+    for name in CONTENT_CODE:
+        h.update((CODE_DIR / name).read_bytes())
     h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())
     return h.hexdigest()[:20]
+
+
+def touch(folder: Path) -> None:
+    """Mark a store as used now (pruning keeps the most recently used)."""
+    try:
+        (Path(folder) / ".used").touch()
+    except OSError:
+        pass
+
+
+def prune(root: Path | None = None, keep: int = KEEP_STORES, now: float | None = None) -> list[Path]:
+    """Remove the least recently used stores beyond `keep` (never one used in the last RECENT_S seconds);
+    return what was removed."""
+    import time
+    root = root or cache_root()
+    now = time.time() if now is None else now
+    stores = []
+    for d in root.iterdir() if root.is_dir() else ():
+        if d.is_dir() and not d.name.startswith(".") and (d / "db").exists():
+            used = d / ".used"
+            stores.append((used.stat().st_mtime if used.exists() else d.stat().st_mtime, d))
+    stores.sort(reverse=True)
+    gone = []
+    for used, d in stores[keep:]:
+        if now - used >= RECENT_S:
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
 
 
 _build_lock = threading.Lock()
@@ -143,9 +181,11 @@ def ensure_built(key: str, make_graph, root: Path | None = None) -> Path:
     root = root or cache_root()
     final = root / key
     if (final / "db").exists():
+        touch(final)
         return final
     with _build_lock:
         if (final / "db").exists():
+            touch(final)
             return final
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
@@ -158,7 +198,10 @@ def ensure_built(key: str, make_graph, root: Path | None = None) -> Path:
                     raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        touch(final)
+        prune(root)
     return final
+
 
 
 _PLAIN = (str, int, bool, type(None))
@@ -197,6 +240,7 @@ class EmbeddedStore:
                  buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB, max_db_mb: int | None = None):
         import ladybug
         self.folder = Path(folder)
+        touch(self.folder)
         self.timeout_ms = timeout_ms
         self.buffer_pool_mb = buffer_pool_mb
         self._db = ladybug.Database(str(self.folder / "db"), read_only=True, enable_checksums=False,
@@ -256,6 +300,13 @@ def store_for_data(data_dir: Path | str | None = None, weights: dict | None = No
     return EmbeddedStore(ensure_built(fingerprint(data_dir, {"weights": weights}), make_graph))
 
 
-def store_for_graph(g: "nx.MultiDiGraph", key: str) -> EmbeddedStore:
-    """Open (building first if needed) a store for an in-memory graph (e.g. a what-if variant) under `key`."""
-    return EmbeddedStore(ensure_built(key, lambda: g))
+def store_for_graph(g: "nx.MultiDiGraph", key: str, temporary: bool = False) -> EmbeddedStore:
+    """Open (building first if needed) a store for an in-memory graph under `key`. temporary=True (what-if
+    variants): the store lives in a temporary folder removed when the returned store is dropped."""
+    if not temporary:
+        return EmbeddedStore(ensure_built(key, lambda: g))
+    import weakref
+    root = Path(tempfile.mkdtemp(prefix="outreach-variant-"))
+    store = EmbeddedStore(ensure_built(key, lambda: g, root))
+    weakref.finalize(store, shutil.rmtree, str(root), True)
+    return store
