@@ -296,7 +296,7 @@ def naive_baseline(driver, g, schema, sample: int, seed: int = 1) -> dict:
     with driver.session() as s:
         for rtype, lu, lv, r in picked:
             text = stmts[(rtype, lu, lv)]
-            s.execute_write(lambda tx: tx.run(text, f=r["f"], t=r["t"], k=r["k"], p=r["p"]).consume())
+            s.execute_write(lambda tx: tx.run(text, f=r["f"], t=r["t"], k=r["k"], p=r["p"]).consume())  # noqa: B023 (runs now)
     secs = now() - t0
     return {"sample": len(picked), "seconds": secs, "rels_per_s": len(picked) / secs if secs else None,
             "statement": "MATCH (a:L1 {key: $f}) MATCH (b:L2 {key: $t}) MERGE (a)-[r:T {_key: $k}]->(b) SET r = $p",

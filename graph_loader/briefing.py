@@ -240,8 +240,8 @@ def cli_briefing(a) -> int:
 
     from .export import atomic_path
     from .pipeline import load
-    from .stores.embedded import store_for_data
     from .risk import default_preset, load_model
+    from .stores.embedded import store_for_data
     model = None if a.preset in (None, default_preset()) else load_model(a.preset)
     g, _ = load(a.data, model)
     try:

@@ -15,8 +15,18 @@ from functools import partial
 import networkx as nx
 
 from .gcpause import gc_paused
-from .graph import (DerivedColumns, EdgeTable, NodeTable, OutreachGraph, adjacency_groups, held, iter_edges, labelled_nodes,
-                    node_labels, snapshot)
+from .graph import (
+    DerivedColumns,
+    EdgeTable,
+    NodeTable,
+    OutreachGraph,
+    adjacency_groups,
+    held,
+    iter_edges,
+    labelled_nodes,
+    node_labels,
+    snapshot,
+)
 from .schema import Schema
 from .validate import Dataset, endpoint_columns
 

@@ -25,8 +25,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from .risk import (FACTORS, Model, RiskInputs, as_model, assessment_in, factor_table, natural_breaks, rank_rows,
-                   within_category_auc)
+from .risk import (
+    FACTORS,
+    Model,
+    RiskInputs,
+    as_model,
+    assessment_in,
+    factor_table,
+    natural_breaks,
+    rank_rows,
+    within_category_auc,
+)
 
 CARRY_BACK = 1  # years a first assessment may stand for before its date
 CALIBRATION_YEARS = (2007, 2008, 2009)  # "the years around the proposal" (June 2008)

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import threading
 from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
 

@@ -8,7 +8,6 @@ Node ids are "Label:key" as in graph_loader.build; view-only markers are attribu
 from __future__ import annotations
 
 import json
-
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -516,4 +515,4 @@ def rows_graph(g: nx.MultiDiGraph, rows: list[dict], keys: dict[str, str]) -> nx
     return h
 
 
-from .vis_html import legend_items, render_html  # noqa: E402  (re-exported: the view module is the entry point)
+from .vis_html import legend_items, render_html  # noqa: E402, F401  (re-exported: the view module is the entry point)

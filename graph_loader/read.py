@@ -421,7 +421,7 @@ def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.
     never closed, which is by far the usual cause."""
     record = "".join(io.StringIO(text, newline="").readlines()[start - 1:])
     field, quoted, opened = 0, False, None
-    for i, ch in enumerate(record):
+    for ch in record:
         if ch == '"':
             if not quoted:
                 opened = field

@@ -243,7 +243,7 @@ def _alliance_strength(e: dict) -> float:
     return 0.3 if e.get("nonaggression") else 0.0
 
 
-def _trade_table(inp: "RiskInputs", cow: dict, table) -> None:
+def _trade_table(inp: RiskInputs, cow: dict, table) -> None:
     """TRADES_WITH rows straight from the pending table's columns (no edge dicts: a million rows) — from
     their codes when the file's columns are still coded (_trade_coded), else row by row."""
     if _trade_coded(inp, cow, table):
@@ -254,7 +254,7 @@ def _trade_table(inp: "RiskInputs", cow: dict, table) -> None:
             (inp.trade if dataset == "IMF_DOTS" else cow)[year][(a, b)] = value
 
 
-def _trade_coded(inp: "RiskInputs", cow: dict, table) -> bool:
+def _trade_coded(inp: RiskInputs, cow: dict, table) -> bool:
     """What _trade_table's row-by-row loop records, worked out on the coded columns: rows grouped by (year,
     dataset) with a stable sort, each group's {(exporter, importer): value} made in one step, the groups
     taken in the order of their first row — so every dict holds the same keys, values and order as the
@@ -283,7 +283,7 @@ def _trade_coded(inp: "RiskInputs", cow: dict, table) -> bool:
     return True
 
 
-def _take(inp: "RiskInputs", cow: dict, u: str, v: str, group) -> None:
+def _take(inp: RiskInputs, cow: dict, u: str, v: str, group) -> None:
     """Record what risk scoring reads from the edges from u to v."""
     ab = None
     for e in group:
@@ -326,7 +326,7 @@ _READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     """Everything risk scoring reads, from the graph's nodes and edges (pending tables read in place)."""
     inp = RiskInputs()
-    for n, d in labelled_nodes(g, ("Country", "CountryYear", "Assessment")):  # (an activity's dict is not made)
+    for _, d in labelled_nodes(g, ("Country", "CountryYear", "Assessment")):  # (an activity's dict is not made)
         if d["label"] == "Country":
             inp.countries[d["iso3"]] = d
             if d.get("concern"):
@@ -553,7 +553,7 @@ def assessment_in(inp: RiskInputs, iso3: str, year: int) -> tuple | None:
 NO_ASSESSMENT_WEAKNESS = 0.5
 
 
-def weakness(inp: RiskInputs, iso3: str, year: int, model: "Model") -> tuple[float | None, int | None, list[str]]:
+def weakness(inp: RiskInputs, iso3: str, year: int, model: Model) -> tuple[float | None, int | None, list[str]]:
     """(V, the category it rests on, notes) of a recipient; (None, None, []) for any other country."""
     if not inp.countries.get(iso3, {}).get("recipient"):
         return None, None, []

@@ -9,8 +9,7 @@ import streamlit as st
 from graph_loader import network_view as nv
 from queries import QueryError
 from queries.lexer import LexError
-from queries.registry import (TYPES, delete_query, parameters_used, save_query, typed_value,
-                              user_folder)
+from queries.registry import TYPES, delete_query, parameters_used, save_query, typed_value, user_folder
 from ui import context, render, state
 
 MAX_SHOWN = 2000

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-from .lexer import LexError, Token, depth, tokens
 from .errors import QueryError
+from .lexer import LexError, Token, depth, tokens
 
 MAX_TEXT = int(os.environ.get("OUTREACH_QUERY_MAX_CHARS", "20000"))  # characters of query text
 MAX_DEPTH = int(os.environ.get("OUTREACH_QUERY_MAX_DEPTH", "40"))  # nested (), [], {} (deeper crashes Ladybug)

@@ -44,7 +44,7 @@ class Limits:
     max_rows: int = 50_000
 
     @classmethod
-    def from_env(cls) -> "Limits":
+    def from_env(cls) -> Limits:
         wall = os.environ.get("OUTREACH_QUERY_WALL_S")
         return cls(memory_mb=int(_env_number("OUTREACH_QUERY_MEMORY_MB", cls.memory_mb)),
                    wall_s=_env_number("OUTREACH_QUERY_WALL_S", 0) if wall else None,

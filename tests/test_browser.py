@@ -153,7 +153,7 @@ def _drawn(frame) -> tuple[int, int]:
 
 
 def test_every_page_renders_and_is_screenshotted(app_url, page):
-    for path, title in PAGES:
+    for path, _title in PAGES:
         TIMINGS[path or "Overview"] = _open(page, app_url, path)
         assert page.locator('[data-testid="stException"]').count() == 0, f"{path} shows an exception"
         page.screenshot(path=str(SHOTS / f"{path or 'Overview'}.png"), full_page=True)

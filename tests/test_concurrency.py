@@ -30,8 +30,8 @@ WHATIF = {"partner": "USA", "target": "MYS", "tool": "legal_assistance"}
 # ------------------------------------------------------------------------------------------ expectations
 def expectations(runner, graph) -> dict:
     """What each session must see, from the query library run here (not through the app)."""
-    from graph_loader.whatif import with_planned
     from graph_loader.stores.embedded import store_for_graph
+    from graph_loader.whatif import with_planned
     from queries import Runner
     exp: dict = {"dossier": {}, "queries": {}, "coverage": {}}
     from graph_loader import risk
@@ -219,7 +219,6 @@ def test_twelve_sessions_get_their_own_correct_results_and_never_change_the_shar
     need_browser()
     from graph_loader.whatif import graph_checksum
     from queries import Runner
-
     from test_browser import CHROMIUM_FLAGS
     exp = expectations(Runner("embedded", REAL), real_graph)
     assert exp["whatif"][(2008, 2008)]["Coverage gaps"] == exp["coverage"][(2008, 2008)]["Coverage gaps"] - 1  # closes one

@@ -16,8 +16,19 @@ import pytest
 
 from conftest import TINY
 from graph_loader.build import _derive_country_facts, build_graph, counts
-from graph_loader.graph import (DerivedColumns, NodeTable, OutreachGraph, PendingNodeError, edge_tables, edge_values,
-                                held, iter_edges, labelled_nodes, node_labels, node_tables)
+from graph_loader.graph import (
+    DerivedColumns,
+    NodeTable,
+    OutreachGraph,
+    PendingNodeError,
+    edge_tables,
+    edge_values,
+    held,
+    iter_edges,
+    labelled_nodes,
+    node_labels,
+    node_tables,
+)
 from graph_loader.pipeline import load
 from graph_loader.risk import write_scores
 from graph_loader.validate import endpoint_columns, validate
@@ -50,8 +61,8 @@ def test_the_materialised_edges_are_exactly_the_edges_iter_edges_gave_before():
     # networkx's own invariants: succ and pred agree, keys 0..n-1 per node pair
     for u, v, k in g.edges(keys=True):
         assert g._pred[v][u][k] is g._succ[u][v][k]
-    for u, nbrs in g.adj.items():
-        for v, keydict in nbrs.items():
+    for nbrs in g.adj.values():
+        for keydict in nbrs.values():
             assert sorted(keydict) == list(range(len(keydict)))
 
 
@@ -314,9 +325,9 @@ def test_a_writer_reading_nodes_while_held_is_not_blocked_by_a_thread_reading_an
 def test_label_readers_wait_while_another_thread_holds_the_graph():
     for read in (lambda g: len(labelled_nodes(g, ("Note",))), lambda g: node_labels(g).count("Note")):
         g = _fresh()
-        g.nodes  # every label made: no reader waits for that
+        g.nodes  # noqa: B018  every label made: no reader waits for that
         inside, seen = threading.Event(), []
-        reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(read(g))))
+        reader = threading.Thread(target=lambda: (inside.wait(10), seen.append(read(g))))  # noqa: B023 (joined below)
         reader.start()
         with held(g):
             inside.set()

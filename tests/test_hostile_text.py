@@ -262,9 +262,9 @@ def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(br
                 path.write_text(html, encoding="utf-8")
                 context = browser.new_context(offline=True)
                 dialogs, requests = [], []
-                context.on("request", lambda r: requests.append(r.url))
+                context.on("request", lambda r: requests.append(r.url))  # noqa: B023 (this page's)
                 pg = context.new_page()
-                pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # noqa: B023 (this page's)
                 pg.goto(path.as_uri())
                 nodes, ink = _drawn(pg.main_frame)
                 # every tooltip into the page the way VIEW_JS does it (innerHTML), all at once

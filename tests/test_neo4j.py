@@ -1,7 +1,6 @@
 """The Neo4j backend against a real Neo4j 5 server: sync, idempotence, convergence, read-only, equivalence."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -212,7 +211,7 @@ def test_a_wrong_password_gives_one_line_without_the_password(auth_server):
 
 
 def test_a_server_stopped_mid_sync_fails_clearly_and_the_next_sync_repairs_everything(auth_server, graphs):
-    from conftest import start_local_neo4j, stop_local_neo4j
+    from conftest import stop_local_neo4j
     s = Neo4jSettings(uri=auth_server["uri"], user="neo4j", password=auth_server["password"])
     sync_graph(graphs["tiny"], s, show_progress=False)
     stopped = {"done": False}

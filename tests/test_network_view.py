@@ -7,6 +7,7 @@ import json
 import re
 from collections import defaultdict
 
+import networkx as nx
 import pytest
 
 from graph_loader import network_view as nv
@@ -258,12 +259,11 @@ def test_result_graph_links_the_countries_a_query_row_names(tiny_graph):
 
 
 # ------------------------------------------------------------------------------ bundles of records (scale)
-def outreach(drop=()) -> "nx.MultiDiGraph":
+def outreach(drop=()) -> nx.MultiDiGraph:
     """A hand-made view of 21 nodes: partners JPN and USA, recipients MYS and THA (one region), CHN (concern);
     activities J1–J5 (JPN industry seminars: J1–J3 to MYS, J4–J5 to THA, all in programme JPN-IOS, J2 at meeting
     M1), U1–U3 (USA officer training to MYS) and L1 (USA legal assistance to THA, alone of its kind); requests
     R1, R2 (MYS asks for officer training); and a MYS–THA border."""
-    import networkx as nx
     g = nx.MultiDiGraph()
     for iso3, flags in (("JPN", {"partner": True}), ("USA", {"partner": True}), ("CHN", {"concern": True}),
                         ("MYS", {"recipient": True, "category": 2}), ("THA", {"recipient": True, "category": 1})):

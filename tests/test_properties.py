@@ -216,12 +216,12 @@ class Data:
         return f"Data(synth(countries={c}, years={y}, activities={a}, seed={s}), edits={self.edits!r})"
 
     @classmethod
-    def synth(cls, params: tuple) -> "Data":
+    def synth(cls, params: tuple) -> Data:
         """The synthetic folder of (countries, years, activities, seed), unedited."""
         return cls(params, {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in synth_tables(*params).items()},
                    {})
 
-    def copy(self) -> "Data":
+    def copy(self) -> Data:
         return Data(self.params, {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in self.tables.items()},
                     dict(self.edits))
 

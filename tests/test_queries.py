@@ -150,7 +150,7 @@ def test_coverage_gaps_take_their_tiers_from_the_tier_source(tiny, risk):
     by_model = {(g["iso3"], g["tool"]): g for g in rows(tiny, "coverage_gaps", year_from=2008, year_to=2008,
                                                         tier_source="model")}
     # the model puts MYS and CHN in the High tier (test_risk.py), the analysts Low
-    for (iso3, tool), g in by_model.items():
+    for (iso3, _tool), g in by_model.items():
         assert (g["risk_tier"], g["tier_source"]) == (r[iso3]["tier"], "model")
     assert by_model[("MYS", "legal_assistance")]["priority"] == approx(priority(r["MYS"], "primary", 5, "model"))
     assert by_model[("MYS", "legal_assistance")]["priority"] > 200
@@ -1027,8 +1027,7 @@ def test_sync_batch_size_and_workers_have_one_default_for_the_command_line_and_s
     import inspect
 
     from graph_loader.cli import build_parser
-    from graph_loader.stores import DEFAULT_BATCH, DEFAULT_WORKERS
-    from graph_loader.stores import neo4j_sync
+    from graph_loader.stores import DEFAULT_BATCH, DEFAULT_WORKERS, neo4j_sync
     args = build_parser().parse_args(["sync"])
     assert args.batch_size == DEFAULT_BATCH == neo4j_sync.DEFAULT_BATCH == 10000
     assert args.workers == DEFAULT_WORKERS == neo4j_sync.DEFAULT_WORKERS == 2

@@ -8,7 +8,7 @@ import pytest
 
 from queries.guard import write_clauses
 from queries.portable import portability_problems
-from queries.registry import QUERY_DIR, QueryError, load_registry, parse_query
+from queries.registry import QUERY_DIR, QueryError, load_registry
 
 # The thirteen queries of the library as documented; others may be added, none may disappear.
 DOCUMENTED = {"assignment_gaps", "country_profile", "coverage_gaps", "handover_risk", "meeting_participation",

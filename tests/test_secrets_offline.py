@@ -331,10 +331,10 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
     need_browser()
     from playwright.sync_api import sync_playwright
 
-    from graph_loader.stores.neo4j_store import Neo4jSettings, Neo4jStore
+    from graph_loader.pipeline import load
+    from graph_loader.stores.neo4j_store import Neo4jSettings
     from graph_loader.stores.neo4j_sync import sync_graph
     from queries import Runner
-    from graph_loader.pipeline import load
     right = Neo4jSettings(uri=auth_server["uri"], user="neo4j", password=SERVER_PW)
     store = connect_when_unlocked(right)  # three wrong logins above lock the user for a few seconds
     sync_graph(load(TINY, risk_year=2008)[0], right, show_progress=False)

@@ -261,7 +261,6 @@ def test_a_sync_cut_off_as_any_batch_commits_is_repaired_by_the_next_sync(server
     which it must not retry) and the sync stops half-way. The next sync neither duplicates that batch nor
     misses anything: the database equals a clean sync."""
     from graph_loader.stores.neo4j_sync import sync_graph
-
     from test_neo4j import expected, snapshot
     at = stop_points(plan)[stop]
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
@@ -285,7 +284,6 @@ def test_a_sync_whose_network_dies_before_any_one_of_its_writes_is_repaired_by_t
     """Every batch boundary, one after the other: the connection is cut just before write k (k = 1 .. all of a
     sync in batches of 6), the sync fails in one line, and the next sync leaves exactly what a clean sync leaves."""
     from graph_loader.stores.neo4j_sync import sync_graph
-
     from test_neo4j import expected, snapshot
     want, start = expected(graphs["changed"]), expected(graphs["tiny"])
     writes = recorded_writes(server, graphs, batch_size=6)
@@ -321,7 +319,6 @@ def outage(server, graphs, plan):
     from graph_loader.stores.neo4j_store import Neo4jStore
     from graph_loader.stores.neo4j_sync import sync_graph
     from queries import QueryError, Runner
-
     from test_neo4j import snapshot
     seen: dict = {}
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)

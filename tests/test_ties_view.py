@@ -7,7 +7,8 @@ import math
 import networkx as nx
 import pytest
 
-from graph_loader import risk, ties_view as tv
+from graph_loader import risk
+from graph_loader import ties_view as tv
 
 
 def test_a_pair_s_strength_is_the_weighted_sum_of_its_kinds():

@@ -127,8 +127,6 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         shutil.copyfile(REAL / name, out / name)
         with (out / name).open(encoding="utf-8") as f:
             w.counts[name] = sum(1 for _ in csv.reader(f)) - 1
-    with (REAL / "role_sharing.csv").open(encoding="utf-8") as f:
-        role_rows = list(csv.DictReader(f))
 
     # ------------------------------------------------------------------------------------------ countries
     n_donors = min(len(DONORS), max(0, (countries - 12) // 8))

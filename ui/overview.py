@@ -23,7 +23,6 @@ def show() -> None:
         "- **Queries** — the Cypher library with a form per query, and read-only free-form Cypher.\n"
         "- **Briefing** — a self-contained HTML briefing and its tables as CSV, for offline reading.")
     ctx = context.sidebar()
-    which = ctx.backend
 
     bar = st.progress(0, text="Loading and validating data/ …")
     g, ds = state.graph()

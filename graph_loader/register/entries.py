@@ -18,7 +18,6 @@ The flow of one `record` call, whatever the store:
 from __future__ import annotations
 
 import csv
-import io
 import re
 import shutil
 import tempfile
@@ -222,7 +221,7 @@ def copy_data(data_dir: Path, dst: Path, schema) -> None:
 
 
 def validate_candidate(data_dir: Path, filename: str, text: str, line_map: dict, input_name: str, schema
-                       ) -> tuple[list[Problem], "object | None"]:
+                       ) -> tuple[list[Problem], object | None]:
     """Validate the data folder with `filename` replaced by `text` (in a temporary folder; data_dir untouched).
     Problems on an entry's line are mapped to the input's line."""
     with tempfile.TemporaryDirectory(prefix="outreach-register-") as tmp:

@@ -1,7 +1,6 @@
 """A partner's plan in and out: the template, the import (checks, then record) and the export."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from ..schema import load_schema

@@ -58,7 +58,7 @@ def ddl(schema: Schema) -> list[str]:
     return out
 
 
-def _frame(rows: list, columns: list[str]) -> "pd.DataFrame":
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     """A frame of row tuples; object columns keep None as NULL (Ladybug rejects pandas' nullable Int64).
     (Native numpy dtypes for null-free columns, or an Arrow table, were measured: COPY gains less than
     building them costs.)"""
@@ -67,7 +67,7 @@ def _frame(rows: list, columns: list[str]) -> "pd.DataFrame":
     return pd.DataFrame({c: pd.Series(col, dtype=object) for c, col in zip(columns, cols)})
 
 
-def node_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[str, pd.DataFrame]":
+def node_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[str, pd.DataFrame]:
     rows: dict[str, list] = {label: [] for label in schema.nodes}
     getters = {label: list(spec.props) for label, spec in schema.nodes.items()}
     for _, d in g.nodes(data=True):
@@ -75,7 +75,7 @@ def node_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[str, pd.DataFrame
     return {label: _frame(r, getters[label]) for label, r in rows.items() if r}
 
 
-def rel_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[tuple[str, str, str], pd.DataFrame]":
+def rel_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[tuple[str, str, str], pd.DataFrame]:
     """One frame per (type, from label, to label): from key, to key, then the relationship's properties."""
     ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
     props = {rtype: list(rel.props) for rtype, rel in schema.rels.items()}
@@ -91,7 +91,7 @@ def rel_frames(g: "nx.MultiDiGraph", schema: Schema) -> "dict[tuple[str, str, st
 
 
 @gc_paused()
-def write_store(g: "nx.MultiDiGraph", path: Path, schema: Schema | None = None) -> Path:
+def write_store(g: nx.MultiDiGraph, path: Path, schema: Schema | None = None) -> Path:
     """Write the graph into a new Ladybug database at `path` (which must not exist yet)."""
     import ladybug
     schema = schema or load_schema()
@@ -107,7 +107,7 @@ def write_store(g: "nx.MultiDiGraph", path: Path, schema: Schema | None = None) 
         # Without auto-checkpoints every copied page stays dirty in the buffer pool until a CHECKPOINT: at
         # world scale (a million trade relationships) the 512 MB pool fills and COPY fails. A checkpoint
         # after each large COPY writes those pages out; small tables still share the one at the end.
-        for label, df in node_frames(g, schema).items():
+        for label, df in node_frames(g, schema).items():  # noqa: B007 (COPY ... FROM df reads the local by name)
             conn.execute(f"COPY {label} FROM df")
         conn.execute("CHECKPOINT")
         for (rtype, lu, lv), df in rel_frames(g, schema).items():
@@ -300,7 +300,7 @@ def store_for_data(data_dir: Path | str | None = None, weights: dict | None = No
     return EmbeddedStore(ensure_built(fingerprint(data_dir, {"weights": weights}), make_graph))
 
 
-def store_for_graph(g: "nx.MultiDiGraph", key: str, temporary: bool = False) -> EmbeddedStore:
+def store_for_graph(g: nx.MultiDiGraph, key: str, temporary: bool = False) -> EmbeddedStore:
     """Open (building first if needed) a store for an in-memory graph under `key`. temporary=True (what-if
     variants): the store lives in a temporary folder removed when the returned store is dropped."""
     if not temporary:

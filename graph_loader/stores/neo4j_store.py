@@ -25,7 +25,7 @@ class Neo4jSettings:
     database: str | None = None
 
     @classmethod
-    def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jSettings":
+    def from_env(cls, settings: dict | None = None, **overrides) -> Neo4jSettings:
         src = {k.upper(): v for k, v in (settings or {}).items()}
         get = lambda k: overrides.get(k.lower().replace("neo4j_", "")) or src.get(k) or os.environ.get(k)
         uri = overrides.get("uri") or src.get("NEO4J_URI") or os.environ.get("NEO4J_URI")
@@ -114,7 +114,7 @@ class Neo4jStore:
         self.reconnected = 0
 
     @classmethod
-    def from_env(cls, settings: dict | None = None, **overrides) -> "Neo4jStore":
+    def from_env(cls, settings: dict | None = None, **overrides) -> Neo4jStore:
         return cls(Neo4jSettings.from_env(settings, **overrides))
 
     def spec(self) -> tuple:

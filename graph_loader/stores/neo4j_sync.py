@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from operator import itemgetter
 
 from ..gcpause import gc_paused
@@ -153,7 +153,7 @@ class Held:
         return all(get(k) == v for k, v in zip(self.names, self.values))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _allowed(names: tuple) -> frozenset:
     return frozenset(names) | {"_key"}
 
@@ -194,9 +194,9 @@ class Syncer:
             names = tuple(rel.props)
             values = ", ".join(f"r.{q(n)}" for n in names)
             with self.driver.session(database=self.database) as s:
-                rels[rtype] = s.execute_read(lambda tx: {
-                    r[0]: Held(r[1], names, tuple(r[2])) for r in
-                    tx.run(f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]")})
+                rels[rtype] = s.execute_read(lambda tx: {  # read now, in this iteration (B023)
+                    r[0]: Held(r[1], names, tuple(r[2])) for r in  # noqa: B023
+                    tx.run(f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]")})  # noqa: B023
         return nodes, rels
 
     def _batched(self, text: str, rows: list[dict]) -> None:
