@@ -26,7 +26,7 @@ def whatif_form() -> list[dict]:
             partner = c[0].selectbox("Partner", ch["partners"], key="wf_partner", format_func=state.country_label)
             target = c[1].selectbox("Country", ch["recipients"], key="wf_country", format_func=state.country_label)
             tool = c[2].selectbox("Tool", ch["tools"], key="wf_tool")
-            year = c[3].number_input("Year", 1980, 2100, ctx.year_to, key="wf_year")
+            year = c[3].number_input("Year", 1980, 2100, ctx.year_to, key=f"wf_year_{ctx.year_to}")  # follows the window
             month = c[4].number_input("Month", 1, 12, 6, key="wf_month")
             if st.form_submit_button("Add planned activity"):
                 try:
