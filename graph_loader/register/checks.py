@@ -296,9 +296,12 @@ def _check_target(reg: Register, a: dict, iso3: str, others: list[dict], window_
     check.gaps.append(effect)
     if closed:
         when = " once it is planned or held" if a["status"] == "proposed" else ""
-        top = (f"{iso3}'s top gap priority in {year} falls from {effect.top_before:.2f} to "
-               + (f"{effect.top_after:.2f}" if effect.top_after is not None else "none (no gap left)")
-               + f" (−{effect.fall:.2f})")
+        if effect.fall == 0:
+            top = f"{iso3}'s top gap priority in {year} stays {effect.top_before:.2f} (another gap ranks as high)"
+        else:
+            top = (f"{iso3}'s top gap priority in {year} falls from {effect.top_before:.2f} to "
+                   + (f"{effect.top_after:.2f}" if effect.top_after is not None else "none (no gap left)")
+                   + f" (−{effect.fall:.2f})")
         check.findings.append(Finding("gap", "info", iso3, f"closes {iso3}'s gap "
                                       + ", ".join(f"{r['tool']} (priority {r['priority']:.2f})" for r in closed)
                                       + f"{when}; {top}"))

@@ -358,16 +358,19 @@ class EmbeddedRegister(Store):
 
     @contextmanager
     def locked(self):
-        """One writer at a time per data folder (an advisory lock on data/.register.lock)."""
+        """One writer at a time per data folder: an advisory lock on the folder itself (no lock file, so a
+        refused entry leaves the folder exactly as it was). A save a killed writer left half done is settled
+        first (log.recover), and its hidden temporary file removed."""
         import fcntl
-        with open(self.data_dir / ".register.lock", "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                changelog.recover(self.data_dir)
-                csvfile.remove_stale_temps(self.data_dir)
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        import os
+        fd = os.open(self.data_dir, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            changelog.recover(self.data_dir)
+            csvfile.remove_stale_temps(self.data_dir)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def current_text(self, filename: str) -> str:
         return (self.data_dir / filename).read_bytes().decode("utf-8")

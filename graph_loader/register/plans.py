@@ -36,7 +36,7 @@ def import_plan(data_dir: Path | str | None, path: Path | str, partner: str, *, 
                 **options) -> RecordResult:
     """A partner's plan file: every row must be that partner's (a blank partner becomes it), the checks run
     for every row, then the rows are recorded (same options as record: by, edit, force, check_only, ...)."""
-    options.setdefault("by", partner)
+    options["by"] = options.get("by") or partner.upper()
     return run_record(store or EmbeddedRegister(data_dir), "activities", path, partner=partner.upper(), **options)
 
 
