@@ -38,6 +38,14 @@ KINDS = {"activities": "activities.csv", "assessments": "assessments.csv"}
 VERSION_COLUMN = "version"  # optional input column: the version an edit was based on (never written to data/)
 
 
+class SaveConflict(Exception):
+    """A store refused the save (a stale version, an id added meanwhile): nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(map(str, problems)))
+
+
 @dataclass
 class Entry:
     """One row to record: its input line, the row as CSV cells keyed by the data file's columns, add or edit."""
@@ -318,7 +326,11 @@ def run_record(store: Store, kind: str, source, *, by: str | None = None, edit: 
             result.info += assessment_info(store, filename, text, entries)
         if check_only or (result.report is not None and not result.report.ok and not force):
             return result
-        result.change = store.save(result, doc, cand, by)
+        try:
+            result.change = store.save(result, doc, cand, by)
+        except SaveConflict as e:
+            result.problems = e.problems
+            return result
         result.saved = True
     return result
 

@@ -46,6 +46,15 @@ class SyncReport:
                 f"{self.deleted_nodes} nodes and {self.deleted_relationships} relationships the data no longer has")
 
 
+# The shared register's bookkeeping on nodes it wrote (graph_loader.register.neo4j): not data, so a sync neither
+# compares nor wipes them; a sync that changes such a node's data counts as a version by "sync".
+BOOKKEEPING = ("version", "changed_by", "changed_at")
+
+
+def _data_props(props):
+    return {k: v for k, v in props.items() if k not in BOOKKEEPING} if props is not None else None
+
+
 DEADLOCK_ATTEMPTS = 10  # times a relationship batch aborted as a deadlock is written (each after a longer pause)
 
 
@@ -264,9 +273,13 @@ class Syncer:
         written = 0
         for label, items in rows.items():
             key = self.schema.nodes[label].key
-            todo = [r for r in items if have.get(label, {}).get(r["k"]) != r["p"]]
+            todo = [r for r in items if _data_props(have.get(label, {}).get(r["k"])) != r["p"]]
             self.progress(len(items) - len(todo))
-            self._batched(f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) SET n = row.p", todo)
+            self._batched(f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) "
+                          "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
+                          "SET n.version = v + 1, n.changed_by = CASE WHEN v IS NULL THEN cb ELSE 'sync' END, "
+                          "n.changed_at = CASE WHEN v IS NULL THEN ca "
+                          "ELSE toString(datetime.truncate('second', datetime())) END", todo)
             written += len(todo)
         return written
 
