@@ -31,7 +31,8 @@ def records(path: Path) -> int:
 
 def break_two_files(data: Path) -> None:
     """One wrong type in activities.csv and one unknown country code in trade.csv."""
-    for name, old, new in (("activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture\nA2,"),
+    for name, old, new in (("activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+                            "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,"),
                            ("trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW")):
         text = (data / name).read_text(encoding="utf-8")
         assert text.count(old) == 1
@@ -54,7 +55,8 @@ def test_validate_on_the_tiny_fixture_exits_0_with_a_one_line_summary(tiny_dir):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout == (f"{TINY_REL}: valid — {rows} rows in {len(schema.files())} files; "
-                           f"{nodes} nodes, {rels} relationships\n")
+                           f"{nodes} nodes, {rels} relationships from the data (loading adds one computed "
+                           "RiskScore node and SCORED relationship per country and year)\n")
 
 
 def test_validate_on_broken_data_exits_1_and_prints_every_problem_to_stderr(tiny_copy):
