@@ -67,9 +67,23 @@ def test_overview_shows_the_data_counts_and_the_backend_switch(real_graph):
     assert at.sidebar.radio(key="backend").value == "embedded"
 
 
+def test_the_network_opens_on_who_does_what_where_and_offers_ties_and_the_explorer():
+    at = page("pages/1_Network.py")
+    assert at.radio(key="net_mode").value == "Who does what where"
+    assert any(c.startswith("Who does what where, 2008–2009") for c in captions(at))
+    at.radio(key="net_mode").set_value("Ties to nations of concern").run(timeout=TIMEOUT)
+    ok(at)
+    at.selectbox(key="ties_from").set_value("THA")
+    at.selectbox(key="ties_to").set_value("PRK").run(timeout=TIMEOUT)
+    ok(at)
+    path = [m.value for m in at.markdown if "Strongest path" in m.value]
+    assert path and path[0].count("→") >= 1 and "THA" in path[0] and "PRK" in path[0]
+
+
 def test_network_filters_change_the_view_and_the_tie_path_is_listed(real_graph):
     at = page("pages/1_Network.py")
     assert at.title[0].value == "Network"
+    at.radio(key="net_mode").set_value("Graph explorer").run(timeout=TIMEOUT)
     shown = lambda: next(c for c in captions(at) if c.startswith("Shown:"))
     before = shown()
     at.multiselect(key="net_labels").set_value(["Country"]).run(timeout=TIMEOUT)
