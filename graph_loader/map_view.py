@@ -439,7 +439,8 @@ def map_spec(topo: dict, facts: pd.DataFrame, by: str, frame_name: str = "Asia-P
                   "legend": {"orient": "top-right", "fillColor": "#ffffffdd", "padding": 6, "symbolType": "stroke",
                              "symbolStrokeWidth": 3, "labelFontSize": 12, "titleFontSize": 12}}
         layers.append({"data": {"values": _unselectable(links)},
-                       "mark": {"type": "line", "strokeOpacity": 0.75, "clip": True, "strokeCap": "round"},
+                       "mark": {"type": "line", "strokeOpacity": 0.75, "clip": True, "strokeCap": "round",
+                                "interactive": False},  # clicks go through to the country below
                        "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                                     "latitude": {"field": "lat", "type": "quantitative"},
                                     "detail": {"field": "link"}, "order": {"field": "seq"}, "stroke": stroke,
@@ -448,7 +449,8 @@ def map_spec(topo: dict, facts: pd.DataFrame, by: str, frame_name: str = "Asia-P
                                     "tooltip": [{"field": "partner"}, {"field": "country"},
                                                 {"field": "tools", "title": "tools delivered"}]}})
         layers.append({"data": {"values": partner_anchors(facts, links, frame)},
-                       "mark": {"type": "text", "fontWeight": "bold", "fontSize": 11, "dy": -9, "clip": True},
+                       "mark": {"type": "text", "fontWeight": "bold", "fontSize": 11, "dy": -9, "clip": True,
+                                "interactive": False},
                        "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                                     "latitude": {"field": "lat", "type": "quantitative"},
                                     "text": {"field": "text"}, "fill": {"value": "#333333"}}})
@@ -468,7 +470,8 @@ def map_spec(topo: dict, facts: pd.DataFrame, by: str, frame_name: str = "Asia-P
         shown = [r for r in shown if r["lat"] is not None and in_frame(frame, r["lng"], r["lat"])]
         shown = [{"code": r["iso3"], "lng": r["lng"], "lat": r["lat"]} for r in shown]  # no iso3: not selectable
         layers.append({"data": {"values": shown},
-                       "mark": {"type": "text", "fontSize": 9, "dy": 10, "clip": True, "tooltip": False},
+                       "mark": {"type": "text", "fontSize": 9, "dy": 10, "clip": True, "tooltip": False,
+                                "interactive": False},  # a label never takes the click meant for a territory
                        "encoding": {"longitude": {"field": "lng", "type": "quantitative"},
                                     "latitude": {"field": "lat", "type": "quantitative"},
                                     "text": {"field": "code"}, "fill": {"value": "#222222"}}})

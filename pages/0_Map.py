@@ -25,7 +25,9 @@ def topology(frame: str, keep: tuple[str, ...]) -> dict:
 
 
 def open_dossier(iso3: str) -> None:
-    """The dossier's country select reads st.session_state['dossier_country']."""
+    """The dossier's country select reads st.session_state['dossier_country']. The chart's selection is dropped
+    first: kept, it would open the same dossier again the next time the map is shown."""
+    st.session_state.pop("map_chart", None)
     st.session_state["dossier_country"] = iso3
     st.switch_page(DOSSIER)
 

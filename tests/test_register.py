@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_loader.register import check, gap_rows, read_log, record, register_of, replay
-from graph_loader.register import plans
+from graph_loader.register import check, gap_rows, plans, read_log, record, register_of, replay
 from graph_loader.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
