@@ -3,6 +3,7 @@ titled for what it shows (Streamlit would otherwise call the first page "app").
 
 Run: tools/run-app   (or: streamlit run app.py). Shared state, the analysis context and helpers are in ui/.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,7 @@ def page_title(path: Path) -> str:
 
 
 pages = [st.Page(overview.show, title="Overview", url_path="overview", default=True)]
-pages += [st.Page(str(p), title=page_title(p), url_path=re.sub(r"^\d+_", "", p.stem))
-          for p in sorted(PAGES.glob("*.py"))]
+pages += [
+    st.Page(str(p), title=page_title(p), url_path=re.sub(r"^\d+_", "", p.stem)) for p in sorted(PAGES.glob("*.py"))
+]
 st.navigation(pages).run()

@@ -11,6 +11,7 @@ switch = from one page to the next through the sidebar link; context = moving th
 Each figure is repeated (cold runs each start their own server) and reported as min / median / max; runs of
 different pages are interleaved so a busy core hurts them alike. Chromium is Debian's /usr/bin/chromium.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("overview", "Outreach Graph"), ("Network", "Network"), ("Coverage", "Coverage"), ("Map", "Map")]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _port() -> int:
@@ -44,9 +53,25 @@ def server(data: Path, cache: Path):
     port = _port()
     env = {**os.environ, "OUTREACH_DATA": str(data), "OUTREACH_CACHE": str(cache)}
     env.pop("NEO4J_URI", None)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -77,19 +102,24 @@ def open_timed(pg, url: str, path: str, title: str) -> float:
 
 
 def stats(values: list[float]) -> dict:
-    return {"min": round(min(values), 3), "median": round(statistics.median(values), 3),
-            "max": round(max(values), 3), "runs": [round(v, 3) for v in values]}
+    return {
+        "min": round(min(values), 3),
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+        "runs": [round(v, 3) for v in values],
+    }
 
 
 def measure(data: Path, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
+
     cold: dict[str, list] = {p: [] for p, _ in PAGES}
     warm: dict[str, list] = {p: [] for p, _ in PAGES}
     switch, context = [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         for i in range(repeat):
-            for k, (path, title) in enumerate(PAGES[i % len(PAGES):] + PAGES[:i % len(PAGES)]):  # interleaved
+            for k, (path, title) in enumerate(PAGES[i % len(PAGES) :] + PAGES[: i % len(PAGES)]):  # interleaved
                 with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache, server(data, Path(cache)) as url:
                     pg = browser.new_page(viewport={"width": 1400, "height": 1000})
                     cold[path].append(open_timed(pg, url, path, title))
@@ -100,10 +130,13 @@ def measure(data: Path, repeat: int) -> dict:
                         for other, other_title in PAGES:
                             if other != path:
                                 start = time.perf_counter()
-                                pg.locator('[data-testid="stSidebarNav"] a', has_text=other_title.split()[0]
-                                           if other != "overview" else "Overview").first.click()
-                                pg.wait_for_selector(f'[data-testid="stMain"] h1:has-text("{other_title}")',
-                                                     timeout=600_000)
+                                pg.locator(
+                                    '[data-testid="stSidebarNav"] a',
+                                    has_text=other_title.split()[0] if other != "overview" else "Overview",
+                                ).first.click()
+                                pg.wait_for_selector(
+                                    f'[data-testid="stMain"] h1:has-text("{other_title}")', timeout=600_000
+                                )
                                 settled(pg)
                                 switch.append(time.perf_counter() - start)
                         open_timed(pg, url, "Coverage", "Coverage")
@@ -115,9 +148,15 @@ def measure(data: Path, repeat: int) -> dict:
                         context.append(time.perf_counter() - start)
                     pg.close()
         browser.close()
-    return {"data": str(data), "repeat": repeat, "cold_first_render_s": {p: stats(v) for p, v in cold.items()},
-            "warm_first_render_s": {p: stats(v) for p, v in warm.items()}, "switch_page_s": stats(switch),
-            "context_change_s": stats(context), "load_average": os.getloadavg()}
+    return {
+        "data": str(data),
+        "repeat": repeat,
+        "cold_first_render_s": {p: stats(v) for p, v in cold.items()},
+        "warm_first_render_s": {p: stats(v) for p, v in warm.items()},
+        "switch_page_s": stats(switch),
+        "context_change_s": stats(context),
+        "load_average": os.getloadavg(),
+    }
 
 
 def table(r: dict) -> str:

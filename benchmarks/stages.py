@@ -6,6 +6,7 @@ stage's caches and memory never colour another's) and writes one JSON object to 
 Timings exclude interpreter start-up and imports; medians are taken by the parent (or here, for stages
 that repeat inside one process). Peak memory is measured by the parent with os.wait4 on this process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,15 +44,21 @@ def stage_load(a) -> dict:
     from graph_loader.risk import write_scores
     from graph_loader.schema import load_schema
     from graph_loader.validate import validate
+
     schema = load_schema()
     t0 = now()
     ds = validate(a.data, schema)
     t1 = now()
     g = build_graph(ds)
     t2 = now()
-    out = {"validate_s": t1 - t0, "build_s": t2 - t1, "read_validate_build_s": t2 - t0,
-           "rows": sum(len(t) for t in ds.tables.values()), "nodes": g.number_of_nodes(),
-           "relationships": g.number_of_edges()}
+    out = {
+        "validate_s": t1 - t0,
+        "build_s": t2 - t1,
+        "read_validate_build_s": t2 - t0,
+        "rows": sum(len(t) for t in ds.tables.values()),
+        "nodes": g.number_of_nodes(),
+        "relationships": g.number_of_edges(),
+    }
     if a.full:
         write_scores(g)
         out["write_scores_s"] = now() - t2
@@ -62,13 +69,16 @@ def stage_load(a) -> dict:
 def stage_floor(a) -> dict:
     """Parse every data file the schema names with the fastest CSV reader available (nothing else)."""
     from graph_loader.schema import load_schema
+
     files = [Path(a.data) / f for f in load_schema().files()]
     try:
         import pyarrow.csv as pacsv
+
         reader = f"pyarrow.csv {__import__('pyarrow').__version__} (multi-threaded, type inference)"
         parse = lambda p: pacsv.read_csv(p).num_rows
     except ImportError:
         import pandas as pd
+
         reader = f"pandas {pd.__version__} read_csv(engine='c', dtype=str)"
         parse = lambda p: len(pd.read_csv(p, engine="c", dtype=str, keep_default_na=False))
     parse(files[0])  # warm the reader's lazy imports
@@ -82,12 +92,18 @@ def stage_floor(a) -> dict:
         with p.open(newline="", encoding="utf-8") as fh:
             for _ in csv.reader(fh):
                 pass
-    return {"parse_s": parse_s, "python_csv_s": now() - t0, "reader": reader, "rows": rows,
-            "bytes": sum(p.stat().st_size for p in files)}
+    return {
+        "parse_s": parse_s,
+        "python_csv_s": now() - t0,
+        "reader": reader,
+        "rows": rows,
+        "bytes": sum(p.stat().st_size for p in files),
+    }
 
 
 def _load_graph(data):
     from graph_loader.pipeline import load
+
     t0 = now()
     g, ds = load(data)
     return g, ds, now() - t0
@@ -96,6 +112,7 @@ def _load_graph(data):
 # --------------------------------------------------------------------------------------------------- risk
 def stage_risk(a) -> dict:
     from graph_loader import risk
+
     g, _, load_s = _load_graph(a.data)
     weights = risk.load_weights()
     res: dict[str, list] = {"inputs_s": [], "one_year_s": [], "all_years_s": [], "write_scores_s": []}
@@ -114,13 +131,20 @@ def stage_risk(a) -> dict:
         t4 = now()
         for k, v in zip(res, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             res[k].append(v)
-    return {"year": year, "years": len(inp.years), "countries": len(inp.countries), "graph_load_s": load_s,
-            **{k: median(v) for k, v in res.items()}, "runs": res}
+    return {
+        "year": year,
+        "years": len(inp.years),
+        "countries": len(inp.countries),
+        "graph_load_s": load_s,
+        **{k: median(v) for k, v in res.items()},
+        "runs": res,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ queries
 def data_years(g) -> tuple[int, int]:
     from graph_loader.graph import edge_values
+
     ys = edge_values(g, "TRADES_WITH", "year")
     ys = ys or [d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"]
     return (min(ys), max(ys)) if ys else (2008, 2008)
@@ -131,7 +155,7 @@ def busiest_recipient(g) -> str:
     for _, v, d in g.edges(data=True):
         if d["type"] == "TARGETS":
             counts[v] = counts.get(v, 0) + 1
-    return max(sorted(counts), key=counts.get)[len("Country:"):] if counts else "CHN"
+    return max(sorted(counts), key=counts.get)[len("Country:") :] if counts else "CHN"
 
 
 def param_sets(registry, g) -> dict[str, dict[str, dict]]:
@@ -175,8 +199,13 @@ def time_queries(runner, sets: dict, repeat: int) -> dict:
                 n = len(runner.run(name, params).rows)  # warm-up (plans, caches)
                 warm = (now() - t0) * 1000
                 if warm > SLOW_MS:
-                    out[name][label] = {"ms": warm, "runs_ms": [warm], "rows": n, "params": params,
-                                        "note": f"slower than {SLOW_MS} ms: the warm-up run only"}
+                    out[name][label] = {
+                        "ms": warm,
+                        "runs_ms": [warm],
+                        "rows": n,
+                        "params": params,
+                        "note": f"slower than {SLOW_MS} ms: the warm-up run only",
+                    }
                     continue
                 ms = []
                 for _ in range(repeat):
@@ -192,6 +221,7 @@ def time_queries(runner, sets: dict, repeat: int) -> dict:
 def stage_embedded(a) -> dict:
     from graph_loader.stores.embedded import EmbeddedStore, write_store
     from queries import Runner, load_registry
+
     g, _, load_s = _load_graph(a.data)
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-store-"))
     try:
@@ -210,27 +240,41 @@ def stage_embedded(a) -> dict:
         runner = Runner("embedded", store=store, registry=registry)
         queries = time_queries(runner, param_sets(registry, g), a.repeat)
         store.close()
-        size = sum(f.stat().st_size for f in (tmp / "db").rglob("*") if f.is_file()) if (tmp / "db").is_dir() \
+        size = (
+            sum(f.stat().st_size for f in (tmp / "db").rglob("*") if f.is_file())
+            if (tmp / "db").is_dir()
             else (tmp / "db").stat().st_size
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     from graph_loader.stores.embedded import DEFAULT_TIMEOUT_MS
-    return {"graph_load_s": load_s, "build_s": median(build), "build_runs_s": build, "open_s": open_s,
-            "timeout_ms": DEFAULT_TIMEOUT_MS,
-            "store_bytes": size, "queries": queries}
+
+    return {
+        "graph_load_s": load_s,
+        "build_s": median(build),
+        "build_runs_s": build,
+        "open_s": open_s,
+        "timeout_ms": DEFAULT_TIMEOUT_MS,
+        "store_bytes": size,
+        "queries": queries,
+    }
 
 
 # ------------------------------------------------------------------------------------------- network view
 def stage_network(a) -> dict:
     """The Network page's default view (pages/1_Network.py defaults), filtered then aggregated."""
     from graph_loader import network_view as nv
+
     g, _, load_s = _load_graph(a.data)
     acts = [d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"]
     years = (min(acts), max(acts)) if acts else data_years(g)
-    rel_types = tuple(sorted(r for r in {d["type"] for _, _, d in g.edges(data=True)}
-                             if r not in nv.DEFAULT_HIDDEN_RELS))
-    views = {"default": nv.Filters(labels=tuple(sorted(nv.DEFAULT_LABELS)), rel_types=rel_types, years=years),
-             "everything": nv.Filters()}
+    rel_types = tuple(
+        sorted(r for r in {d["type"] for _, _, d in g.edges(data=True)} if r not in nv.DEFAULT_HIDDEN_RELS)
+    )
+    views = {
+        "default": nv.Filters(labels=tuple(sorted(nv.DEFAULT_LABELS)), rel_types=rel_types, years=years),
+        "everything": nv.Filters(),
+    }
     out = {"graph_load_s": load_s, "max_nodes": nv.MAX_NODES, "max_edges": nv.MAX_EDGES}
     for name, f in views.items():
         times, res = [], None
@@ -241,8 +285,13 @@ def stage_network(a) -> dict:
             agg, notice = nv.aggregate(view)
             t2 = now()
             times.append((t1 - t0, t2 - t1))
-            res = {"filtered_nodes": view.number_of_nodes(), "filtered_edges": view.number_of_edges(),
-                   "shown_nodes": agg.number_of_nodes(), "shown_edges": agg.number_of_edges(), "notice": notice}
+            res = {
+                "filtered_nodes": view.number_of_nodes(),
+                "filtered_edges": view.number_of_edges(),
+                "shown_nodes": agg.number_of_nodes(),
+                "shown_edges": agg.number_of_edges(),
+                "notice": notice,
+            }
         res.update(filter_s=median([t[0] for t in times]), aggregate_s=median([t[1] for t in times]))
         res["aggregated"] = bool(res["notice"])
         res["within_limits"] = res["shown_nodes"] <= nv.MAX_NODES and res["shown_edges"] <= nv.MAX_EDGES
@@ -254,11 +303,16 @@ def stage_network(a) -> dict:
 def clear_schema_data(driver, schema, batch: int = 20_000) -> tuple[int, int]:
     """Delete the schema's relationships, then its nodes, in batches (never one huge transaction)."""
     from graph_loader.stores.neo4j_sync import q
+
     with driver.session() as s:
-        rels = sum(_delete_all(s, f"MATCH ()-[r:{q(rtype)}]->() WITH r LIMIT $n DELETE r RETURN count(*)", batch)
-                   for rtype in schema.rels)
-        nodes = sum(_delete_all(s, f"MATCH (x:{q(label)}) WITH x LIMIT $n DETACH DELETE x RETURN count(*)", batch)
-                    for label in schema.nodes)
+        rels = sum(
+            _delete_all(s, f"MATCH ()-[r:{q(rtype)}]->() WITH r LIMIT $n DELETE r RETURN count(*)", batch)
+            for rtype in schema.rels
+        )
+        nodes = sum(
+            _delete_all(s, f"MATCH (x:{q(label)}) WITH x LIMIT $n DETACH DELETE x RETURN count(*)", batch)
+            for label in schema.nodes
+        )
     return nodes, rels
 
 
@@ -279,6 +333,7 @@ def naive_baseline(driver, g, schema, sample: int, seed: int = 1) -> dict:
     the empty database) and are all back afterwards.
     """
     from graph_loader.stores.neo4j_sync import q, rel_rows
+
     flat = [(rtype, lu, lv, r) for (rtype, lu, lv), rows in rel_rows(g, schema).items() for r in rows]
     picked = random.Random(seed).sample(flat, min(sample, len(flat)))
     by_type: dict[str, list] = {}
@@ -290,17 +345,23 @@ def naive_baseline(driver, g, schema, sample: int, seed: int = 1) -> dict:
     stmts = {}
     for rtype, lu, lv, _ in picked:
         ku, kv = schema.nodes[lu].key, schema.nodes[lv].key
-        stmts[(rtype, lu, lv)] = (f"MATCH (a:{q(lu)} {{{q(ku)}: $f}}) MATCH (b:{q(lv)} {{{q(kv)}: $t}}) "
-                                  f"MERGE (a)-[r:{q(rtype)} {{_key: $k}}]->(b) SET r = $p")
+        stmts[(rtype, lu, lv)] = (
+            f"MATCH (a:{q(lu)} {{{q(ku)}: $f}}) MATCH (b:{q(lv)} {{{q(kv)}: $t}}) "
+            f"MERGE (a)-[r:{q(rtype)} {{_key: $k}}]->(b) SET r = $p"
+        )
     t0 = now()
     with driver.session() as s:
         for rtype, lu, lv, r in picked:
             text = stmts[(rtype, lu, lv)]
             s.execute_write(lambda tx: tx.run(text, f=r["f"], t=r["t"], k=r["k"], p=r["p"]).consume())  # noqa: B023 (runs now)
     secs = now() - t0
-    return {"sample": len(picked), "seconds": secs, "rels_per_s": len(picked) / secs if secs else None,
-            "statement": "MATCH (a:L1 {key: $f}) MATCH (b:L2 {key: $t}) MERGE (a)-[r:T {_key: $k}]->(b) SET r = $p",
-            "per_transaction": 1}
+    return {
+        "sample": len(picked),
+        "seconds": secs,
+        "rels_per_s": len(picked) / secs if secs else None,
+        "statement": "MATCH (a:L1 {key: $f}) MATCH (b:L2 {key: $t}) MERGE (a)-[r:T {_key: $k}]->(b) SET r = $p",
+        "per_transaction": 1,
+    }
 
 
 def stage_neo4j(a) -> dict:
@@ -308,6 +369,7 @@ def stage_neo4j(a) -> dict:
     from graph_loader.stores.neo4j_store import Neo4jSettings, Neo4jStore, open_driver
     from graph_loader.stores.neo4j_sync import DEFAULT_BATCH, sync_graph
     from queries import Runner, load_registry
+
     g, _, load_s = _load_graph(a.data)
     schema = load_schema()
     settings = Neo4jSettings.from_env(uri=a.neo4j_uri)
@@ -315,19 +377,29 @@ def stage_neo4j(a) -> dict:
     out: dict = {"uri": settings.uri, "graph_load_s": load_s, "batch_size": DEFAULT_BATCH}
     try:
         with driver.session() as s:
-            out["server"] = s.run("CALL dbms.components() YIELD name, versions, edition "
-                                  "RETURN name + ' ' + versions[0] + ' ' + edition").single()[0]
+            out["server"] = s.run(
+                "CALL dbms.components() YIELD name, versions, edition RETURN name + ' ' + versions[0] + ' ' + edition"
+            ).single()[0]
         t0 = now()
         cleared = clear_schema_data(driver, schema)
         out["cleared"] = {"nodes": cleared[0], "relationships": cleared[1], "seconds": now() - t0}
         rep = sync_graph(g, settings, schema, show_progress=False)
-        out["sync"] = {"seconds": rep.seconds, "rel_seconds": rep.rel_seconds, "nodes": rep.nodes,
-                       "relationships": rep.relationships, "written_nodes": rep.written_nodes,
-                       "written_relationships": rep.written_relationships, "rels_per_s": rep.rels_per_second}
+        out["sync"] = {
+            "seconds": rep.seconds,
+            "rel_seconds": rep.rel_seconds,
+            "nodes": rep.nodes,
+            "relationships": rep.relationships,
+            "written_nodes": rep.written_nodes,
+            "written_relationships": rep.written_relationships,
+            "rels_per_s": rep.rels_per_second,
+        }
         rep2 = sync_graph(g, settings, schema, show_progress=False)
-        out["resync"] = {"seconds": rep2.seconds, "written_nodes": rep2.written_nodes,
-                         "written_relationships": rep2.written_relationships,
-                         "deleted": rep2.deleted_nodes + rep2.deleted_relationships}
+        out["resync"] = {
+            "seconds": rep2.seconds,
+            "written_nodes": rep2.written_nodes,
+            "written_relationships": rep2.written_relationships,
+            "deleted": rep2.deleted_nodes + rep2.deleted_relationships,
+        }
         out["naive"] = naive_baseline(driver, g, schema, a.naive_sample)
         if out["sync"]["rels_per_s"] and out["naive"]["rels_per_s"]:
             out["speedup_vs_naive"] = out["sync"]["rels_per_s"] / out["naive"]["rels_per_s"]
@@ -338,8 +410,9 @@ def stage_neo4j(a) -> dict:
     store = Neo4jStore(settings, timeout_s=a.neo4j_timeout)
     try:
         registry = load_registry()
-        out["queries"] = time_queries(Runner("neo4j", store=store, registry=registry), param_sets(registry, g),
-                                      a.repeat)
+        out["queries"] = time_queries(
+            Runner("neo4j", store=store, registry=registry), param_sets(registry, g), a.repeat
+        )
     finally:
         store.close()
     return out
@@ -349,17 +422,30 @@ def stage_neo4j(a) -> dict:
 def stage_app(a) -> dict:
     """First render (the first AppTest.run) of one page; OUTREACH_DATA / OUTREACH_CACHE are set by the parent."""
     from streamlit.testing.v1 import AppTest
+
     at = AppTest.from_file(str(ROOT / a.page), default_timeout=a.app_timeout)
     t0 = now()
     at.run()
     secs = now() - t0
     errors = [str(getattr(e, "message", e))[:300] for e in at.exception]
-    return {"page": a.page, "first_run_s": secs, "exceptions": errors, "errors": [e.value for e in at.error][:5],
-            "warnings": [w.value for w in at.warning][:5]}
+    return {
+        "page": a.page,
+        "first_run_s": secs,
+        "exceptions": errors,
+        "errors": [e.value for e in at.error][:5],
+        "warnings": [w.value for w in at.warning][:5],
+    }
 
 
-STAGES = {"load": stage_load, "floor": stage_floor, "risk": stage_risk, "embedded": stage_embedded,
-          "network": stage_network, "neo4j": stage_neo4j, "app": stage_app}
+STAGES = {
+    "load": stage_load,
+    "floor": stage_floor,
+    "risk": stage_risk,
+    "embedded": stage_embedded,
+    "network": stage_network,
+    "neo4j": stage_neo4j,
+    "app": stage_app,
+}
 
 
 def main(argv=None) -> int:

@@ -12,6 +12,7 @@ states it at the top; every table uses it: coverage of the window, risk and tier
 [--preset NAME] --out PATH` writes PATH and, beside it, PATH's name with "_tables.zip" (one CSV per table,
 spreadsheet-safe), both atomically.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,6 +32,7 @@ from .vis_html import esc, fragment, page
 class Window:
     """The briefing's analysis context: the years year_from–year_to, the risk year (nearest scored year to
     year_to), whose tiers (tier_source) and which risk model."""
+
     year_from: int
     year_to: int
     risk_year: int
@@ -38,23 +40,43 @@ class Window:
     model: str = ""
 
     def describe(self) -> str:
-        tiers = "the analysts' tiers where an assessment is in force, else the model's" \
-            if self.tier_source == "assessment" else "the model's tiers"
-        return (f"window {self.year_from}–{self.year_to} · risk of {self.risk_year} · {tiers}"
-                + (f" · risk model {self.model}" if self.model else ""))
+        tiers = (
+            "the analysts' tiers where an assessment is in force, else the model's"
+            if self.tier_source == "assessment"
+            else "the model's tiers"
+        )
+        return f"window {self.year_from}–{self.year_to} · risk of {self.risk_year} · {tiers}" + (
+            f" · risk model {self.model}" if self.model else ""
+        )
 
 
 # table name: (query, title, parameters for the window w, whether rows are filtered to the focus country)
 TABLES = {
-    "risk_ranking": ("risk_ranking", "Diversion-risk ranking",
-                     lambda w: {"year": w.risk_year, "tier_source": w.tier_source}, False),
-    "coverage_gaps": ("coverage_gaps", "Coverage gaps",
-                      lambda w: {"year_from": w.year_from, "year_to": w.year_to, "tier_source": w.tier_source}, True),
-    "partner_overlap": ("partner_overlap", "Partner overlap (flooding)",
-                        lambda w: {"year_from": w.year_from, "year_to": w.year_to}, True),
+    "risk_ranking": (
+        "risk_ranking",
+        "Diversion-risk ranking",
+        lambda w: {"year": w.risk_year, "tier_source": w.tier_source},
+        False,
+    ),
+    "coverage_gaps": (
+        "coverage_gaps",
+        "Coverage gaps",
+        lambda w: {"year_from": w.year_from, "year_to": w.year_to, "tier_source": w.tier_source},
+        True,
+    ),
+    "partner_overlap": (
+        "partner_overlap",
+        "Partner overlap (flooding)",
+        lambda w: {"year_from": w.year_from, "year_to": w.year_to},
+        True,
+    ),
     "unmet_requests": ("unmet_requests", "Unmet requests", lambda w: {"as_of_year": w.year_to}, True),
-    "handover_risk": ("handover_risk", "Handover risk (points of contact leaving)",
-                      lambda w: {"as_of_year": w.year_to}, True),
+    "handover_risk": (
+        "handover_risk",
+        "Handover risk (points of contact leaving)",
+        lambda w: {"as_of_year": w.year_to},
+        True,
+    ),
 }
 COUNTRY_TABLES = {
     "country_profile": ("country_profile", "Country profile", lambda c, w: {"iso3": c}),
@@ -62,8 +84,25 @@ COUNTRY_TABLES = {
     "meetings": ("meeting_participation", "Meetings in the window", lambda c, w: {}),
 }
 PROFILE_PARTS = ("assessments", "activities", "requests", "contacts")
-BRIEF_RELS = ("CONDUCTS", "TARGETS", "USES", "PART_OF", "RUNS", "NEEDS", "ASSESSED", "PLACED_IN", "VOICED",
-              "ASKS_FOR", "HOSTED", "HELD_AT", "CONTIGUOUS", "LANGUAGE_TIE", "COLONIAL_TIE", "HISTORICAL_TIE", "RIVALRY")
+BRIEF_RELS = (
+    "CONDUCTS",
+    "TARGETS",
+    "USES",
+    "PART_OF",
+    "RUNS",
+    "NEEDS",
+    "ASSESSED",
+    "PLACED_IN",
+    "VOICED",
+    "ASKS_FOR",
+    "HOSTED",
+    "HELD_AT",
+    "CONTIGUOUS",
+    "LANGUAGE_TIE",
+    "COLONIAL_TIE",
+    "HISTORICAL_TIE",
+    "RIVALRY",
+)
 
 
 class BriefingError(ValueError):
@@ -77,7 +116,9 @@ def check_country(g: nx.MultiDiGraph, country: str | None) -> str | None:
     iso3 = country.strip().upper()
     if f"Country:{iso3}" not in g:
         some = ", ".join(sorted(d["iso3"] for _, d in g.nodes(data=True) if d["label"] == "Country")[:8])
-        raise BriefingError(f"unknown country {country!r} (expected the ISO3 code of a country in the data, e.g. {some})")
+        raise BriefingError(
+            f"unknown country {country!r} (expected the ISO3 code of a country in the data, e.g. {some})"
+        )
     return iso3
 
 
@@ -93,8 +134,9 @@ def resolve_years(g: nx.MultiDiGraph, year: int | None) -> tuple[int, int]:
     return y, min(years, key=lambda s: (abs(s - y), -s))
 
 
-def window(g: nx.MultiDiGraph, year: int | None, year_from: int | None = None, tier_source: str = "assessment",
-           model: str = "") -> Window:
+def window(
+    g: nx.MultiDiGraph, year: int | None, year_from: int | None = None, tier_source: str = "assessment", model: str = ""
+) -> Window:
     """The briefing's Window: year_to = `year` (default: the build's risk year), year_from defaults to it."""
     y, ry = resolve_years(g, year)
     y0 = y if year_from is None else int(year_from)
@@ -108,8 +150,9 @@ def _run(runner, query: str, params: dict) -> tuple[list[str], list[dict]]:
     return list(res.columns), res.rows
 
 
-def briefing_tables(g: nx.MultiDiGraph, runner, country: str | None, year: int | None = None,
-                    w: Window | None = None) -> dict[str, tuple[list, list]]:
+def briefing_tables(
+    g: nx.MultiDiGraph, runner, country: str | None, year: int | None = None, w: Window | None = None
+) -> dict[str, tuple[list, list]]:
     """{name: (columns, rows)} of the briefing for the Window `w` (default: the year alone); with a country,
     rows of that country only (risk ranking whole), plus its profile, ties, the meetings it took part in
     within the window and the profile's assessments/activities/requests/contacts (activities and statements
@@ -124,12 +167,23 @@ def briefing_tables(g: nx.MultiDiGraph, runner, country: str | None, year: int |
         for name, (query, _, params) in COUNTRY_TABLES.items():
             out[name] = _run(runner, query, params(iso3, w))
         cols, rows = out["meetings"]
-        out["meetings"] = (cols, [r for r in rows if r.get("participant") == iso3 and r.get("year") is not None
-                                  and w.year_from <= r["year"] <= w.year_to])
+        out["meetings"] = (
+            cols,
+            [
+                r
+                for r in rows
+                if r.get("participant") == iso3 and r.get("year") is not None and w.year_from <= r["year"] <= w.year_to
+            ],
+        )
         profile = out["country_profile"][1][0] if out["country_profile"][1] else {}
         for part in PROFILE_PARTS:
-            rows = [r for r in profile.get(part) or [] if part not in ("activities", "requests")
-                    or r.get("year") is None or w.year_from <= r["year"] <= w.year_to]
+            rows = [
+                r
+                for r in profile.get(part) or []
+                if part not in ("activities", "requests")
+                or r.get("year") is None
+                or w.year_from <= r["year"] <= w.year_to
+            ]
             out[f"country_{part}"] = (_columns(rows), rows)
     return out
 
@@ -167,14 +221,34 @@ def table_html(cols: list[str], rows: list[dict], empty: str = "No rows.") -> st
 
 
 def profile_html(row: dict) -> str:
-    facts = [(k, row.get(k)) for k in ("iso3", "country", "roles", "region", "category", "objective", "assessed_tier",
-                                       "risk_year", "risk_score", "risk_tier", "risk_technology", "risk_trade",
-                                       "risk_geography", "risk_ties", "risk_missing", "never_delivered", "source")]
+    facts = [
+        (k, row.get(k))
+        for k in (
+            "iso3",
+            "country",
+            "roles",
+            "region",
+            "category",
+            "objective",
+            "assessed_tier",
+            "risk_year",
+            "risk_score",
+            "risk_tier",
+            "risk_technology",
+            "risk_trade",
+            "risk_geography",
+            "risk_ties",
+            "risk_missing",
+            "never_delivered",
+            "source",
+        )
+    ]
     return table_html(["fact", "value"], [{"fact": k, "value": v} for k, v in facts])
 
 
-def briefing_view(g: nx.MultiDiGraph, iso3: str | None, w: Window, gaps: list,
-                  overlaps: list) -> tuple[nx.MultiDiGraph, str]:
+def briefing_view(
+    g: nx.MultiDiGraph, iso3: str | None, w: Window, gaps: list, overlaps: list
+) -> tuple[nx.MultiDiGraph, str]:
     """Country: its ego network (depth 1, the window's records, outreach links and country ties); overview:
     recipients, partners, tools and the window's activities. Gaps and overlaps highlighted; aggregated when
     large."""
@@ -183,9 +257,14 @@ def briefing_view(g: nx.MultiDiGraph, iso3: str | None, w: Window, gaps: list,
         base = nv.filter_graph(g, nv.Filters(labels=nv.DEFAULT_LABELS, rel_types=BRIEF_RELS, years=years))
         view = nv.ego(base, f"Country:{iso3}", 1)
     else:
-        view = nv.filter_graph(g, nv.Filters(labels=("Country", "Tool", "Activity", "Programme"),
-                                             rel_types=("CONDUCTS", "TARGETS", "USES", "PART_OF", "RUNS"),
-                                             years=years))
+        view = nv.filter_graph(
+            g,
+            nv.Filters(
+                labels=("Country", "Tool", "Activity", "Programme"),
+                rel_types=("CONDUCTS", "TARGETS", "USES", "PART_OF", "RUNS"),
+                years=years,
+            ),
+        )
     return nv.aggregate(nv.highlight(view, gaps, overlaps))
 
 
@@ -198,8 +277,14 @@ tr:nth-child(even) td{background:#fafafa}
 """
 
 
-def briefing_html(g: nx.MultiDiGraph, runner, country: str | None, year: int | None = None,
-                  tables: dict | None = None, w: Window | None = None) -> str:
+def briefing_html(
+    g: nx.MultiDiGraph,
+    runner,
+    country: str | None,
+    year: int | None = None,
+    tables: dict | None = None,
+    w: Window | None = None,
+) -> str:
     """The briefing as ONE self-contained HTML document (see the module docstring)."""
     iso3 = check_country(g, country)
     w = w or window(g, year)
@@ -208,13 +293,15 @@ def briefing_html(g: nx.MultiDiGraph, runner, country: str | None, year: int | N
     span = f"{w.year_from}–{w.year_to}" if w.year_from != w.year_to else f"{w.year_to}"
     title = f"Outreach briefing — {name}{f' ({iso3})' if iso3 else ''} — {span}"
     view, notice = briefing_view(g, iso3, w, tables["coverage_gaps"][1], tables["partner_overlap"][1])
-    parts = [f"<h1>{esc(title)}</h1>",
-             f'<p class="meta">Made for: {esc(w.describe())} · data: '
-             f'{esc(Path(str(g.graph.get("data_dir", ""))).name or "data")} · backend '
-             f"{esc(getattr(runner, 'backend', ''))}. Every table is a query of the Cypher library (queries/) "
-             "with this context; values are the query rows.</p>",
-             f"<h2>{'Ego network (depth 1)' if iso3 else f'Recipients, partners and activities in {span}'}</h2>",
-             fragment(view, None, "brief-view", notice, 520)]
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">Made for: {esc(w.describe())} · data: '
+        f"{esc(Path(str(g.graph.get('data_dir', ''))).name or 'data')} · backend "
+        f"{esc(getattr(runner, 'backend', ''))}. Every table is a query of the Cypher library (queries/) "
+        "with this context; values are the query rows.</p>",
+        f"<h2>{'Ego network (depth 1)' if iso3 else f'Recipients, partners and activities in {span}'}</h2>",
+        fragment(view, None, "brief-view", notice, 520),
+    ]
     if iso3:
         prof = tables["country_profile"][1]
         parts += ["<h2>Country profile</h2>", profile_html(prof[0]) if prof else table_html([], [])]
@@ -242,6 +329,7 @@ def cli_briefing(a) -> int:
     from .pipeline import load
     from .risk import default_preset, load_model
     from .stores.embedded import store_for_data
+
     model = None if a.preset in (None, default_preset()) else load_model(a.preset)
     g, _ = load(a.data, model)
     try:

@@ -8,6 +8,7 @@ label, else over node ids resolved when the table is first read (several labels,
 becomes edges, in schema order, when the adjacency is first read; every node is placed at once, its
 attribute dict made from its label's NodeTable when the node dict is first read (graph.py).
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -44,8 +45,14 @@ def _add_nodes(g: OutreachGraph, ds: Dataset) -> dict[str, set]:
         if t is None:
             continue
         label = spec.label
-        g.defer_nodes(NodeTable(label, [f"{label}:{key}" for key in t.data[spec.key]], t.data,  # node_id inlined (50,000 calls)
-                                tuple(c for c in spec.data_props if c in t.data)))
+        g.defer_nodes(
+            NodeTable(
+                label,
+                [f"{label}:{key}" for key in t.data[spec.key]],
+                t.data,  # node_id inlined (50,000 calls)
+                tuple(c for c in spec.data_props if c in t.data),
+            )
+        )
         keys[label] = set(t.data[spec.key])
     return keys
 
@@ -54,8 +61,10 @@ def _id_map(labels: tuple[str, ...], values, keys: dict[str, set], split: bool) 
     """Each distinct value -> the node ids it names: the first label whose keys hold it (validation has
     made sure one does), one id per listed country when `split`. Columns repeat few values (TARGETS lists
     combine ~200 countries), so each value and each country is resolved once, not per row."""
+
     def resolve(value):
         return next(node_id(lb, value) for lb in labels if value in keys.get(lb, ()))
+
     distinct = set(values) - {None}
     if not split:
         return {value: (resolve(value),) for value in distinct}
@@ -74,17 +83,35 @@ def _edge_table(rel, t, keys: dict[str, set], prop_cols: list[str]) -> EdgeTable
     (from_col, from_labels), *to_ends = endpoint_columns(rel)
     split = rel.type == "TARGETS"
     if len(from_labels) == 1 and _single_label(to_ends) and not split:
-        (to_col, (to_label,)), = to_ends
-        return EdgeTable(rel.type, t.data, from_col, from_labels[0] + ":", to_col, to_label + ":", tuple(prop_cols),
-                         end_labels=frozenset((from_labels[0], to_label)))
+        ((to_col, (to_label,)),) = to_ends
+        return EdgeTable(
+            rel.type,
+            t.data,
+            from_col,
+            from_labels[0] + ":",
+            to_col,
+            to_label + ":",
+            tuple(prop_cols),
+            end_labels=frozenset((from_labels[0], to_label)),
+        )
     # the ends resolved to node ids when first read (TARGETS' 50,000 lists are read only by its edges' readers)
     ends = partial(_resolved_ends, t.data, from_col, from_labels, to_ends, keys, split)
-    return EdgeTable(rel.type, DerivedColumns(t.data, (" from", " to", " row"), ends), " from", "", " to", "",
-                     tuple(prop_cols), " row", frozenset(from_labels).union(*(labels for _, labels in to_ends)))
+    return EdgeTable(
+        rel.type,
+        DerivedColumns(t.data, (" from", " to", " row"), ends),
+        " from",
+        "",
+        " to",
+        "",
+        tuple(prop_cols),
+        " row",
+        frozenset(from_labels).union(*(labels for _, labels in to_ends)),
+    )
 
 
-def _resolved_ends(data, from_col: str, from_labels: tuple[str, ...], to_ends: list, keys: dict[str, set],
-                   split: bool) -> dict[str, list]:
+def _resolved_ends(
+    data, from_col: str, from_labels: tuple[str, ...], to_ends: list, keys: dict[str, set], split: bool
+) -> dict[str, list]:
     """Per edge: its from and to node ids (a column may name one of several labels) and its file row."""
     from_col_values = data[from_col]
     from_ids = _id_map(from_labels, from_col_values, keys, False) if len(from_labels) > 1 else None

@@ -18,6 +18,7 @@ order. Leave-one-country-out: for each labelled recipient, the fit is redone wit
 counts in the breaks) and predicts its tiers; the out-of-sample agreement is the share of those predictions that
 match. No parameter is per country.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -88,8 +89,10 @@ def year_report(inp: RiskInputs, year: int, model=None) -> dict:
     assessed = labels(inp, year)
     judged = [r for r in rows if r["iso3"] in assessed]
     pairs = [(assessed[r["iso3"]], _binary(r["tier"])) for r in judged]
-    confusion = {a: {t: sum(1 for r in judged if assessed[r["iso3"]] == a and r["tier"] == t)
-                     for t in ("High", "Medium", "Low")} for a in ("High", "Low")}
+    confusion = {
+        a: {t: sum(1 for r in judged if assessed[r["iso3"]] == a and r["tier"] == t) for t in ("High", "Medium", "Low")}
+        for a in ("High", "Low")
+    }
     disagreements = []
     for r in judged:
         a = assessed[r["iso3"]]
@@ -97,21 +100,41 @@ def year_report(inp: RiskInputs, year: int, model=None) -> dict:
             continue
         peers = [p for p in judged if assessed[p["iso3"]] == a and p is not r]
         f, gap = driver(r, peers)
-        disagreements.append({
-            "iso3": r["iso3"], "name": r["name"], "assessed": a, "model": r["tier"], "driver": f,
-            "difference": gap, "risk": r["score"], "exposure": r["exposure"], "weakness": r["weakness"],
-            "why": (f"{f} contributes {abs(gap):.3f} {'more' if gap > 0 else 'less'} to its risk than on average "
+        disagreements.append(
+            {
+                "iso3": r["iso3"],
+                "name": r["name"],
+                "assessed": a,
+                "model": r["tier"],
+                "driver": f,
+                "difference": gap,
+                "risk": r["score"],
+                "exposure": r["exposure"],
+                "weakness": r["weakness"],
+                "why": (
+                    f"{f} contributes {abs(gap):.3f} {'more' if gap > 0 else 'less'} to its risk than on average "
                     f"among the recipients the analysts rated {a} (risk {r['score']:.3f} = weakness "
-                    f"{r['weakness']:.2f} × exposure {r['exposure']:.3f})")})
+                    f"{r['weakness']:.2f} × exposure {r['exposure']:.3f})"
+                ),
+            }
+        )
     for_auc = [dict(r, assessed_tier=assessed.get(r["iso3"])) for r in rows]
-    return {"year": year, "model": model.name, "n": len(pairs), "agree": sum(a == m for a, m in pairs),
-            "kappa": kappa(pairs), "auc_within_category": within_category_auc(for_auc), "confusion": confusion,
-            "disagreements": sorted(disagreements, key=lambda d: d["iso3"])}
+    return {
+        "year": year,
+        "model": model.name,
+        "n": len(pairs),
+        "agree": sum(a == m for a, m in pairs),
+        "kappa": kappa(pairs),
+        "auc_within_category": within_category_auc(for_auc),
+        "confusion": confusion,
+        "disagreements": sorted(disagreements, key=lambda d: d["iso3"]),
+    }
 
 
 def report(inp: RiskInputs, years=CALIBRATION_YEARS, models=None) -> list[dict]:
     """year_report for every year and model (default: every preset)."""
     from .risk import presets
+
     models = list(models) if models is not None else list(presets().values())
     return [year_report(inp, y, m) for m in models for y in years]
 
@@ -120,8 +143,10 @@ def report(inp: RiskInputs, years=CALIBRATION_YEARS, models=None) -> list[dict]:
 def grid() -> np.ndarray:
     """Every factor-weight vector on the STEP grid with each weight ≥ STEP, summing to 1 (rows)."""
     units = round(1 / STEP)
-    return np.array([w for w in itertools.product(range(1, units), repeat=len(FACTORS)) if sum(w) == units],
-                    dtype=float) / units
+    return (
+        np.array([w for w in itertools.product(range(1, units), repeat=len(FACTORS)) if sum(w) == units], dtype=float)
+        / units
+    )
 
 
 class _Year:
@@ -131,8 +156,9 @@ class _Year:
         factors = factor_table(inp, year)
         base = {r["iso3"]: r for r in rank_rows(inp, year, None, factors)}  # the weakness notes, categories
         self.isos = [i for i in sorted(factors) if base[i]["recipient"] and base[i]["exposure"] is not None]
-        values = np.array([[factors[i][f].value if factors[i][f].value is not None else np.nan for f in FACTORS]
-                           for i in self.isos])
+        values = np.array(
+            [[factors[i][f].value if factors[i][f].value is not None else np.nan for f in FACTORS] for i in self.isos]
+        )
         self.mask = (~np.isnan(values)).astype(float)
         self.values = np.nan_to_num(values)
         self.category = [base[i]["category"] for i in self.isos]
@@ -167,7 +193,7 @@ def fit(inp: RiskInputs, years=CALIBRATION_YEARS, start: Model | None = None) ->
         for s_index, share in enumerate(SHARES):
             high = d.highs(weights, share)  # recipients × weight vectors
             agree = (high[rows] == d.label[rows, None]).T.astype(int)  # weight vectors × labelled recipients
-            hits[s_index * len(weights):(s_index + 1) * len(weights)][:, cols] += agree
+            hits[s_index * len(weights) : (s_index + 1) * len(weights)][:, cols] += agree
     hand = np.array([start.weights[f] for f in FACTORS]) / sum(start.weights.values())
     distance = np.array([np.abs(w - hand).sum() + abs(s - start.intention_share) for w, s in candidates])
 
@@ -181,13 +207,26 @@ def fit(inp: RiskInputs, years=CALIBRATION_YEARS, start: Model | None = None) ->
     out_of_sample = []
     for k, iso3 in enumerate(isos):
         c = best(everyone[everyone != k])
-        out_of_sample.append({"iso3": iso3, "agree": int(hits[c, k]), "of": int(_count(data, iso3)),
-                              "model": _model(candidates[c], start)})
+        out_of_sample.append(
+            {
+                "iso3": iso3,
+                "agree": int(hits[c, k]),
+                "of": int(_count(data, iso3)),
+                "model": _model(candidates[c], start),
+            }
+        )
     w, s = candidates[chosen]
     n = sum(int(d.labelled.sum()) for d in data)
-    return {"model": _model((w, s), start, "fitted-annex-i"), "years": list(years), "agree": int(hits[chosen].sum()),
-            "of": n, "loo_agree": sum(o["agree"] for o in out_of_sample), "loo_of": n, "loo": out_of_sample,
-            "candidates": len(candidates)}
+    return {
+        "model": _model((w, s), start, "fitted-annex-i"),
+        "years": list(years),
+        "agree": int(hits[chosen].sum()),
+        "of": n,
+        "loo_agree": sum(o["agree"] for o in out_of_sample),
+        "loo_of": n,
+        "loo": out_of_sample,
+        "candidates": len(candidates),
+    }
 
 
 def _count(data: list[_Year], iso3: str) -> int:
@@ -196,5 +235,6 @@ def _count(data: list[_Year], iso3: str) -> int:
 
 def _model(candidate, start: Model, name: str = "loo") -> Model:
     w, s = candidate
-    return replace(start, weights={f: round(float(x), 2) for f, x in zip(FACTORS, w)}, intention_share=float(s),
-                   name=name, why="")
+    return replace(
+        start, weights={f: round(float(x), 2) for f, x in zip(FACTORS, w)}, intention_share=float(s), name=name, why=""
+    )

@@ -11,6 +11,7 @@ its line: a header problem, a ragged or blank row, a blank required cell, a valu
 or a value that is not plain (not ASCII, a quote, a control character, a space around it). So this path
 only ever accepts what that path accepts.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,16 +35,17 @@ SPACES = (b" ", b"\t")
 THREADED = 8 << 20  # bytes above which Arrow parses a file with its thread pool
 MANY = 20_000  # distinct values above which an int column is cast by Arrow, not converted value by value
 CHARS = {"int": b"0123456789+-", "float": b"0123456789+-.eE"}  # the only characters a number may have here
-INT64 = (-2 ** 63, 2 ** 63 - 1)
+INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass
 class Column:
     """A typed column: the distinct raw values' typed forms and, per row, the index of its raw value —
     or (a number column with mostly distinct values, like trade values) the typed Arrow array itself."""
-    values: list | None                # typed value per distinct raw value (None = blank)
-    indices: np.ndarray | None         # per row: position in `values`
-    numbers: pa.Array | None = None    # instead of values and indices: int64/float64, null = blank
+
+    values: list | None  # typed value per distinct raw value (None = blank)
+    indices: np.ndarray | None  # per row: position in `values`
+    numbers: pa.Array | None = None  # instead of values and indices: int64/float64, null = blank
 
     def __len__(self) -> int:
         return len(self.numbers) if self.numbers is not None else len(self.indices)
@@ -135,8 +137,15 @@ def _header(line: bytes, expected: list[str], required: set[str]) -> list[str] |
     except UnicodeDecodeError:
         return None  # a byte-order mark, or a name that is not plain ASCII
     header = [h.strip() for h in text.split(",")]
-    if ('"' in text or ODD.search(text) or len(set(header)) != len(header) or not set(header) <= set(expected)
-            or not required <= set(header) or len(header) == 1 and len(expected) > 1):
+    if (
+        '"' in text
+        or ODD.search(text)
+        or len(set(header)) != len(header)
+        or not set(header) <= set(expected)
+        or not required <= set(header)
+        or len(header) == 1
+        and len(expected) > 1
+    ):
         return None
     return header
 
@@ -148,11 +157,12 @@ def _parse(path: Path, header: list[str], props: dict[str, Prop]) -> pa.Table | 
         return pacsv.read_csv(
             str(path),  # Arrow reads the file itself, block by block, while it parses
             # a small file is parsed in this thread: in Arrow's shared pool it would queue behind the big file
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1,
-                                           use_threads=path.stat().st_size > THREADED),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=1, use_threads=path.stat().st_size > THREADED
+            ),
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types=types,
-                                                 null_values=[], strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False),
+        )
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None  # a ragged or blank row, text that is not UTF-8: the row-by-row reader says which
 
@@ -166,8 +176,13 @@ def _odd_or_spaced(uniques: list[str]) -> bool:
         joined = "\n".join(uniques).encode("ascii")
     except UnicodeEncodeError:
         return True
-    return bool(joined.translate(None, PRINTABLE) or b'"' in joined or joined[:1] in SPACES
-                or joined[-1:] in SPACES or any(pair in joined for pair in (b" \n", b"\t\n", b"\n ", b"\n\t")))
+    return bool(
+        joined.translate(None, PRINTABLE)
+        or b'"' in joined
+        or joined[:1] in SPACES
+        or joined[-1:] in SPACES
+        or any(pair in joined for pair in (b" \n", b"\t\n", b"\n ", b"\n\t"))
+    )
 
 
 def _one_by_one(prop: Prop, uniques: list[str], convert, is_iso3) -> list | None:
@@ -197,11 +212,11 @@ def _text_ok(text: pa.Array, prop: Prop) -> np.ndarray | None:
     if text.type != pa.string() or text.null_count:
         return None
     _, offsets, data = text.buffers()
-    ends = np.frombuffer(offsets, np.int32)[text.offset: text.offset + len(text) + 1]
+    ends = np.frombuffer(offsets, np.int32)[text.offset : text.offset + len(text) + 1]
     lengths = np.diff(ends)
     if len(lengths) and lengths.max() > MAX_FIELD:
         return None
-    body = memoryview(data)[ends[0]: ends[-1]] if len(ends) and data is not None else b""
+    body = memoryview(data)[ends[0] : ends[-1]] if len(ends) and data is not None else b""
     if bytes(body).translate(None, CHARS[prop.type]):
         return None
     return lengths == 0
@@ -249,8 +264,13 @@ def typed_column(prop: Prop, column: pa.ChunkedArray, convert, is_iso3) -> Colum
     if column.type == pa.string():  # a float column, read as text
         typed = _number_array(prop, column.combine_chunks() if column.num_chunks else pa.array([], pa.string()))
         return None if typed is None else Column(None, None, typed)
-    arr = column.unify_dictionaries().combine_chunks() if column.num_chunks > 1 else column.chunk(0) \
-        if column.num_chunks else pa.array([], pa.string()).dictionary_encode()
+    arr = (
+        column.unify_dictionaries().combine_chunks()
+        if column.num_chunks > 1
+        else column.chunk(0)
+        if column.num_chunks
+        else pa.array([], pa.string()).dictionary_encode()
+    )
     uniques = arr.dictionary
     if prop.type == "int" and len(uniques) > MANY:
         values = _numbers(prop, uniques)
@@ -280,8 +300,9 @@ def parse_file(path: Path, props: dict[str, Prop]) -> pa.Table | None:
     return None if header is None else _parse(path, header, props)
 
 
-def type_columns(table: pa.Table | None, props: dict[str, Prop], convert,
-                 is_iso3) -> tuple[dict[str, Column], int] | None:
+def type_columns(
+    table: pa.Table | None, props: dict[str, Prop], convert, is_iso3
+) -> tuple[dict[str, Column], int] | None:
     """The typed columns of a parsed file and its number of records — or None (the row-by-row reader then
     reads the file). `props`: the file's columns; `convert`, `is_iso3`: validate's own checks."""
     if table is None:
@@ -322,7 +343,7 @@ def unique_rows(columns: list[Column]) -> bool | None:
         ids: dict = {}
         codes = typed_codes(col, ids)
         span *= max(len(ids), 1)
-        if span >= 2 ** 62:
+        if span >= 2**62:
             return None
         code *= max(len(ids), 1)  # in place: a million rows, one array
         code += codes

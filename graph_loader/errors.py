@@ -1,4 +1,5 @@
 """Error types: every problem in data/ is reported as `file:line: field: what is wrong (what was expected)`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,12 @@ class DataError(Exception):
     def summary(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in data"
-        return head + ":\n" + "\n".join(str(p) for p in self.problems[:200]) + (
-            f"\n... and {n - 200} more" if n > 200 else "")
+        return (
+            head
+            + ":\n"
+            + "\n".join(str(p) for p in self.problems[:200])
+            + (f"\n... and {n - 200} more" if n > 200 else "")
+        )
 
 
 class ConfigError(Exception):

@@ -1,4 +1,5 @@
 """Export the graph for Gephi and other tools (GraphML, GEXF, JSON), always written atomically."""
+
 from __future__ import annotations
 
 import json
@@ -38,18 +39,26 @@ def to_json(g: nx.MultiDiGraph, schema: Schema) -> dict:
     order = {label: i for i, label in enumerate(schema.nodes)}
     nodes = sorted(g.nodes(data=True), key=lambda nd: (order.get(nd[1]["label"], 99), nd[0]))
     rels = sorted(g.edges(data=True), key=lambda e: (e[2]["type"], e[0], e[1], json.dumps(e[2], sort_keys=True)))
-    return {"nodes": [{"id": n, "label": d["label"], "properties": {k: v for k, v in d.items() if k != "label"}}
-                      for n, d in nodes],
-            "relationships": [{"type": d["type"], "from": u, "to": v,
-                               "properties": {k: x for k, x in d.items() if k != "type"}} for u, v, d in rels]}
+    return {
+        "nodes": [
+            {"id": n, "label": d["label"], "properties": {k: v for k, v in d.items() if k != "label"}} for n, d in nodes
+        ],
+        "relationships": [
+            {"type": d["type"], "from": u, "to": v, "properties": {k: x for k, x in d.items() if k != "type"}}
+            for u, v, d in rels
+        ],
+    }
 
 
 def _scalar(value):
     """A value GraphML and GEXF can hold: lists, tuples, sets and maps (a view's highlights and bundles carry
     them) as JSON text; scalars as they are."""
     if isinstance(value, (list, tuple, set, frozenset)):
-        return json.dumps(sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value),
-                          ensure_ascii=False, default=str)
+        return json.dumps(
+            sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value),
+            ensure_ascii=False,
+            default=str,
+        )
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return value
@@ -120,6 +129,7 @@ def export_graph(g: nx.MultiDiGraph, schema: Schema, fmt: str, out: Path | str) 
 def export_bytes(g: nx.MultiDiGraph, schema: Schema, fmt: str) -> bytes:
     """The bytes export_graph would write (for a download button): the same writer, through a temporary file."""
     import tempfile
+
     with tempfile.TemporaryDirectory(prefix="outreach-export-") as tmp:
         path = Path(tmp) / f"graph.{fmt}"
         _write(g, schema, fmt, path)

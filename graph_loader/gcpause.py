@@ -6,6 +6,7 @@ already made — the cached graph included. Measured on the world data (1.17 M r
 build 11.6 -> 4.5 s with the collector paused. The work paused creates no reference cycles to speak of, so
 nothing waits long for the collector; reference counting frees everything else as usual.
 """
+
 from __future__ import annotations
 
 import gc

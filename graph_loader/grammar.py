@@ -9,6 +9,7 @@ Python's re and Arrow's RE2 read alike (columnar.py hands them to Arrow).
 
 Only re, math and datetime are imported: anything may import this module cheaply.
 """
+
 from __future__ import annotations
 
 import math

@@ -21,6 +21,7 @@ the node order, keys and edge order of an edge-by-edge build followed by those a
 thread-safe and copy-on-write: the dicts a concurrent `iter_edges` walks are never changed, new ones
 replace them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,6 +44,7 @@ class EdgeTable:
     list only when it is first read): the from and to keys (None = no edge on that row), the node-id prefixes
     ("Country:") that turn keys into node ids, and the property columns (None = blank, left out). `row_col`,
     when given, names the column holding each edge's property row (a file row that gives several edges)."""
+
     rtype: str
     source: Mapping[str, list]
     src_col: str
@@ -153,14 +155,17 @@ class PendingAttrs(Mapping):
     """A pending node's entry in the node dict while its attribute dict is not made: it answers its "label" and
     refuses anything else (other keys, iteration, copies, writes), so no copy or write can silently lose the
     node's properties. Only the thread that holds the graph ever sees one."""
+
     __slots__ = ("_label",)
 
     def __init__(self, label: str):
         self._label = label
 
     def _refuse(self, *_args, **_kwargs):
-        raise PendingNodeError(f"the attributes of this {self._label} node are not made yet (the graph is held by "
-                               "this thread): read them after the held block, or through graph.labelled_nodes")
+        raise PendingNodeError(
+            f"the attributes of this {self._label} node are not made yet (the graph is held by "
+            "this thread): read them after the held block, or through graph.labelled_nodes"
+        )
 
     def __getitem__(self, key):
         return self._label if key == "label" else self._refuse()
@@ -180,6 +185,7 @@ class PendingAttrs(Mapping):
 class NodeTable:
     """One label's nodes: their ids, and the columns of `source` (a file's columns by name) whose non-blank
     values make each node's attribute dict {"label": label, **properties}, in column order."""
+
     label: str
     ids: list[str]
     source: Mapping[str, list]
@@ -359,8 +365,9 @@ class OutreachGraph(nx.MultiDiGraph):
             succ = {n: {} for n in old}
             pred = {n: {} for n in od["_pred"]}
             _insert(succ, pred, ((u, v, None, d) for table in pending for u, v, d in table.edges()))
-            _insert(succ, pred, ((u, v, k, d) for u, nbrs in old.items() for v, kd in nbrs.items()
-                                 for k, d in kd.items()))
+            _insert(
+                succ, pred, ((u, v, k, d) for u, nbrs in old.items() for v, kd in nbrs.items() for k, d in kd.items())
+            )
             self._adj = succ  # networkx's setters: _adj and _succ together, cached views reset
             self._pred = pred
             od["_pending"] = []
@@ -430,8 +437,9 @@ def labelled_nodes(g, labels: Iterable[str]) -> list[tuple[str, dict]]:
         return [(n, d) for n, d in g._node.items() if d["label"] in labels]
     with _LOCK:  # (waits while another thread holds the graph and may be adding nodes)
         g.materialise_nodes(labels)  # a placeholder left is another label's: skipped without asking it
-        return [(n, d) for n, d in g.__dict__["_node"].items()
-                if d.__class__ is not PendingAttrs and d["label"] in labels]
+        return [
+            (n, d) for n, d in g.__dict__["_node"].items() if d.__class__ is not PendingAttrs and d["label"] in labels
+        ]
 
 
 def node_labels(g) -> list[str]:
@@ -475,8 +483,11 @@ def edge_values(g, rtype: str, name: str) -> list:
     out = [d[name] for _, _, group in adjacency_groups(g, succ) for d in group if d["type"] == rtype and name in d]
     for table in tables:
         if table.rtype == rtype and name in table.prop_cols:
-            out += [x for s, t, x in zip(table.src, table.dst, table.columns(name))
-                    if x is not None and s is not None and t is not None]
+            out += [
+                x
+                for s, t, x in zip(table.src, table.dst, table.columns(name))
+                if x is not None and s is not None and t is not None
+            ]
     return out
 
 

@@ -5,6 +5,7 @@ Rendering (self-contained vis-network HTML) lives in graph_loader.vis_html; rend
 Node ids are "Label:key" as in graph_loader.build; view-only markers are attributes starting with "_"
 (e.g. _gaps, _overlaps, _path, _focus, _merged) and never come from data.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,7 @@ from .gcpause import gc_paused
 
 # Country–Country relationships that count as ties for the shortest tie path (DISTANCE is a measure, and
 # RIVALRY a negative tie: both are excluded).
-TIE_TYPES = ("TRADES_WITH", "CONTIGUOUS", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
-             "HISTORICAL_TIE")
+TIE_TYPES = ("TRADES_WITH", "CONTIGUOUS", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE", "HISTORICAL_TIE")
 COUNTRY_PAIR_TYPES = TIE_TYPES + ("DISTANCE", "RIVALRY")
 PAIR_TYPE_SET = frozenset(COUNTRY_PAIR_TYPES)
 DETAIL_LABELS = ("CountryYear", "RiskScore", "Contact")  # hidden first when a view is too big
@@ -29,19 +29,24 @@ MAX_EDGES = 1500
 # Record nodes that a view too big to draw shows as bundles, in this order and each only while the view is still
 # too big (countries are grouped last: they carry the risk tiers and the gap rings): label → the properties whose
 # values name a bundle. A bundle of one stays the node it is.
-RECORD_GROUPS = (("Activity", ("partner", "tool")), ("Request", ("tool",)), ("Assessment", ("category",)),
-                 ("Meeting", ("year",)))
+RECORD_GROUPS = (
+    ("Activity", ("partner", "tool")),
+    ("Request", ("tool",)),
+    ("Assessment", ("category",)),
+    ("Meeting", ("year",)),
+)
 RECORD_NAMES = {"Activity": "activities", "Request": "requests", "Assessment": "assessments", "Meeting": "meetings"}
 
 
 @dataclass(frozen=True)
 class Filters:
     """What a view keeps; None means "no filter". Years are inclusive (first, last)."""
+
     labels: tuple[str, ...] | None = None
     categories: tuple[int, ...] | None = None  # recipients of these maturity categories
-    tiers: tuple[str, ...] | None = None       # recipients in these risk tiers
+    tiers: tuple[str, ...] | None = None  # recipients in these risk tiers
     tier_by: tuple[tuple[str, str], ...] | None = None  # (iso3, tier) the tiers filter reads; else each node's own
-    partners: tuple[str, ...] | None = None    # partner countries (and their activities, programmes)
+    partners: tuple[str, ...] | None = None  # partner countries (and their activities, programmes)
     programmes: tuple[str, ...] | None = None  # activities of these programmes
     rel_types: tuple[str, ...] | None = None
     years: tuple[int, int] | None = None
@@ -141,8 +146,14 @@ def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
     h = nx.MultiDiGraph()
     h.graph.update(g.graph)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
-    _put_edges(h, ((u, v, k, dict(d)) for u, v, k, d in _edges(g)
-                   if (types is None or d["type"] in types) and u in keep and v in keep and _in_window(d, f.years)))
+    _put_edges(
+        h,
+        (
+            (u, v, k, dict(d))
+            for u, v, k, d in _edges(g)
+            if (types is None or d["type"] in types) and u in keep and v in keep and _in_window(d, f.years)
+        ),
+    )
     return h
 
 
@@ -260,8 +271,11 @@ def _rebuild(g: nx.MultiDiGraph, drop_nodes: set, gone: set, extra_edges: list) 
     h.graph.update(g.graph)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in drop_nodes)
     if drop_nodes or gone:
-        edges = ((u, v, k, dict(d)) for u, v, k, d in _edges(g)
-                 if u not in drop_nodes and v not in drop_nodes and (u, v, k) not in gone)
+        edges = (
+            (u, v, k, dict(d))
+            for u, v, k, d in _edges(g)
+            if u not in drop_nodes and v not in drop_nodes and (u, v, k) not in gone
+        )
     else:
         edges = ((u, v, k, dict(d)) for u, v, k, d in _edges(g))
     _put_edges(h, edges)
@@ -313,7 +327,9 @@ def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx
         u2, v2 = group_of.get(u, u), group_of.get(v, v)
         if u2 != v2:
             counts[(u2, v2, d["type"])] += d.get("n", 1)
-    h.add_edges_from((u, v, f"group-{t}", {"type": t, "n": c, "_merged": True}) for (u, v, t), c in sorted(counts.items()))
+    h.add_edges_from(
+        (u, v, f"group-{t}", {"type": t, "n": c, "_merged": True}) for (u, v, t), c in sorted(counts.items())
+    )
     return h, len(group_of)
 
 
@@ -347,10 +363,15 @@ def group_records(g: nx.MultiDiGraph, label: str, by: tuple[str, ...], keep=()) 
     for gid in made:
         ds = [g.nodes[n] for n in sorted(members[gid])]
         first = ds[0]
-        attrs = {"label": f"{label}Group", "of": label, "by": " × ".join(by),
-                 **{p: first.get(p) for p in by},
-                 "name": " · ".join(_bundle_value(first, p) for p in by), "n": len(ds),
-                 "members": [n.split(":", 1)[1] for n in sorted(members[gid])]}
+        attrs = {
+            "label": f"{label}Group",
+            "of": label,
+            "by": " × ".join(by),
+            **{p: first.get(p) for p in by},
+            "name": " · ".join(_bundle_value(first, p) for p in by),
+            "n": len(ds),
+            "members": [n.split(":", 1)[1] for n in sorted(members[gid])],
+        }
         years = sorted(d["year"] for d in ds if d.get("year") is not None)
         if years:
             attrs["years"] = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
@@ -385,9 +406,11 @@ def group_records(g: nx.MultiDiGraph, label: str, by: tuple[str, ...], keep=()) 
 def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
     """Keep max_edges edges: outreach edges first, then country–country edges heaviest first (weight = trade
     value, else n records, else 1); ties broken by ids (deterministic)."""
+
     def rank(e):
         d = e[3]
         return (d["type"] in COUNTRY_PAIR_TYPES, -(d.get("value_usd_mn") or d.get("n") or 1), e[0], e[1], str(e[2]))
+
     ranked = sorted(g.edges(keys=True, data=True), key=rank)
     h = copy_graph(g)
     h.remove_edges_from([(u, v, k) for u, v, k, _ in ranked[max_edges:]])
@@ -395,8 +418,9 @@ def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
 
 
 @gc_paused()  # a view copies a million edge dicts (see gcpause)
-def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES,
-              keep=(), group_by: str = "region") -> tuple[nx.MultiDiGraph, str]:
+def aggregate(
+    g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES, keep=(), group_by: str = "region"
+) -> tuple[nx.MultiDiGraph, str]:
     """Make a view small enough to draw; returns (view, notice saying what was aggregated; '' if nothing).
 
     In order, each step only while the view is still too big: hide CountryYear/RiskScore/Contact nodes;
@@ -419,16 +443,20 @@ def aggregate(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = M
     edges = sum(1 for u, v, _, _ in _edges(g) if u not in hide and v not in hide) if hide else g.number_of_edges()
     gone, merged_edges = _pair_merges(g, hide) if edges > max_edges else (set(), [])
     if gone:
-        notes.append(f"merged {len(gone)} country–country relationships into one per pair and kind "
-                     "(trade values summed over the years)")
+        notes.append(
+            f"merged {len(gone)} country–country relationships into one per pair and kind "
+            "(trade values summed over the years)"
+        )
     h = _rebuild(g, hide, gone, merged_edges)
     for label, by in RECORD_GROUPS:
         if h.number_of_nodes() <= max_nodes:
             break
         h, grouped, bundles = group_records(h, label, by, keep)
         if grouped:
-            notes.append(f"bundled {grouped} {RECORD_NAMES[label]} into {bundles} nodes by {' × '.join(by)} "
-                         "(each shows its count)")
+            notes.append(
+                f"bundled {grouped} {RECORD_NAMES[label]} into {bundles} nodes by {' × '.join(by)} "
+                "(each shows its count)"
+            )
     if h.number_of_nodes() > max_nodes:
         h, grouped = group_countries(h, group_by, keep)
         notes.append(f"grouped {grouped} countries by {group_by}")

@@ -1,4 +1,5 @@
 """Reading CSV files from data/ into column tables that remember each record's line number."""
+
 from __future__ import annotations
 
 import csv
@@ -22,6 +23,7 @@ MAX_FIELD = 1_000_000  # characters; csv's default (131072) is too small for pas
 @dataclass
 class Table:
     """One CSV file: header, columns of raw strings and the line on which each record starts."""
+
     file: str
     columns: list[str]
     data: dict[str, list[str]]
@@ -32,8 +34,10 @@ class Table:
 
 
 TIDY = "python -m graph_loader tidy removes"  # the remedy for what carries no data: BOMs, blank lines and rows
-BOMS = ((b"\xff\xfe", "UTF-16 (byte-order mark FF FE, Excel's 'Unicode Text')"),
-        (b"\xfe\xff", "UTF-16 (byte-order mark FE FF)"))
+BOMS = (
+    (b"\xff\xfe", "UTF-16 (byte-order mark FF FE, Excel's 'Unicode Text')"),
+    (b"\xfe\xff", "UTF-16 (byte-order mark FE FF)"),
+)
 
 
 def _line_of(prefix: str) -> int:
@@ -66,13 +70,20 @@ def _encoding_problem(raw: bytes, name: str) -> Problem:
         byte, line = raw[e.start], _line_of(raw[: e.start].decode("utf-8", errors="replace"))
     guess = bytes([byte]).decode("cp1252", errors="replace")
     hint = f" — {guess!r} in Windows-1252 —" if guess.isprintable() and guess != "\ufffd" else ""
-    where = _first_field(raw.decode("utf-8", errors="surrogateescape"), lambda v: any(
-        "\udc80" <= ch <= "\udcff" for ch in v))
+    where = _first_field(
+        raw.decode("utf-8", errors="surrogateescape"), lambda v: any("\udc80" <= ch <= "\udcff" for ch in v)
+    )
     line, field = where if where and where[0] <= line else (line, "(encoding)")
     more = raw.decode("utf-8", errors="replace").count("\ufffd") - 1
-    return Problem(name, line, field, f"byte 0x{byte:02x}{hint} is not valid UTF-8 (expected UTF-8 text "
-                   "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
-                   + (f"; {more} more such byte(s) in the file" if more else ""))
+    return Problem(
+        name,
+        line,
+        field,
+        f"byte 0x{byte:02x}{hint} is not valid UTF-8 (expected UTF-8 text "
+        "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
+        + (f"; {more} more such byte(s) in the file" if more else ""),
+    )
+
 
 # ------------------------------------------------------------------------------------ what a data file may be
 MAX_FILE_ENV = "OUTREACH_MAX_FILE_MB"
@@ -92,8 +103,9 @@ def max_file_mb() -> tuple[float, str]:
         return DEFAULT_MAX_FILE_MB, f"the default; set {MAX_FILE_ENV} to change it"
     mb = grammar.parse_float(text)
     if mb is None or not grammar.is_finite(mb) or mb <= 0:
-        raise ConfigError(f"{MAX_FILE_ENV}={text!r} is not a number of megabytes above 0 "
-                          f"(expected e.g. {DEFAULT_MAX_FILE_MB})")
+        raise ConfigError(
+            f"{MAX_FILE_ENV}={text!r} is not a number of megabytes above 0 (expected e.g. {DEFAULT_MAX_FILE_MB})"
+        )
     return mb, f"{MAX_FILE_ENV}={text}"
 
 
@@ -102,16 +114,20 @@ def _size_problem(size: int) -> str | None:
     limit = int(mb * MB)
     if size <= limit:
         return None
-    return (f"is {size:,} bytes, more than the limit of {limit:,} bytes ({source}; expected a smaller file, "
-            "or a higher limit)")
+    return (
+        f"is {size:,} bytes, more than the limit of {limit:,} bytes ({source}; expected a smaller file, "
+        "or a higher limit)"
+    )
 
 
 # mode test -> what the file is, for everything that is not a regular file
-KINDS = ((stat.S_ISDIR, "is a directory, not a file"),
-         (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
-         (stat.S_ISCHR, "is a character device, not a regular file"),
-         (stat.S_ISBLK, "is a block device, not a regular file"),
-         (stat.S_ISSOCK, "is a socket, not a regular file"))
+KINDS = (
+    (stat.S_ISDIR, "is a directory, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+)
 
 
 def kind_problem(mode: int) -> str | None:
@@ -132,8 +148,7 @@ def _link_problem(root: Path, path: Path) -> str | None:
     except (OSError, RuntimeError):  # a loop of links (RuntimeError: Python 3.11's resolve)
         return f"cannot be read ({os.strerror(errno.ELOOP)})"
     if not inside:
-        return (f"is a symbolic link to a file outside the data folder (expected a regular file inside "
-                f"{root})")
+        return f"is a symbolic link to a file outside the data folder (expected a regular file inside {root})"
     return None
 
 
@@ -200,23 +215,30 @@ def check_data_file(root: Path, name: str) -> Problem | None:
 EXCEL_SAVE = "in Excel, Save As 'CSV UTF-8 (Comma delimited)'"
 DECOMPRESS = "expected CSV text: decompress it first"
 # magic number -> what the file is and what to do instead; checked before the bytes are taken as text
-MAGIC = ((b"\x1f\x8b", f"is a gzip-compressed file (bytes 1F 8B), not CSV text ({DECOMPRESS}, e.g. with gunzip)"),
-         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", f"is an old Excel .xls workbook (an OLE2 compound file), not CSV "
-          f"text (expected CSV text: {EXCEL_SAVE})"),
-         (b"\xfd7zXZ\x00", f"is an xz-compressed file, not CSV text ({DECOMPRESS}, e.g. with unxz)"),
-         (b"\x28\xb5\x2f\xfd", f"is a zstd-compressed file, not CSV text ({DECOMPRESS}, e.g. with unzstd)"),
-         (b"7z\xbc\xaf\x27\x1c", "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)"),
-         (b"%PDF-", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"))
+MAGIC = (
+    (b"\x1f\x8b", f"is a gzip-compressed file (bytes 1F 8B), not CSV text ({DECOMPRESS}, e.g. with gunzip)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        f"is an old Excel .xls workbook (an OLE2 compound file), not CSV text (expected CSV text: {EXCEL_SAVE})",
+    ),
+    (b"\xfd7zXZ\x00", f"is an xz-compressed file, not CSV text ({DECOMPRESS}, e.g. with unxz)"),
+    (b"\x28\xb5\x2f\xfd", f"is a zstd-compressed file, not CSV text ({DECOMPRESS}, e.g. with unzstd)"),
+    (b"7z\xbc\xaf\x27\x1c", "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)"),
+    (b"%PDF-", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"),
+)
 BZIP2 = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")  # stream header, then a block or the end-of-stream magic
-XLSX = ("is a ZIP archive — an Excel .xlsx workbook? (expected CSV text: " + EXCEL_SAVE + ")")
+XLSX = "is a ZIP archive — an Excel .xlsx workbook? (expected CSV text: " + EXCEL_SAVE + ")"
 
 
 def format_problem(head: bytes, path: Path) -> str | None:
     """What the file is when its first bytes are the magic number of a format that is not text (None: they
     are not). Checked first: decoded as text, a gzip file reads as 'Windows-1252 bytes'."""
     if head.startswith(b"PK\x03\x04"):
-        return XLSX if _is_workbook(head, path) else (
-            "is a ZIP archive, not CSV text (expected CSV text: extract the CSV file from the archive)")
+        return (
+            XLSX
+            if _is_workbook(head, path)
+            else ("is a ZIP archive, not CSV text (expected CSV text: extract the CSV file from the archive)")
+        )
     if BZIP2.match(head):
         return f"is a bzip2-compressed file, not CSV text ({DECOMPRESS}, e.g. with bunzip2)"
     return next((what for magic, what in MAGIC if head.startswith(magic)), None)
@@ -233,7 +255,6 @@ def _is_workbook(head: bytes, path: Path) -> bool:
     return any(n == "[Content_Types].xml" or n.startswith("xl/") for n in names)
 
 
-
 def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
     """The file's text, or None with a problem when it is not one piece of UTF-8 CSV text (check_data_file
     has passed it: a regular file of sane size that is not a binary format)."""
@@ -244,13 +265,26 @@ def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
         return None
     for bom, what in BOMS:
         if raw.startswith(bom):
-            problems.append(Problem(name, 1, "(encoding)", f"file is {what} (expected UTF-8 CSV: in Excel, "
-                                    "Save As 'CSV UTF-8 (Comma delimited)')"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    "(encoding)",
+                    f"file is {what} (expected UTF-8 CSV: in Excel, Save As 'CSV UTF-8 (Comma delimited)')",
+                )
+            )
             return None
     if raw.startswith(b"\xef\xbb\xbf"):
         # Refused, not skipped: a file that went through Excel may also have had codes and dates reformatted
-        problems.append(Problem(name, 1, "(encoding)", f"file starts with a UTF-8 byte-order mark, as Excel's "
-                                f"'CSV UTF-8' writes (expected UTF-8 without one; {TIDY} it)"))
+        problems.append(
+            Problem(
+                name,
+                1,
+                "(encoding)",
+                f"file starts with a UTF-8 byte-order mark, as Excel's "
+                f"'CSV UTF-8' writes (expected UTF-8 without one; {TIDY} it)",
+            )
+        )
         return None
     try:
         text = raw.decode("utf-8")
@@ -276,16 +310,22 @@ ODD = re.compile(f"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff{BIDI}]")
 
 def _odd_character(char: str) -> str:
     if char == "\ufeff":
-        return ("a byte-order mark inside the file — two files pasted together? (expected one header and UTF-8 "
-                "text without byte-order marks)")
+        return (
+            "a byte-order mark inside the file — two files pasted together? (expected one header and UTF-8 "
+            "text without byte-order marks)"
+        )
     if char == "\x00":
         return "a NUL byte — binary data pasted in? (expected text)"
     if re.fullmatch(f"[{BIDI}]", char):
-        return (f"bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), which is "
-                "invisible and changes the order in which the text around it is displayed, so one key or name "
-                "can display as another (expected text without direction controls)")
-    return (f"control character U+{ord(char):04X} — pasted from a PDF or a terminal? (expected printable text; "
-            "tab and line breaks are fine)")
+        return (
+            f"bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), which is "
+            "invisible and changes the order in which the text around it is displayed, so one key or name "
+            "can display as another (expected text without direction controls)"
+        )
+    return (
+        f"control character U+{ord(char):04X} — pasted from a PDF or a terminal? (expected printable text; "
+        "tab and line breaks are fine)"
+    )
 
 
 def _header_problem(name: str, header: list[str], expected: list[str]) -> str | None:
@@ -308,8 +348,9 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
     if text is None:
         return None
     if text.strip() == "":
-        problems.append(Problem(name, 1, "(header)",
-                                "file is empty (expected a header row: " + ",".join(expected_columns) + ")"))
+        problems.append(
+            Problem(name, 1, "(header)", "file is empty (expected a header row: " + ",".join(expected_columns) + ")")
+        )
         return None
     csv.field_size_limit(MAX_FIELD)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -324,14 +365,25 @@ def read_table(path: Path, expected_columns: list[str], required: set[str], prob
         return None
     ok = True
     for col in sorted(required - set(header)):
-        problems.append(Problem(name, 1, col, "missing required column (expected header: "
-                                + ",".join(expected_columns) + ")"))
+        problems.append(
+            Problem(name, 1, col, "missing required column (expected header: " + ",".join(expected_columns) + ")")
+        )
         ok = False
     for col in header:
         if col not in expected_columns:
             near = difflib.get_close_matches(col, [c for c in expected_columns if c not in header], n=1)
-            problems.append(Problem(name, 1, col or "(blank)", "unknown column " + (f"— did you mean {near[0]!r}? "
-                                    if near else "") + "(expected one of: " + ",".join(expected_columns) + ")"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col or "(blank)",
+                    "unknown column "
+                    + (f"— did you mean {near[0]!r}? " if near else "")
+                    + "(expected one of: "
+                    + ",".join(expected_columns)
+                    + ")",
+                )
+            )
             ok = False
     dupes = {c for c in header if header.count(c) > 1}
     for col in sorted(dupes):
@@ -419,7 +471,7 @@ def _row_problem(row: list[str], width: int) -> str | None:
 def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.Error) -> Problem:
     """The record that starts on line `start` could not be parsed; name the field where a quote opened and
     never closed, which is by far the usual cause."""
-    record = "".join(io.StringIO(text, newline="").readlines()[start - 1:])
+    record = "".join(io.StringIO(text, newline="").readlines()[start - 1 :])
     field, quoted, opened = 0, False, None
     for ch in record:
         if ch == '"':
@@ -432,6 +484,11 @@ def _unreadable(name: str, text: str, start: int, header: list[str], error: csv.
             break
     if quoted and opened is not None:
         col = header[opened] if opened < len(header) else f"(field {opened + 1})"
-        return Problem(name, start, col, 'a quote opens in this field and never closes, so the rest of the '
-                       'file was read into it (expected a closing " — or write "" for a quote inside a field)')
+        return Problem(
+            name,
+            start,
+            col,
+            "a quote opens in this field and never closes, so the rest of the "
+            'file was read into it (expected a closing " — or write "" for a quote inside a field)',
+        )
     return Problem(name, start, "(row)", f"unreadable CSV: {error}")

@@ -5,6 +5,7 @@ A recipient is due when its last assessment is more than a year before the revie
 outreach was held in it after that assessment — the results of those activities (their notes) are what the new
 assessment should weigh; they are listed beside it.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -36,8 +37,16 @@ def held_after(g: nx.MultiDiGraph, iso3: str, since: str | None, until: date) ->
             continue
         when = d.get("date") or f"{d['year']:04d}-{d.get('month') or 12:02d}-28"
         if (since is None or when > since) and when <= until.isoformat():
-            out.append({"activity_id": d["activity_id"], "title": d.get("title"), "partner": d.get("partner"),
-                        "tool": d.get("tool"), "when": when[:7], "result": d.get("note")})
+            out.append(
+                {
+                    "activity_id": d["activity_id"],
+                    "title": d.get("title"),
+                    "partner": d.get("partner"),
+                    "tool": d.get("tool"),
+                    "when": when[:7],
+                    "result": d.get("note"),
+                }
+            )
     return sorted(out, key=lambda r: (r["when"], r["activity_id"]))
 
 
@@ -61,10 +70,18 @@ def review(g: nx.MultiDiGraph, as_of: date) -> list[dict]:
             why.append(f"last assessed {age // 365} year(s) and {age % 365} days ago")
         if results:
             why.append(f"{len(results)} activities held since, with results to weigh")
-        rows.append({"iso3": d["iso3"], "country": d["name"], "assessed_on": since,
-                     "category": last["category"] if last else None,
-                     "elements": {e: last[e] for e in ELEMENTS} if last else {},
-                     "analysts_tier": last.get("risk_assessed") if last else None,
-                     "assessor": last.get("assessor") if last else None, "age_days": age,
-                     "held_since": results, "due": "; ".join(why)})
+        rows.append(
+            {
+                "iso3": d["iso3"],
+                "country": d["name"],
+                "assessed_on": since,
+                "category": last["category"] if last else None,
+                "elements": {e: last[e] for e in ELEMENTS} if last else {},
+                "analysts_tier": last.get("risk_assessed") if last else None,
+                "assessor": last.get("assessor") if last else None,
+                "age_days": age,
+                "held_since": results,
+                "due": "; ".join(why),
+            }
+        )
     return sorted(rows, key=lambda r: (not r["due"], r["assessed_on"] or "", r["iso3"]))

@@ -49,6 +49,7 @@ The model — factor weights and intention_share — is a named preset of risk_w
 default, each weight with its reason; `fitted-annex-i`, fitted to the analysts' Annex I tiers by
 graph_loader/calibration.py) or any weights given.
 """
+
 from __future__ import annotations
 
 import math
@@ -85,6 +86,7 @@ def pair(a: str, b: str) -> frozenset:
 class Model:
     """Relative factor weights and intention_share (see the module docstring); `name` and `why` say where they
     come from."""
+
     weights: dict
     intention_share: float = 0.25
     name: str = "custom"
@@ -108,9 +110,12 @@ def presets(path: Path | str | None = None) -> dict[str, Model]:
     for name, spec in (raw.get("presets") or {}).items():
         w = spec.get("weights") or {}
         share = spec.get("intention_share", 0.25)
-        out[name] = Model(check_weights({k: (v.get("weight") if isinstance(v, dict) else v) for k, v in w.items()}),
-                          _check_share(share.get("value") if isinstance(share, dict) else share),
-                          name, _reason(spec.get("why", "")))
+        out[name] = Model(
+            check_weights({k: (v.get("weight") if isinstance(v, dict) else v) for k, v in w.items()}),
+            _check_share(share.get("value") if isinstance(share, dict) else share),
+            name,
+            _reason(spec.get("why", "")),
+        )
     return out
 
 
@@ -216,23 +221,24 @@ def override_weights(base: dict[str, float], settings: list[str]) -> dict[str, f
 @dataclass
 class RiskInputs:
     """The facts risk needs, indexed once from the graph (so scoring many years stays cheap)."""
+
     countries: dict[str, dict] = field(default_factory=dict)
     concern: set = field(default_factory=set)
-    cy: dict = field(default_factory=dict)                       # (iso3, year) -> CountryYear attrs
+    cy: dict = field(default_factory=dict)  # (iso3, year) -> CountryYear attrs
     trade: dict = field(default_factory=lambda: defaultdict(dict))  # year -> (exp, imp) -> USD mn
-    cow_years: set = field(default_factory=set)                  # years with trade among non-concern pairs
-    contig: list = field(default_factory=list)                   # (a, b, kind, from_year, to_year)
-    distcap: dict = field(default_factory=dict)                  # pair -> km
+    cow_years: set = field(default_factory=set)  # years with trade among non-concern pairs
+    contig: list = field(default_factory=list)  # (a, b, kind, from_year, to_year)
+    distcap: dict = field(default_factory=dict)  # pair -> km
     alliances: dict = field(default_factory=lambda: defaultdict(dict))  # year -> pair -> strength
-    igos: dict = field(default_factory=lambda: defaultdict(dict))       # year -> pair -> count
+    igos: dict = field(default_factory=lambda: defaultdict(dict))  # year -> pair -> count
     language: dict = field(default_factory=dict)
     colonial: dict = field(default_factory=dict)
-    recorded: list = field(default_factory=list)                 # (a, b, year, strength)
-    rivalries: list = field(default_factory=list)                # (a, b, start, end)
-    cow_system: set = field(default_factory=set)                 # countries covered by ATOP/COW IGO
-    cepii: set = field(default_factory=set)                      # countries covered by CEPII GeoDist
+    recorded: list = field(default_factory=list)  # (a, b, year, strength)
+    rivalries: list = field(default_factory=list)  # (a, b, start, end)
+    cow_system: set = field(default_factory=set)  # countries covered by ATOP/COW IGO
+    cepii: set = field(default_factory=set)  # countries covered by CEPII GeoDist
     years: list = field(default_factory=list)
-    assessments: dict = field(default_factory=dict)              # iso3 -> [(assessed_on, category, tier)], by date
+    assessments: dict = field(default_factory=dict)  # iso3 -> [(assessed_on, category, tier)], by date
 
 
 def _alliance_strength(e: dict) -> float:
@@ -272,8 +278,11 @@ def _trade_coded(inp: RiskInputs, cow: dict, table) -> bool:
     starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
     ends = np.r_[starts[1:], len(order)]
     exporters, importers = objects(exp.values), objects(imp.values)
-    values = value.numbers.to_numpy() if value.numbers is not None and not value.numbers.null_count \
+    values = (
+        value.numbers.to_numpy()
+        if value.numbers is not None and not value.numbers.null_count
         else objects(value.to_list())
+    )
     for start, end in sorted(zip(starts, ends), key=lambda se: order[se[0]]):  # by first row
         rows = order[start:end]
         code = int(group[rows[0]])
@@ -310,7 +319,8 @@ def _take(inp: RiskInputs, cow: dict, u: str, v: str, group) -> None:
             inp.language[pair(e["iso3_a"], e["iso3_b"])] = 1.0 if e["official"] else 0.5 if e["ethnic"] else 0.0
         elif t == "COLONIAL_TIE":
             inp.colonial[pair(e["iso3_a"], e["iso3_b"])] = (
-                1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0)
+                1.0 if e["colony"] or e["same_country"] else 0.5 if e["common_colonizer"] else 0.0
+            )
         elif t == "HISTORICAL_TIE":
             inp.recorded.append((e["iso3_a"], e["iso3_b"], e["year"], e["strength"]))
         elif t == "RIVALRY":
@@ -318,8 +328,17 @@ def _take(inp: RiskInputs, cow: dict, u: str, v: str, group) -> None:
 
 
 # the types _take reads: a pending table of any other type (an activity's links) is not turned into dicts
-_READ = {"TRADES_WITH", "CONTIGUOUS", "DISTANCE", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
-         "HISTORICAL_TIE", "RIVALRY"}
+_READ = {
+    "TRADES_WITH",
+    "CONTIGUOUS",
+    "DISTANCE",
+    "ALLIED_WITH",
+    "SHARES_IGO",
+    "LANGUAGE_TIE",
+    "COLONIAL_TIE",
+    "HISTORICAL_TIE",
+    "RIVALRY",
+}
 
 
 @gc_paused()
@@ -390,8 +409,10 @@ def technology(inp: RiskInputs, iso3: str, year: int) -> Factor:
             notes.append(f"technology: no {attr} within {IMPUTE_WINDOW} years of {year}")
         elif y != year:
             notes.append(f"technology: {attr} imputed from {y}")
-    parts = {"eci": None if raw["eci"] is None else clamp((raw["eci"] + 2) / 4),
-             "hightech": None if raw["hightech_exports_pct"] is None else clamp(raw["hightech_exports_pct"] / 50)}
+    parts = {
+        "eci": None if raw["eci"] is None else clamp((raw["eci"] + 2) / 4),
+        "hightech": None if raw["hightech_exports_pct"] is None else clamp(raw["hightech_exports_pct"] / 50),
+    }
     return Factor(combine(parts, {"eci": 0.5, "hightech": 0.5}), parts, notes)
 
 
@@ -402,8 +423,11 @@ def _world_total(inp: RiskInputs, iso3: str, year: int, notes: list[str] | None)
     if exp is None:
         return None
     if imp is None:
-        past = [(y, r) for (c, y), r in inp.cy.items() if c == iso3 and y < year
-                and r.get("imports_world_usd_mn") is not None and r.get("exports_world_usd_mn")]
+        past = [
+            (y, r)
+            for (c, y), r in inp.cy.items()
+            if c == iso3 and y < year and r.get("imports_world_usd_mn") is not None and r.get("exports_world_usd_mn")
+        ]
         if not past:
             return None
         y0, r0 = max(past, key=lambda t: t[0])
@@ -439,8 +463,11 @@ def trade(inp: RiskInputs, iso3: str, year: int, tg: nx.Graph | None = None, mem
     notes: list[str] = []
     has_concern_data = iso3 in tg and any(tg.has_edge(iso3, k) for k in k_set)
     if not has_concern_data:
-        return Factor(None, {"volume": None, "share": None, "indirect": None},
-                      [f"trade: no trade data with nations of concern in {year}"])
+        return Factor(
+            None,
+            {"volume": None, "share": None, "indirect": None},
+            [f"trade: no trade data with nations of concern in {year}"],
+        )
     direct = _concern_trade(tg, iso3, k_set)
     world = _world_total(inp, iso3, year, notes)
     rel = None if not world else clamp(direct / world / 0.5)
@@ -521,8 +548,11 @@ def ties(inp: RiskInputs, iso3: str, year: int) -> Factor:
         ig = _carried(inp.igos, year, "shared IGOs", notes)
         parts["alliance"] = max((al.get(pair(iso3, k), 0.0) for k in k_set), default=0.0) if al else None
         parts["igo"] = clamp(max((ig.get(pair(iso3, k), 0) for k in k_set), default=0) / 80) if ig else None
-        notes += [f"ties: no {name} data for {year} or earlier" for name, v in
-                  (("alliance", parts["alliance"]), ("shared IGO", parts["igo"])) if v is None]
+        notes += [
+            f"ties: no {name} data for {year} or earlier"
+            for name, v in (("alliance", parts["alliance"]), ("shared IGO", parts["igo"]))
+            if v is None
+        ]
     else:
         parts["alliance"] = parts["igo"] = None
         notes.append("ties: not covered by ATOP / COW IGO")
@@ -537,8 +567,13 @@ def ties(inp: RiskInputs, iso3: str, year: int) -> Factor:
     # no recorded tie counts as 0 only where other tie data show the country is covered at all
     parts["recorded"] = max(recorded) if recorded else (0.0 if covered else None)
     positive = combine(parts, {"alliance": 0.35, "igo": 0.2, "language": 0.15, "colonial": 0.15, "recorded": 0.15})
-    rivalry = any(iso3 in (a, b) and ({a, b} - {iso3}) & k_set and start <= year
-                  and (end is None or end >= year or end >= RIVALRY_DATA_END) for a, b, start, end in inp.rivalries)
+    rivalry = any(
+        iso3 in (a, b)
+        and ({a, b} - {iso3}) & k_set
+        and start <= year
+        and (end is None or end >= year or end >= RIVALRY_DATA_END)
+        for a, b, start, end in inp.rivalries
+    )
     parts["rivalry"] = 1.0 if rivalry else 0.0
     value = None if positive is None else clamp(positive - 0.3 * parts["rivalry"])
     return Factor(value, parts, notes)
@@ -563,8 +598,11 @@ def weakness(inp: RiskInputs, iso3: str, year: int, model: Model) -> tuple[float
     later = inp.assessments.get(iso3)
     if later:
         first = later[0]
-        return model.weakness(first[1]), first[1], [f"weakness: category of the {first[0][:4]} assessment "
-                                                    f"carried back to {year}"]
+        return (
+            model.weakness(first[1]),
+            first[1],
+            [f"weakness: category of the {first[0][:4]} assessment carried back to {year}"],
+        )
     return NO_ASSESSMENT_WEAKNESS, None, [f"weakness: no assessment; taken as {NO_ASSESSMENT_WEAKNESS}"]
 
 
@@ -586,6 +624,7 @@ def natural_breaks(values: list[float], classes: int = 3) -> list[float]:
         lo, hi = (distinct[0], distinct[-1]) if distinct else (0.0, 1.0)
         return [lo + (hi - lo) * i / classes for i in range(classes + 1)]
     import jenkspy
+
     return [float(b) for b in jenkspy.jenks_breaks(values, n_classes=classes)]
 
 
@@ -612,8 +651,12 @@ def factor_table(inp: RiskInputs, year: int) -> dict[str, dict[str, Factor]]:
     tg, memo = trade_graph(inp, year), {}
     out = {}
     for iso3 in sorted(inp.countries):
-        f = {"technology": technology(inp, iso3, year), "trade": trade(inp, iso3, year, tg, memo),
-             "geography": geography(inp, iso3, year), "ties": ties(inp, iso3, year)}
+        f = {
+            "technology": technology(inp, iso3, year),
+            "trade": trade(inp, iso3, year, tg, memo),
+            "geography": geography(inp, iso3, year),
+            "ties": ties(inp, iso3, year),
+        }
         if any(x.value is not None for x in f.values()):
             out[iso3] = f
     return out
@@ -637,21 +680,38 @@ def rank_rows(inp: RiskInputs, year: int, model=None, factors=None) -> list[dict
         c = inp.countries[iso3]
         risk = None if weak is None or exposure is None else weak * exposure
         now = assessment_in(inp, iso3, year)
-        rows.append({"iso3": iso3, "name": c["name"], "year": year, "exposure": exposure, "weakness": weak,
-                     "score": risk, "tier": None,
-                     "contributions": {k: (v * weak if weak is not None and risk is not None else None)
-                                       for k, v in exp_contrib.items()},
-                     "exposure_contributions": exp_contrib,
-                     "factors": {name: fac.value for name, fac in f.items()},
-                     "components": {name: fac.parts for name, fac in f.items()},
-                     "missing": missing, "assessed_tier": now[2] if now else None,
-                     "assessed_on": now[0] if now else None,
-                     "recipient": bool(c.get("recipient")), "category": category})
+        rows.append(
+            {
+                "iso3": iso3,
+                "name": c["name"],
+                "year": year,
+                "exposure": exposure,
+                "weakness": weak,
+                "score": risk,
+                "tier": None,
+                "contributions": {
+                    k: (v * weak if weak is not None and risk is not None else None) for k, v in exp_contrib.items()
+                },
+                "exposure_contributions": exp_contrib,
+                "factors": {name: fac.value for name, fac in f.items()},
+                "components": {name: fac.parts for name, fac in f.items()},
+                "missing": missing,
+                "assessed_tier": now[2] if now else None,
+                "assessed_on": now[0] if now else None,
+                "recipient": bool(c.get("recipient")),
+                "category": category,
+            }
+        )
     breaks = natural_breaks([r["score"] for r in rows if r["recipient"] and r["score"] is not None])
     for r in rows:
         r["tier"] = tier_of(r["score"], breaks) if r["recipient"] else None
-    rows.sort(key=lambda r: (-(r["score"] if r["score"] is not None else -1),
-                             -(r["exposure"] if r["exposure"] is not None else -1), r["iso3"]))
+    rows.sort(
+        key=lambda r: (
+            -(r["score"] if r["score"] is not None else -1),
+            -(r["exposure"] if r["exposure"] is not None else -1),
+            r["iso3"],
+        )
+    )
     return rows
 
 
@@ -677,8 +737,9 @@ def scored_year(inp: RiskInputs, year: int) -> int:
     return min(inp.years, key=lambda y: (abs(y - year), -y))
 
 
-def diversion_risk(g: nx.MultiDiGraph, year: int | None = None, model=None,
-                   inputs: RiskInputs | None = None) -> list[dict]:
+def diversion_risk(
+    g: nx.MultiDiGraph, year: int | None = None, model=None, inputs: RiskInputs | None = None
+) -> list[dict]:
     """Risk rows for one year (default: the latest year with trade data). See the module docstring."""
     inp = inputs or risk_inputs(g)
     return rank_rows(inp, check_year(inp, year), model)
@@ -690,19 +751,30 @@ def agreement(rows: list[dict]) -> dict:
 
     Returns the side-by-side rows, the share that agree and Cohen's kappa (agreement beyond chance).
     """
-    pairs = [(r["iso3"], r["name"], r["assessed_tier"], r["tier"], "High" if r["tier"] == "High" else "Low")
-             for r in rows if r.get("assessed_tier") and r["tier"]]
+    pairs = [
+        (r["iso3"], r["name"], r["assessed_tier"], r["tier"], "High" if r["tier"] == "High" else "Low")
+        for r in rows
+        if r.get("assessed_tier") and r["tier"]
+    ]
     n = len(pairs)
     if n == 0:
         return {"n": 0, "agree": 0, "share": None, "kappa": None, "auc_within_category": None, "rows": []}
     agree = sum(a == m for *_, a, _, m in pairs)
     p_o = agree / n
-    p_e = sum((sum(a == c for *_, a, _, _ in pairs) / n) * (sum(m == c for *_, m in pairs) / n)
-              for c in ("High", "Low"))
+    p_e = sum(
+        (sum(a == c for *_, a, _, _ in pairs) / n) * (sum(m == c for *_, m in pairs) / n) for c in ("High", "Low")
+    )
     kappa = None if p_e == 1 else (p_o - p_e) / (1 - p_e)
-    return {"n": n, "agree": agree, "share": p_o, "kappa": kappa, "auc_within_category": within_category_auc(rows),
-            "rows": [{"iso3": i, "name": nm, "assessed_tier": a, "model_tier": t, "agrees": a == m}
-                     for i, nm, a, t, m in pairs]}
+    return {
+        "n": n,
+        "agree": agree,
+        "share": p_o,
+        "kappa": kappa,
+        "auc_within_category": within_category_auc(rows),
+        "rows": [
+            {"iso3": i, "name": nm, "assessed_tier": a, "model_tier": t, "agrees": a == m} for i, nm, a, t, m in pairs
+        ],
+    }
 
 
 def within_category_auc(rows: list[dict]) -> float | None:
@@ -723,6 +795,7 @@ def within_category_auc(rows: list[dict]) -> float | None:
 
 def spearman(a: list[float], b: list[float]) -> float | None:
     import pandas as pd
+
     if len(a) < 3:
         return None
     return float(pd.Series(a).rank().corr(pd.Series(b).rank()))
@@ -732,6 +805,7 @@ def sensitivity(inp: RiskInputs, year: int, model=None, delta: float = 0.25) -> 
     """Scale each weight by (1 ± delta) in turn: how many recipients change tier, and the Spearman rank
     correlation of the recipients' risk with the base ranking."""
     from dataclasses import replace
+
     model = as_model(model)
     weights = model.weights
     factors = factor_table(inp, year)
@@ -745,9 +819,16 @@ def sensitivity(inp: RiskInputs, year: int, model=None, delta: float = 0.25) -> 
             rows = {r["iso3"]: r for r in rank_rows(inp, year, replace(model, weights=w, name="varied"), factors)}
             keys = [k for k in base if base[k]["score"] is not None]
             changed = sorted(k for k in keys if base[k]["recipient"] and rows[k]["tier"] != base[k]["tier"])
-            out.append({"factor": f, "multiplier": m, "weights": w, "tier_changes": len(changed),
-                        "changed": changed,
-                        "spearman": spearman([base[k]["score"] for k in keys], [rows[k]["score"] for k in keys])})
+            out.append(
+                {
+                    "factor": f,
+                    "multiplier": m,
+                    "weights": w,
+                    "tier_changes": len(changed),
+                    "changed": changed,
+                    "spearman": spearman([base[k]["score"] for k in keys], [rows[k]["score"] for k in keys]),
+                }
+            )
     return out
 
 
@@ -777,17 +858,47 @@ def write_scores(g: nx.MultiDiGraph, model=None, default_year: int | None = None
 def _write_row(g: nx.MultiDiGraph, r: dict, default: bool) -> None:
     sid = f"{r['iso3']}-{r['year']}"
     c = r["contributions"] if r["score"] is not None else r["exposure_contributions"]
-    attrs = {"label": "RiskScore", "score_id": sid, "iso3": r["iso3"], "year": r["year"],
-             "technology": c["technology"], "trade": c["trade"], "geography": c["geography"], "ties": c["ties"],
-             "missing": "; ".join(r["missing"])}
-    optional = {"exposure": r["exposure"], "weakness": r["weakness"], "score": r["score"], "tier": r["tier"],
-                "assessed_tier": r["assessed_tier"], "assessed_on": r["assessed_on"]}
+    attrs = {
+        "label": "RiskScore",
+        "score_id": sid,
+        "iso3": r["iso3"],
+        "year": r["year"],
+        "technology": c["technology"],
+        "trade": c["trade"],
+        "geography": c["geography"],
+        "ties": c["ties"],
+        "missing": "; ".join(r["missing"]),
+    }
+    optional = {
+        "exposure": r["exposure"],
+        "weakness": r["weakness"],
+        "score": r["score"],
+        "tier": r["tier"],
+        "assessed_tier": r["assessed_tier"],
+        "assessed_on": r["assessed_on"],
+    }
     attrs.update({k: v for k, v in optional.items() if v is not None})
     g.add_node(f"RiskScore:{sid}", **attrs)
     g.add_edge(f"Country:{r['iso3']}", f"RiskScore:{sid}", type="SCORED")
     if default:
         node = g.nodes[f"Country:{r['iso3']}"]
-        node.update(risk_year=r["year"], risk_technology=c["technology"], risk_trade=c["trade"],
-                    risk_geography=c["geography"], risk_ties=c["ties"], risk_missing=attrs["missing"])
-        node.update({f"risk_{k}": v for k, v in (("exposure", r["exposure"]), ("weakness", r["weakness"]),
-                                                   ("score", r["score"]), ("tier", r["tier"])) if v is not None})
+        node.update(
+            risk_year=r["year"],
+            risk_technology=c["technology"],
+            risk_trade=c["trade"],
+            risk_geography=c["geography"],
+            risk_ties=c["ties"],
+            risk_missing=attrs["missing"],
+        )
+        node.update(
+            {
+                f"risk_{k}": v
+                for k, v in (
+                    ("exposure", r["exposure"]),
+                    ("weakness", r["weakness"]),
+                    ("score", r["score"]),
+                    ("tier", r["tier"]),
+                )
+                if v is not None
+            }
+        )

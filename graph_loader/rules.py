@@ -1,4 +1,5 @@
 """Domain rules that go beyond types: a category must follow from the four elements, dates must agree, ..."""
+
 from __future__ import annotations
 
 import operator
@@ -9,8 +10,17 @@ from .columnar import typed_codes
 from .errors import Problem
 
 ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")
-PAIR_FILES = ("trade.csv", "contiguity.csv", "distances.csv", "alliances.csv", "shared_igos.csv",
-              "language_ties.csv", "colonial_ties.csv", "rivalries.csv", "historical_ties.csv")
+PAIR_FILES = (
+    "trade.csv",
+    "contiguity.csv",
+    "distances.csv",
+    "alliances.csv",
+    "shared_igos.csv",
+    "language_ties.csv",
+    "colonial_ties.csv",
+    "rivalries.csv",
+    "historical_ties.csv",
+)
 
 
 def category_from_elements(values: tuple[str, ...]) -> int | None | str:
@@ -36,16 +46,33 @@ def _assessments(t, problems: list[Problem]) -> None:
         derived = category_from_elements(values)
         shown = "/".join(f"{e}={v}" for e, v in zip(ELEMENTS, values))
         if derived is None:
-            problems.append(Problem(t.file, line, "category",
-                                    f"cannot follow from the elements ({shown}): an element before the first "
-                                    "'no' is unknown (expected yes/no up to the first unmet element)"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "category",
+                    f"cannot follow from the elements ({shown}): an element before the first "
+                    "'no' is unknown (expected yes/no up to the first unmet element)",
+                )
+            )
         elif derived == "graduated":
-            problems.append(Problem(t.file, line, "category",
-                                    f"all four elements are met ({shown}), so the country is outside categories 1-4"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "category",
+                    f"all four elements are met ({shown}), so the country is outside categories 1-4",
+                )
+            )
         elif derived != row["category"]:
-            problems.append(Problem(t.file, line, "category",
-                                    f"{row['category']} disagrees with the elements ({shown}), which give "
-                                    f"category {derived}"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "category",
+                    f"{row['category']} disagrees with the elements ({shown}), which give category {derived}",
+                )
+            )
 
 
 def _dates_agree(t, date_col: str, problems: list[Problem]) -> None:
@@ -77,7 +104,9 @@ def _pairs(t, problems: list[Problem]) -> None:
         return  # one pass in C or numpy (a million trade rows); the loop below only words what it finds
     for x, y, line in zip(t.data[a], t.data[b], t.lines):
         if x is not None and x == y:
-            problems.append(Problem(t.file, line, b, f"{y!r} is the same country as {a} (expected two different countries)"))
+            problems.append(
+                Problem(t.file, line, b, f"{y!r} is the same country as {a} (expected two different countries)")
+            )
 
 
 def _may_agree(t, a: str, b: str) -> bool:
@@ -108,8 +137,14 @@ def _targets(t, problems: list[Problem]) -> None:
     for value, line in zip(column, t.lines):
         dupes = listed_twice.get(value)
         if dupes:
-            problems.append(Problem(t.file, line, "targets", f"{', '.join(dupes)} listed more than once "
-                                    "(expected each target country once)"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "targets",
+                    f"{', '.join(dupes)} listed more than once (expected each target country once)",
+                )
+            )
 
 
 def _contacts(t, problems: list[Problem]) -> None:
@@ -128,32 +163,48 @@ def _leaving_window(t, row, line: int, problems: list[Problem]) -> None:
     fy, fm = row.get("leaving_from_year"), row.get("leaving_from_month")
     ty, tm = row.get("leaving_year"), row.get("leaving_month")
     if fm is not None and fy is None:
-        problems.append(Problem(t.file, line, "leaving_from_year",
-                                "missing value (expected a year with leaving_from_month)"))
+        problems.append(
+            Problem(t.file, line, "leaving_from_year", "missing value (expected a year with leaving_from_month)")
+        )
         return
     if fy is None:
         return
     if ty is None:
-        problems.append(Problem(t.file, line, "leaving_year", "missing value (expected the end of the leaving "
-                                "window with leaving_from_year; the same month for an exact date)"))
+        problems.append(
+            Problem(
+                t.file,
+                line,
+                "leaving_year",
+                "missing value (expected the end of the leaving "
+                "window with leaving_from_year; the same month for an exact date)",
+            )
+        )
         return
     start, end = fy * 12 + (fm or 1), ty * 12 + (tm or 12)
     if end < start:
         shown_end = f"{ty}-{tm:02d}" if tm else f"{ty}"
         shown_start = f"{fy}-{fm:02d}" if fm else f"{fy}"
-        problems.append(Problem(t.file, line, "leaving_month" if tm else "leaving_year",
-                                f"the leaving window ends ({shown_end}) before it starts (leaving_from {shown_start}) "
-                                "(expected an end in or after the start month)"))
+        problems.append(
+            Problem(
+                t.file,
+                line,
+                "leaving_month" if tm else "leaving_year",
+                f"the leaving window ends ({shown_end}) before it starts (leaving_from {shown_start}) "
+                "(expected an end in or after the start month)",
+            )
+        )
 
 
-RULES = (("assessments.csv", _assessments),  # (file, check)
-         ("activities.csv", lambda t, p: _dates_agree(t, "date", p)),
-         ("meetings.csv", lambda t, p: _dates_agree(t, "date", p)),
-         *((name, _pairs) for name in PAIR_FILES),
-         ("contiguity.csv", lambda t, p: _periods(t, "from_year", "to_year", p)),
-         ("rivalries.csv", lambda t, p: _periods(t, "start_year", "end_year", p)),
-         ("contacts.csv", _contacts),
-         ("activities.csv", _targets))
+RULES = (
+    ("assessments.csv", _assessments),  # (file, check)
+    ("activities.csv", lambda t, p: _dates_agree(t, "date", p)),
+    ("meetings.csv", lambda t, p: _dates_agree(t, "date", p)),
+    *((name, _pairs) for name in PAIR_FILES),
+    ("contiguity.csv", lambda t, p: _periods(t, "from_year", "to_year", p)),
+    ("rivalries.csv", lambda t, p: _periods(t, "start_year", "end_year", p)),
+    ("contacts.csv", _contacts),
+    ("activities.csv", _targets),
+)
 
 
 def check_rules(tables: dict, problems: list[Problem]) -> None:

@@ -1,4 +1,5 @@
 """The schema model: `schema.yaml` read into small immutable objects that every part of the product uses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,8 +30,14 @@ class Prop:
         """A short phrase saying what a valid value looks like (used in error messages)."""
         if self.type == "enum":
             return "one of " + ", ".join(self.values)
-        words = {"int": "a whole number", "float": "a number", "bool": "true or false",
-                 "date": "a date YYYY-MM-DD", "string": "text", "list": "a ';'-separated list"}
+        words = {
+            "int": "a whole number",
+            "float": "a number",
+            "bool": "true or false",
+            "date": "a date YYYY-MM-DD",
+            "string": "text",
+            "list": "a ';'-separated list",
+        }
         text = words[self.type]
         if self.min is not None and self.max is not None:
             text += f" from {_num(self.min)} to {_num(self.max)}"
@@ -75,8 +82,8 @@ class RelSpec:
     to_columns: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
     from_where: dict = field(default_factory=dict)  # flags the node a from_column value names must carry
-    to_where: dict = field(default_factory=dict)    # ... and the node a to_column value names
-    to_where_reason: str = ""                       # why (said in the message when a value breaks to_where)
+    to_where: dict = field(default_factory=dict)  # ... and the node a to_column value names
+    to_where_reason: str = ""  # why (said in the message when a value breaks to_where)
     computed: bool = False
     description: str = ""
 
@@ -119,10 +126,19 @@ def _prop(name: str, raw: dict) -> Prop:
         raise ValueError(f"schema: property {name}: unknown type {raw.get('type')!r}")
     if any(not isinstance(v, str) for v in raw.get("values", ())):
         raise ValueError(f"schema: property {name}: enum values must be quoted strings (YAML reads yes/no as booleans)")
-    return Prop(name=name, type=raw["type"], required=bool(raw.get("required", False)),
-                computed=bool(raw.get("computed", False)), values=tuple(raw.get("values", ())),
-                min=raw.get("min"), max=raw.get("max"), pattern=raw.get("pattern"), check=raw.get("check"),
-                references=raw.get("references"), description=raw.get("description", ""))
+    return Prop(
+        name=name,
+        type=raw["type"],
+        required=bool(raw.get("required", False)),
+        computed=bool(raw.get("computed", False)),
+        values=tuple(raw.get("values", ())),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        pattern=raw.get("pattern"),
+        check=raw.get("check"),
+        references=raw.get("references"),
+        description=raw.get("description", ""),
+    )
 
 
 def _tuple(v) -> tuple:
@@ -137,29 +153,51 @@ def parse_schema(raw: dict) -> Schema:
         props = {k: _prop(k, v) for k, v in n["properties"].items()}
         if n["key"] not in props:
             raise ValueError(f"schema: {label}: key {n['key']} is not a property")
-        nodes[label] = NodeSpec(label=label, key=n["key"], props=props, file=n.get("file"),
-                                key_columns=_tuple(n.get("key_columns")), key_format=n.get("key_format"),
-                                computed=bool(n.get("computed", False)), description=n.get("description", ""),
-                                style=n.get("style", {}), min_rows=int(n.get("min_rows", 0)),
-                                at_least_one=_tuple(n.get("at_least_one")))
+        nodes[label] = NodeSpec(
+            label=label,
+            key=n["key"],
+            props=props,
+            file=n.get("file"),
+            key_columns=_tuple(n.get("key_columns")),
+            key_format=n.get("key_format"),
+            computed=bool(n.get("computed", False)),
+            description=n.get("description", ""),
+            style=n.get("style", {}),
+            min_rows=int(n.get("min_rows", 0)),
+            at_least_one=_tuple(n.get("at_least_one")),
+        )
         for col in nodes[label].at_least_one:
             if col not in props:
                 raise ValueError(f"schema: {label}: at_least_one names {col}, which is not a property")
     rels = {}
     for rtype, r in raw["relationships"].items():
         props = {k: _prop(k, v) for k, v in (r.get("properties") or {}).items()}
-        spec = RelSpec(type=rtype, from_labels=_tuple(r["from"]), to_labels=_tuple(r["to"]), props=props,
-                       file=r.get("file"), from_column=r.get("from_column"), to_columns=_tuple(r.get("to_column")),
-                       key=_tuple(r.get("key")), from_where=r.get("from_where") or {},
-                       to_where=r.get("to_where") or {}, to_where_reason=r.get("to_where_reason", ""),
-                       computed=bool(r.get("computed", False)), description=r.get("description", ""))
+        spec = RelSpec(
+            type=rtype,
+            from_labels=_tuple(r["from"]),
+            to_labels=_tuple(r["to"]),
+            props=props,
+            file=r.get("file"),
+            from_column=r.get("from_column"),
+            to_columns=_tuple(r.get("to_column")),
+            key=_tuple(r.get("key")),
+            from_where=r.get("from_where") or {},
+            to_where=r.get("to_where") or {},
+            to_where_reason=r.get("to_where_reason", ""),
+            computed=bool(r.get("computed", False)),
+            description=r.get("description", ""),
+        )
         for label in spec.from_labels + spec.to_labels:
             if label not in nodes:
                 raise ValueError(f"schema: {rtype}: unknown label {label}")
         rels[rtype] = spec
     ids = raw.get("ids") or {}
-    return Schema(nodes=nodes, rels=rels, styles=raw.get("styles", {}),
-                  non_iso_countries=frozenset((ids.get("non_iso_countries") or {}).keys()))
+    return Schema(
+        nodes=nodes,
+        rels=rels,
+        styles=raw.get("styles", {}),
+        non_iso_countries=frozenset((ids.get("non_iso_countries") or {}).keys()),
+    )
 
 
 @lru_cache(maxsize=4)

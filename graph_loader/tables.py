@@ -1,4 +1,5 @@
 """Plain renderers shared by the CLIs: text tables and spreadsheet-safe CSV."""
+
 from __future__ import annotations
 
 import csv

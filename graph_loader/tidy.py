@@ -7,6 +7,7 @@ a directory, a file too large or unreadable is refused before anything is rewrit
 text (an archive, a workbook) is left alone for the validator to name. A link inside the folder is tidied by
 rewriting the file it points to; no write ever goes through a link.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,14 @@ class Tidied:
 
     def __str__(self) -> str:
         what = (["a byte-order mark"] if self.bom else []) + (
-            [f"{len(self.dropped_lines)} blank line(s)/row(s) (line {', '.join(map(str, self.dropped_lines[:10]))}"
-             + (", ..." if len(self.dropped_lines) > 10 else "") + ")"] if self.dropped_lines else [])
+            [
+                f"{len(self.dropped_lines)} blank line(s)/row(s) (line {', '.join(map(str, self.dropped_lines[:10]))}"
+                + (", ..." if len(self.dropped_lines) > 10 else "")
+                + ")"
+            ]
+            if self.dropped_lines
+            else []
+        )
         return f"{self.file}: removed " + " and ".join(what)
 
 
@@ -54,7 +61,7 @@ def tidy_file(path: Path) -> Tidied | None:
     raw = path.read_bytes()
     bom = raw.startswith(BOM)
     try:
-        text = raw[len(BOM) if bom else 0:].decode("utf-8")
+        text = raw[len(BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
         return None
     drop = _blank_record_lines(text)

@@ -12,6 +12,7 @@ colonial 0.075 (the exposure model's order: goods moving first, then reach, then
 The strongest path between two countries maximises the product of the strengths along it (Dijkstra on
 −ln strength), so a path through one strong trade partner beats two hops through weak IGO links.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,8 +84,13 @@ def strongest_path(g: nx.Graph, a: str, b: str) -> list[str] | None:
         return None
 
 
-def view_data(g: nx.Graph, names: dict[str, str], roles: dict[str, str], path: list[str] | None = None,
-              colors: dict[str, str] | None = None) -> dict:
+def view_data(
+    g: nx.Graph,
+    names: dict[str, str],
+    roles: dict[str, str],
+    path: list[str] | None = None,
+    colors: dict[str, str] | None = None,
+) -> dict:
     """{nodes, edges, options} for vis-network: nations of concern black, partners green, recipients by
     `colors` (e.g. their tier); edge width 1 + 7 × strength; the path in purple. Countries without a tie in g
     are left out (the caller lists them)."""
@@ -94,26 +100,54 @@ def view_data(g: nx.Graph, names: dict[str, str], roles: dict[str, str], path: l
     k = 2.5 / math.sqrt(max(g.number_of_nodes(), 1))
     pos = nx.spring_layout(g, weight="strength", seed=7, scale=450, k=k, iterations=120) if g.number_of_nodes() else {}
     role_color = {"concern": "#000000", "partner": "#1a9850"}
-    nodes = [{"id": n, "label": n, "x": float(pos[n][0]), "y": float(pos[n][1]), "shape": "dot",
-              "size": 18 if roles.get(n) == "concern" else 12, "font": {"size": 14},
-              "color": {"background": role_color.get(roles.get(n), colors.get(n, "#4e79a7")),
-                        "border": "#7b3294" if path and n in path else "#333333"},
-              "borderWidth": 4 if path and n in path else 1, "search": n,
-              "title": f"<b>{names.get(n, n)}</b> ({n}), {roles.get(n, 'other')}"} for n in sorted(g.nodes)]
+    nodes = [
+        {
+            "id": n,
+            "label": n,
+            "x": float(pos[n][0]),
+            "y": float(pos[n][1]),
+            "shape": "dot",
+            "size": 18 if roles.get(n) == "concern" else 12,
+            "font": {"size": 14},
+            "color": {
+                "background": role_color.get(roles.get(n), colors.get(n, "#4e79a7")),
+                "border": "#7b3294" if path and n in path else "#333333",
+            },
+            "borderWidth": 4 if path and n in path else 1,
+            "search": n,
+            "title": f"<b>{names.get(n, n)}</b> ({n}), {roles.get(n, 'other')}",
+        }
+        for n in sorted(g.nodes)
+    ]
     edges = []
     for i, (a, b, d) in enumerate(sorted(g.edges(data=True))):
         kinds = ", ".join(f"{k} {v:.2f}" for k, v in d["kinds"].items())
         hot = (a, b) in on_path
-        edges.append({"id": f"t{i}", "from": a, "to": b, "width": round(1 + 7 * d["strength"], 2),
-                      "color": {"color": "#7b3294" if hot else "#9aa7b8", "opacity": 1.0 if hot else 0.7},
-                      "title": f"<b>{a}–{b}</b>: strength {d['strength']:.2f}<br>{kinds}"})
-    return {"nodes": nodes, "edges": edges,
-            "options": {"physics": {"enabled": False}, "interaction": {"hover": True, "tooltipDelay": 120},
-                        "edges": {"smooth": False}}}
+        edges.append(
+            {
+                "id": f"t{i}",
+                "from": a,
+                "to": b,
+                "width": round(1 + 7 * d["strength"], 2),
+                "color": {"color": "#7b3294" if hot else "#9aa7b8", "opacity": 1.0 if hot else 0.7},
+                "title": f"<b>{a}–{b}</b>: strength {d['strength']:.2f}<br>{kinds}",
+            }
+        )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "options": {
+            "physics": {"enabled": False},
+            "interaction": {"hover": True, "tooltipDelay": 120},
+            "edges": {"smooth": False},
+        },
+    }
 
 
-LEGEND = [{"section": "Countries", "name": "nation of concern", "color": "#000000", "shape": "dot"},
-          {"section": "Countries", "name": "partner", "color": "#1a9850", "shape": "dot"},
-          {"section": "Countries", "name": "recipient (colour: risk tier)", "color": "#4e79a7", "shape": "dot"},
-          {"section": "Ties", "name": "width = 1 + 7 × strength", "color": "#9aa7b8", "shape": "box"},
-          {"section": "Ties", "name": "strongest path", "color": "#7b3294", "shape": "box"}]
+LEGEND = [
+    {"section": "Countries", "name": "nation of concern", "color": "#000000", "shape": "dot"},
+    {"section": "Countries", "name": "partner", "color": "#1a9850", "shape": "dot"},
+    {"section": "Countries", "name": "recipient (colour: risk tier)", "color": "#4e79a7", "shape": "dot"},
+    {"section": "Ties", "name": "width = 1 + 7 × strength", "color": "#9aa7b8", "shape": "box"},
+    {"section": "Ties", "name": "strongest path", "color": "#7b3294", "shape": "box"},
+]

@@ -2,6 +2,7 @@
 
 Nothing is returned when any problem exists, so no caller can build a partial graph.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
 
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
-INT64 = (-2 ** 63, 2 ** 63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's integer)
+INT64 = (-(2**63), 2**63 - 1)  # what both stores hold (Ladybug INT64, Neo4j's integer)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Typed:
     """A validated file: typed column lists (None = blank) and the line of each record (`columns`: the
     same columns in coded form, when the fast path read the file; `data` then makes each list when it is
     first read)."""
+
     file: str
     data: MutableMapping[str, list]
     lines: Sequence[int]
@@ -56,6 +58,7 @@ class Typed:
 @dataclass
 class Dataset:
     """All validated files of one data folder, keyed by file name."""
+
     root: Path
     tables: dict[str, Typed]
     schema: Schema
@@ -151,8 +154,9 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
     else:  # date: few values — the value-by-value path (grammar.parse_date)
         return None
     if t in ("int", "float"):
-        if values and (prop.min is not None and min(values) < prop.min
-                       or prop.max is not None and max(values) > prop.max):
+        if values and (
+            prop.min is not None and min(values) < prop.min or prop.max is not None and max(values) > prop.max
+        ):
             return None
         if t == "int" and values and (min(values) < INT64[0] or max(values) > INT64[1]):
             return None
@@ -185,8 +189,11 @@ def convert_column(table: Table, prop: Prop, problems: list[Problem]) -> list:
         if why:
             problems.append(Problem(table.file, line, prop.name, why))
         elif prop.check == "iso3" and not is_iso3(value):
-            problems.append(Problem(table.file, line, prop.name,
-                                    f"unknown country code {value!r} (expected an ISO 3166-1 alpha-3 code)"))
+            problems.append(
+                Problem(
+                    table.file, line, prop.name, f"unknown country code {value!r} (expected an ISO 3166-1 alpha-3 code)"
+                )
+            )
         append(value)
     return out
 
@@ -203,9 +210,12 @@ def file_columns(schema: Schema, filename: str) -> dict[str, Prop]:
 def _node_keys(spec: NodeSpec, t: Typed, problems: list[Problem]) -> dict:
     """Fill composite keys, reject duplicates; return key -> row index."""
     if spec.key_columns:
-        t.data[spec.key] = [None if any(t.data[c][i] is None for c in spec.key_columns)
-                            else spec.key_format.format(**{c: t.data[c][i] for c in spec.key_columns})
-                            for i in range(len(t))]
+        t.data[spec.key] = [
+            None
+            if any(t.data[c][i] is None for c in spec.key_columns)
+            else spec.key_format.format(**{c: t.data[c][i] for c in spec.key_columns})
+            for i in range(len(t))
+        ]
     keys = t.data[spec.key]
     seen = dict(zip(keys, range(len(keys))))
     if len(seen) == len(keys) and None not in seen:
@@ -233,8 +243,14 @@ def _rel_keys(rel: RelSpec, t: Typed, problems: list[Problem]) -> None:
     seen: dict = {}
     for k, line in zip(keys, t.lines):
         if k in seen:
-            problems.append(Problem(t.file, line, "+".join(rel.key),
-                                    f"duplicate row for {'/'.join(map(str, k))} (first on line {seen[k]})"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "+".join(rel.key),
+                    f"duplicate row for {'/'.join(map(str, k))} (first on line {seen[k]})",
+                )
+            )
         else:
             seen[k] = line
 
@@ -251,8 +267,14 @@ def endpoint_columns(rel: RelSpec) -> list[tuple[str, tuple[str, ...]]]:
 
 def _missing_ref(label_names: tuple[str, ...], value, schema: Schema) -> str:
     files = ", ".join(schema.nodes[lb].file for lb in label_names if schema.nodes[lb].file)
-    if "Country" in label_names and isinstance(value, str) and len(value) == 3 and value.isupper() \
-            and not is_iso3(value) and value not in schema.non_iso_countries:
+    if (
+        "Country" in label_names
+        and isinstance(value, str)
+        and len(value) == 3
+        and value.isupper()
+        and not is_iso3(value)
+        and value not in schema.non_iso_countries
+    ):
         return f"unknown country code {value!r} (expected an ISO 3166-1 alpha-3 code listed in {files})"
     return f"{value!r} refers to a missing {' or '.join(label_names)} (not in {files})"
 
@@ -267,13 +289,15 @@ def _where_problems(rel: RelSpec, col: str, value, node: Typed, row: int, node_f
     for prop, want in where.items():
         flag = node.data[prop][row]
         if flag is not None and flag != want:  # None: blank or unreadable, already reported
-            why.append(f"{value!r} is not a {prop} country (expected {prop}={str(want).lower()} in "
-                       f"{node_file}{reason})")
+            why.append(
+                f"{value!r} is not a {prop} country (expected {prop}={str(want).lower()} in {node_file}{reason})"
+            )
     return why
 
 
-def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem],
-                files: set) -> None:
+def _check_refs(
+    ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Schema, problems: list[Problem], files: set
+) -> None:
     """Every reference in the relationships read from `files` (node files all read and keyed)."""
     node_rows = {spec.label: ds_tables[spec.file] for spec in schema.nodes.values() if spec.file in ds_tables}
     # a node file that could not be read is already reported; checking references into it would bury that
@@ -307,7 +331,7 @@ def _check_refs(ds_tables: dict[str, Typed], keys: dict[str, dict], schema: Sche
             if not bad:
                 continue
             for value, line in zip(t.data[col], t.lines):
-                for v in ([] if value is None else str(value).split(";") if split else [value]):
+                for v in [] if value is None else str(value).split(";") if split else [value]:
                     for why in bad.get(v, ()):
                         problems.append(Problem(t.file, line, col, why))
         for name, prop in rel.props.items():
@@ -322,8 +346,15 @@ def _enough_rows(schema: Schema, table: Table, problems: list[Problem]) -> bool:
     min_rows — the file is then left out, so references into it are not each reported as missing."""
     spec = schema.node_for_file(table.file)
     if spec and len(table) < spec.min_rows:
-        problems.append(Problem(table.file, 1, "(file)", f"the file has a header but no records (expected at "
-                                f"least {spec.min_rows} {spec.label} row; every other file refers to them)"))
+        problems.append(
+            Problem(
+                table.file,
+                1,
+                "(file)",
+                f"the file has a header but no records (expected at "
+                f"least {spec.min_rows} {spec.label} row; every other file refers to them)",
+            )
+        )
         return False
     return True
 
@@ -342,8 +373,15 @@ def _single_line(schema: Schema, table: Table, problems: list[Problem]) -> None:
         if "\n" in joined or "\r" in joined:
             for v, line in zip(values, table.lines):
                 if "\n" in v or "\r" in v:
-                    problems.append(Problem(table.file, line, col, f"{v!r} contains a line break (expected a "
-                                            "one-line code — was the cell edited with Alt+Enter?)"))
+                    problems.append(
+                        Problem(
+                            table.file,
+                            line,
+                            col,
+                            f"{v!r} contains a line break (expected a "
+                            "one-line code — was the cell edited with Alt+Enter?)",
+                        )
+                    )
 
 
 def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
@@ -357,8 +395,15 @@ def _has_data(schema: Schema, t: Typed, problems: list[Problem]) -> None:
     for i, line in enumerate(t.lines):
         if all(c[i] is None for c in cols):
             key = " ".join(str(t.data[c][i]) for c in key_cols)
-            problems.append(Problem(t.file, line, "(row)", f"{key} has no figures (expected at least one of "
-                                    f"{', '.join(spec.at_least_one)}; delete the row if there are none)"))
+            problems.append(
+                Problem(
+                    t.file,
+                    line,
+                    "(row)",
+                    f"{key} has no figures (expected at least one of "
+                    f"{', '.join(spec.at_least_one)}; delete the row if there are none)",
+                )
+            )
 
 
 def _read_fast(name: str, parsed: pa.Table | tuple | None, props: dict[str, Prop]) -> Typed | None:
@@ -371,8 +416,9 @@ def _read_fast(name: str, parsed: pa.Table | tuple | None, props: dict[str, Prop
     return Typed(name, ColumnLists(columns, props, rows), range(2, rows + 2), columns)  # lists made when read
 
 
-def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop], parsed: Future,
-               problems: list[Problem]) -> Typed | None:
+def _read_file(
+    root: Path, schema: Schema, filename: str, props: dict[str, Prop], parsed: Future, problems: list[Problem]
+) -> Typed | None:
     """One file typed: through Arrow when it is plain and clean, else row by row with every problem worded."""
     fast = _read_fast(filename, parsed.result(), props)
     if fast is not None:
@@ -385,8 +431,9 @@ def _read_file(root: Path, schema: Schema, filename: str, props: dict[str, Prop]
     if table is None or not _enough_rows(schema, table, problems):
         return None
     _single_line(schema, table, problems)
-    typed = Typed(filename, {n: convert_column(table, p, problems) for n, p in props.items() if n in table.data},
-                  table.lines)
+    typed = Typed(
+        filename, {n: convert_column(table, p, problems) for n, p in props.items() if n in table.data}, table.lines
+    )
     _has_data(schema, typed, problems)
     return typed
 
@@ -430,14 +477,24 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
         # type and check the others: the largest from the start in one thread (typed there too, as soon as it is
         # parsed), the rest in order in the other
         big = _largest(root, readable)
-        parsed = {f: pool.submit(read_columns, root / f, files[f], _convert, is_iso3) if f == big else
-                  pool.submit(parse_file, root / f, files[f]) for f in sorted(readable, key=lambda f: f != big)}
+        parsed = {
+            f: pool.submit(read_columns, root / f, files[f], _convert, is_iso3)
+            if f == big
+            else pool.submit(parse_file, root / f, files[f])
+            for f in sorted(readable, key=lambda f: f != big)
+        }
         for batch in ([f for f in files if f != big], [big] if big else []):
             for filename in batch:
                 if filename in refused:
                     continue  # reported; counted as checked below, so references into it are not each reported
-                typed = _read_file(root, schema, filename, files[filename], parsed.pop(filename),  # (frees it)
-                                   checks.problems)
+                typed = _read_file(
+                    root,
+                    schema,
+                    filename,
+                    files[filename],
+                    parsed.pop(filename),  # (frees it)
+                    checks.problems,
+                )
                 if typed is not None:
                     checks.tables[filename] = typed
             checks.run(set(batch))
@@ -450,12 +507,13 @@ def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
 class _Checks:
     """The checks across files, run on the files read so far: all but the largest while it is still being
     parsed, then on it."""
+
     schema: Schema
     tables: dict[str, Typed] = field(default_factory=dict)
     keys: dict[str, dict] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    checked: set = field(default_factory=set)     # files run through
-    refs_due: set = field(default_factory=set)    # files whose references wait for every node file's keys
+    checked: set = field(default_factory=set)  # files run through
+    refs_due: set = field(default_factory=set)  # files whose references wait for every node file's keys
 
     def run(self, files: set) -> None:
         schema, tables = self.schema, self.tables

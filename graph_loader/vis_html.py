@@ -8,6 +8,7 @@ Positions come from a seeded spring layout (of at most SPRING_MAX nodes: network
 vis physics then stabilises once and is switched off, so the same inputs always give the same page and nothing
 jumps. Bundles of records made by network_view.aggregate are drawn in their records' style, with their count.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,17 @@ from .schema import Schema, load_schema
 SEED = 7
 PATH_COLOR = "#6a3d9a"  # tie path (not a data style, so not in schema.yaml)
 EDGE_COLOR = "#9a9a9a"
-PAIR_TYPES = ("TRADES_WITH", "CONTIGUOUS", "ALLIED_WITH", "SHARES_IGO", "LANGUAGE_TIE", "COLONIAL_TIE",
-              "HISTORICAL_TIE", "DISTANCE", "RIVALRY")
+PAIR_TYPES = (
+    "TRADES_WITH",
+    "CONTIGUOUS",
+    "ALLIED_WITH",
+    "SHARES_IGO",
+    "LANGUAGE_TIE",
+    "COLONIAL_TIE",
+    "HISTORICAL_TIE",
+    "DISTANCE",
+    "RIVALRY",
+)
 NAME_PROPS = ("name", "title")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
@@ -45,8 +55,14 @@ def esc(value) -> str:
 def safe_json(obj) -> str:
     """JSON that can sit inside <script> (no </script>, no comment openers, no URL literal)."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("://", ":\\/\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("://", ":\\/\\/")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def color(value: str | None, fallback: str = "#969696") -> str:
@@ -225,16 +241,27 @@ def node_tooltip(n: str, d: dict, schema: Schema) -> str:
     spec = schema.nodes.get(d["label"])
     name = next((d[p] for p in NAME_PROPS if d.get(p)), n.split(":", 1)[1])
     props = list(spec.props) if spec else sorted(k for k in d if not k.startswith("_"))
-    facts = [(p, _short(str(d[p]), 240) if isinstance(d.get(p), str) else d.get(p))
-             for p in props if p not in ("source", "name", "title") and p in d]
+    facts = [
+        (p, _short(str(d[p]), 240) if isinstance(d.get(p), str) else d.get(p))
+        for p in props
+        if p not in ("source", "name", "title") and p in d
+    ]
     if d["label"] == "Group":
         facts = [("grouped by", d["by"]), ("countries", d["members"])]
     if _bundle(d):
         shown = d["members"][:12] + (["…"] if len(d["members"]) > 12 else [])
-        facts = [("bundled by", d["by"]), (d["of"] + " records", d["n"]), ("years", d.get("years")),
-                 ("status", d.get("statuses")), ("e.g.", shown)]
-    marks = [("coverage gaps (tools)", d.get("_gaps")), ("partner overlap (tools)", d.get("_overlaps")),
-             ("overlapping activity", "yes" if d.get("_overlap") else None)]
+        facts = [
+            ("bundled by", d["by"]),
+            (d["of"] + " records", d["n"]),
+            ("years", d.get("years")),
+            ("status", d.get("statuses")),
+            ("e.g.", shown),
+        ]
+    marks = [
+        ("coverage gaps (tools)", d.get("_gaps")),
+        ("partner overlap (tools)", d.get("_overlaps")),
+        ("overlapping activity", "yes" if d.get("_overlap") else None),
+    ]
     body = _lines(facts[:24] + marks)
     src = f"<br><i>source: {esc(d['source'])}</i>" if d.get("source") else ""
     return f"<b>{esc(d['label'])}: {esc(name)}</b><br>{body}{src}"
@@ -252,11 +279,18 @@ def vis_node(n: str, d: dict, styles: dict, schema: Schema, pos: tuple[float, fl
     if d.get("_gaps"):
         border, width = color(styles.get("gap_color")), 5
     name = next((d[p] for p in NAME_PROPS if d.get(p)), "")
-    node = {"id": n, "label": text, "title": node_tooltip(n, d, schema), "x": round(pos[0], 1), "y": round(pos[1], 1),
-            "shape": (spec.style.get("shape", "dot") if spec else "dot"), "size": node_size(d, styles, schema),
-            "color": {"background": fill, "border": border,
-                      "highlight": {"background": fill, "border": "#000000"}},
-            "borderWidth": width, "search": f"{text} — {name}" if name and name != text else text}
+    node = {
+        "id": n,
+        "label": text,
+        "title": node_tooltip(n, d, schema),
+        "x": round(pos[0], 1),
+        "y": round(pos[1], 1),
+        "shape": (spec.style.get("shape", "dot") if spec else "dot"),
+        "size": node_size(d, styles, schema),
+        "color": {"background": fill, "border": border, "highlight": {"background": fill, "border": "#000000"}},
+        "borderWidth": width,
+        "search": f"{text} — {name}" if name and name != text else text,
+    }
     if d.get("_focus"):
         node["font"] = {"size": 18, "bold": True}
     return node
@@ -282,9 +316,16 @@ def vis_edge(i: int, u: str, v: str, d: dict, styles: dict) -> dict:
         col, width = color(styles.get("overlap_color")), 3
     if d.get("_path"):
         col, width = PATH_COLOR, 4
-    return {"id": f"e{i}", "from": u, "to": v, "title": edge_tooltip(d), "width": width,
-            "color": {"color": col, "highlight": "#000000"}, "dashes": d["type"] == "RIVALRY",
-            "arrows": "" if d["type"] in PAIR_TYPES else "to"}
+    return {
+        "id": f"e{i}",
+        "from": u,
+        "to": v,
+        "title": edge_tooltip(d),
+        "width": width,
+        "color": {"color": col, "highlight": "#000000"},
+        "dashes": d["type"] == "RIVALRY",
+        "arrows": "" if d["type"] in PAIR_TYPES else "to",
+    }
 
 
 # ----------------------------------------------------------------------------------------------- layout
@@ -314,8 +355,9 @@ def _large_positions(simple: nx.Graph, seed: int, scale: float) -> dict[str, tup
     them, on a small circle around their first placed neighbour, or on a ring outside when unconnected."""
     core = sorted(simple.nodes, key=lambda n: (-simple.degree(n), n))[:SPRING_MAX]
     sub = simple.subgraph(core)
-    pos = {n: (float(x), float(y)) for n, (x, y) in
-           nx.spring_layout(sub, seed=seed, scale=scale, iterations=60).items()}
+    pos = {
+        n: (float(x), float(y)) for n, (x, y) in nx.spring_layout(sub, seed=seed, scale=scale, iterations=60).items()
+    }
     rest = sorted(n for n in simple.nodes if n not in pos)
     around: dict[str, int] = {}
     frontier = sorted(core)
@@ -337,14 +379,25 @@ def _large_positions(simple: nx.Graph, seed: int, scale: float) -> dict[str, tup
 
 
 def options(n_nodes: int) -> dict:
-    return {"physics": {"enabled": n_nodes > 0, "solver": "barnesHut",
-                        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.5, "springLength": 130,
-                                      "springConstant": 0.03, "damping": 0.35, "avoidOverlap": 0.15},
-                        "stabilization": {"enabled": True, "iterations": 250, "fit": True}},
-            "layout": {"randomSeed": SEED, "improvedLayout": False},
-            "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_nodes > 200},
-            "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}, "scaling": {"label": {"drawThreshold": 3}}},
-            "edges": {"smooth": False, "selectionWidth": 2}}
+    return {
+        "physics": {
+            "enabled": n_nodes > 0,
+            "solver": "barnesHut",
+            "barnesHut": {
+                "gravitationalConstant": -6000,
+                "centralGravity": 0.5,
+                "springLength": 130,
+                "springConstant": 0.03,
+                "damping": 0.35,
+                "avoidOverlap": 0.15,
+            },
+            "stabilization": {"enabled": True, "iterations": 250, "fit": True},
+        },
+        "layout": {"randomSeed": SEED, "improvedLayout": False},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_nodes > 200},
+        "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}, "scaling": {"label": {"drawThreshold": 3}}},
+        "edges": {"smooth": False, "selectionWidth": 2},
+    }
 
 
 def vis_data(view: nx.MultiDiGraph, schema: Schema | None = None) -> dict:
@@ -353,8 +406,7 @@ def vis_data(view: nx.MultiDiGraph, schema: Schema | None = None) -> dict:
     styles = schema.styles
     pos = positions(view)
     nodes = [vis_node(n, view.nodes[n], styles, schema, pos[n]) for n in sorted(view.nodes)]
-    ordered = sorted(view.edges(keys=True, data=True),
-                     key=lambda e: (e[0], e[1], e[3]["type"], str(e[2])))
+    ordered = sorted(view.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[3]["type"], str(e[2])))
     edges = [vis_edge(i, u, v, d, styles) for i, (u, v, _, d) in enumerate(ordered)]
     return {"nodes": nodes, "edges": edges, "options": options(len(nodes))}
 
@@ -365,23 +417,68 @@ def legend_items(schema: Schema | None = None, labels=None) -> list[dict]:
     highlight colours and the size rule. Each: {section, name, color, shape, description}."""
     schema = schema or load_schema()
     st = schema.styles
-    out = [{"section": "Node kinds", "name": label, "color": color(spec.style.get("color")),
-            "shape": spec.style.get("shape", "dot"), "description": spec.description}
-           for label, spec in schema.nodes.items() if labels is None or label in labels]
-    out += [{"section": "Countries by role", "name": role, "color": color(c), "shape": "dot",
-             "description": f"country with role {role}"} for role, c in st.get("role_colors", {}).items()]
-    out += [{"section": "Recipients by maturity category", "name": f"category {cat}", "color": color(c),
-             "shape": "dot", "description": f"recipient placed in category {cat}"}
-            for cat, c in st.get("category_colors", {}).items()]
+    out = [
+        {
+            "section": "Node kinds",
+            "name": label,
+            "color": color(spec.style.get("color")),
+            "shape": spec.style.get("shape", "dot"),
+            "description": spec.description,
+        }
+        for label, spec in schema.nodes.items()
+        if labels is None or label in labels
+    ]
+    out += [
+        {
+            "section": "Countries by role",
+            "name": role,
+            "color": color(c),
+            "shape": "dot",
+            "description": f"country with role {role}",
+        }
+        for role, c in st.get("role_colors", {}).items()
+    ]
+    out += [
+        {
+            "section": "Recipients by maturity category",
+            "name": f"category {cat}",
+            "color": color(c),
+            "shape": "dot",
+            "description": f"recipient placed in category {cat}",
+        }
+        for cat, c in st.get("category_colors", {}).items()
+    ]
     cs = st.get("country_size", {})
-    out += [{"section": "Highlights", "name": "coverage gap", "color": color(st.get("gap_color")), "shape": "ring",
-             "description": "border: a tool the country's category needs was not delivered in the window"},
-            {"section": "Highlights", "name": "partner overlap", "color": color(st.get("overlap_color")),
-             "shape": "ring", "description": "border/edge: several partners or too many activities of one tool"},
-            {"section": "Highlights", "name": "tie path", "color": PATH_COLOR, "shape": "ring",
-             "description": "shortest path of ties between two countries"},
-            {"section": "Size", "name": f"size = {cs.get('base')} + {cs.get('scale')} × risk score", "color": "#ffffff",
-             "shape": "dot", "description": "country node size grows with its diversion-risk score"}]
+    out += [
+        {
+            "section": "Highlights",
+            "name": "coverage gap",
+            "color": color(st.get("gap_color")),
+            "shape": "ring",
+            "description": "border: a tool the country's category needs was not delivered in the window",
+        },
+        {
+            "section": "Highlights",
+            "name": "partner overlap",
+            "color": color(st.get("overlap_color")),
+            "shape": "ring",
+            "description": "border/edge: several partners or too many activities of one tool",
+        },
+        {
+            "section": "Highlights",
+            "name": "tie path",
+            "color": PATH_COLOR,
+            "shape": "ring",
+            "description": "shortest path of ties between two countries",
+        },
+        {
+            "section": "Size",
+            "name": f"size = {cs.get('base')} + {cs.get('scale')} × risk score",
+            "color": "#ffffff",
+            "shape": "dot",
+            "description": "country node size grows with its diversion-risk score",
+        },
+    ]
     return out
 
 
@@ -393,58 +490,77 @@ def legend_html(items: list[dict]) -> str:
             section = it["section"]
         radius = "50%" if it["shape"] in ("dot", "ellipse", "ring") else "0"
         fill = "#ffffff" if it["shape"] == "ring" else it["color"]
-        parts.append(f'<li title="{esc(it["description"])}"><span class="og-sw" style="background:{color(fill)};'
-                     f'border-color:{color(it["color"])};border-width:2px;border-radius:{radius}"></span>'
-                     f"{esc(it['name'])}</li>")
+        parts.append(
+            f'<li title="{esc(it["description"])}"><span class="og-sw" style="background:{color(fill)};'
+            f'border-color:{color(it["color"])};border-width:2px;border-radius:{radius}"></span>'
+            f"{esc(it['name'])}</li>"
+        )
     return "".join(parts) + ("</ul>" if parts else "")
 
 
 # ---------------------------------------------------------------------------------------------- render
-def fragment(view: nx.MultiDiGraph, schema: Schema | None = None, element_id: str = "og-view",
-             notice: str = "", height: int = 700) -> str:
+def fragment(
+    view: nx.MultiDiGraph,
+    schema: Schema | None = None,
+    element_id: str = "og-view",
+    notice: str = "",
+    height: int = 700,
+) -> str:
     """One view as an HTML fragment (needs head_assets() once on the page)."""
     schema = schema or load_schema()
     eid = re.sub(r"[^A-Za-z0-9_-]", "", element_id) or "og-view"
     labels = {d["label"] for _, d in view.nodes(data=True)}
     note = f'<div class="og-notice">{esc(notice)}</div>' if notice else ""
-    return (f'<div class="og-view" id="{eid}">{note}'
-            f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node (ISO3, id or name)"'
-            f' aria-label="Find a node"><datalist id="{eid}-names"></datalist>'
-            f'<button class="og-go" type="button">Focus</button><button class="og-fit" type="button">Fit</button>'
-            f'<span class="og-status">Laying out {view.number_of_nodes()} nodes…</span></div>'
-            f'<div class="og-canvas" style="height:{int(height)}px"></div>'
-            f'<details class="og-legend" open><summary>Legend</summary>{legend_html(legend_items(schema, labels))}</details>'
-            f'<script type="application/json" class="og-data">{safe_json(vis_data(view, schema))}</script>'
-            f'<script>window.ogRender("{eid}");</script></div>')
+    return (
+        f'<div class="og-view" id="{eid}">{note}'
+        f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node (ISO3, id or name)"'
+        f' aria-label="Find a node"><datalist id="{eid}-names"></datalist>'
+        f'<button class="og-go" type="button">Focus</button><button class="og-fit" type="button">Fit</button>'
+        f'<span class="og-status">Laying out {view.number_of_nodes()} nodes…</span></div>'
+        f'<div class="og-canvas" style="height:{int(height)}px"></div>'
+        f'<details class="og-legend" open><summary>Legend</summary>{legend_html(legend_items(schema, labels))}</details>'
+        f'<script type="application/json" class="og-data">{safe_json(vis_data(view, schema))}</script>'
+        f'<script>window.ogRender("{eid}");</script></div>'
+    )
 
 
-def fragment_data(data: dict, legend: list[dict], element_id: str = "og-view", notice: str = "",
-                  height: int = 700) -> str:
+def fragment_data(
+    data: dict, legend: list[dict], element_id: str = "og-view", notice: str = "", height: int = 700
+) -> str:
     """A view whose vis data ({nodes, edges, options}) is made elsewhere (e.g. who_does_what), with its legend
     below the canvas (never over a tooltip). Needs head_assets() once on the page."""
     eid = re.sub(r"[^A-Za-z0-9_-]", "", element_id) or "og-view"
     note = f'<div class="og-notice">{esc(notice)}</div>' if notice else ""
     items = [{"shape": "box", "description": it.get("description", it["name"]), **it} for it in legend]
     payload = {k: data[k] for k in ("nodes", "edges", "options")}
-    return (f'<div class="og-view" id="{eid}">{note}'
-            f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node"'
-            f' aria-label="Find a node"><datalist id="{eid}-names"></datalist>'
-            f'<button class="og-go" type="button">Focus</button><button class="og-fit" type="button">Fit</button>'
-            f'<span class="og-status">Drawing {len(data["nodes"])} nodes…</span></div>'
-            f'<div class="og-canvas" style="height:{int(height)}px"></div>'
-            f'<details class="og-legend og-below" open><summary>Legend</summary>{legend_html(items)}</details>'
-            f'<script type="application/json" class="og-data">{safe_json(payload)}</script>'
-            f'<script>window.ogRender("{eid}");</script></div>')
+    return (
+        f'<div class="og-view" id="{eid}">{note}'
+        f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node"'
+        f' aria-label="Find a node"><datalist id="{eid}-names"></datalist>'
+        f'<button class="og-go" type="button">Focus</button><button class="og-fit" type="button">Fit</button>'
+        f'<span class="og-status">Drawing {len(data["nodes"])} nodes…</span></div>'
+        f'<div class="og-canvas" style="height:{int(height)}px"></div>'
+        f'<details class="og-legend og-below" open><summary>Legend</summary>{legend_html(items)}</details>'
+        f'<script type="application/json" class="og-data">{safe_json(payload)}</script>'
+        f'<script>window.ogRender("{eid}");</script></div>'
+    )
 
 
 def page(title: str, body: str, extra_css: str = "") -> str:
     """A complete HTML document with the view assets in-line."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>\n'
-            f"{head_assets()}\n<style>body{{margin:6px;font-family:system-ui,sans-serif}}{extra_css}</style>"
-            f"</head><body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>\n'
+        f"{head_assets()}\n<style>body{{margin:6px;font-family:system-ui,sans-serif}}{extra_css}</style>"
+        f"</head><body>\n{body}\n</body></html>\n"
+    )
 
 
-def render_html(view: nx.MultiDiGraph, schema: Schema | None = None, title: str = "Outreach Graph",
-                notice: str = "", height: int = 640) -> str:
+def render_html(
+    view: nx.MultiDiGraph,
+    schema: Schema | None = None,
+    title: str = "Outreach Graph",
+    notice: str = "",
+    height: int = 640,
+) -> str:
     """The view as ONE self-contained HTML document (vis-network in-line, no external URL)."""
     return page(title, fragment(view, schema, "og-view", notice, height))

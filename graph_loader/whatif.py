@@ -3,6 +3,7 @@
 The Coverage page adds activities an analyst is considering, builds an embedded store for the variant
 (graph_loader.stores.embedded.store_for_graph under variant_key) and re-runs the coverage queries on it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,13 @@ def planned(activity: dict) -> dict:
     if missing:
         raise WhatIfError(f"planned activity needs {', '.join(missing)}")
     month = activity.get("month")
-    out = {"partner": str(activity["partner"]).strip().upper(), "target": str(activity["target"]).strip().upper(),
-           "tool": str(activity["tool"]).strip(), "year": int(activity["year"]),
-           "month": int(month) if month not in (None, "") else None}
+    out = {
+        "partner": str(activity["partner"]).strip().upper(),
+        "target": str(activity["target"]).strip().upper(),
+        "tool": str(activity["tool"]).strip(),
+        "year": int(activity["year"]),
+        "month": int(month) if month not in (None, "") else None,
+    }
     if not 1980 <= out["year"] <= 2100:
         raise WhatIfError(f"year {out['year']} is outside 1980–2100")
     if out["month"] is not None and not 1 <= out["month"] <= 12:
@@ -59,9 +64,18 @@ def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
     for i, a in enumerate(adds):
         aid = activity_id(i, a)
         node = f"Activity:{aid}"
-        attrs = {"label": "Activity", "activity_id": aid,
-                 "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}", "partner": a["partner"], "targets": a["target"], "tool": a["tool"], "status": "planned",
-                 "year": a["year"], "confidence": 1.0, "source": WHATIF_SOURCE}
+        attrs = {
+            "label": "Activity",
+            "activity_id": aid,
+            "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}",
+            "partner": a["partner"],
+            "targets": a["target"],
+            "tool": a["tool"],
+            "status": "planned",
+            "year": a["year"],
+            "confidence": 1.0,
+            "source": WHATIF_SOURCE,
+        }
         if a["month"] is not None:
             attrs["month"] = a["month"]
         h.add_node(node, **attrs)

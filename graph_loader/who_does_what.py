@@ -12,6 +12,7 @@ passes them in), so it shows what the Coverage page counts:
 - a recipient's colour is its risk tier (the context's tier source), its tooltip its category, tier and source.
 Positions are fixed (no physics): the same rows always give the same picture, labels at 14 px.
 """
+
 from __future__ import annotations
 
 from .schema import Schema, load_schema
@@ -64,10 +65,17 @@ def view_data(matrix: list[dict], gaps: list[dict], schema: Schema | None = None
             reach.setdefault((p, tool), set()).add(iso3)
         edges.append(_cell_edge(r, styles))
     for (p, tool), countries in sorted(reach.items()):
-        edges.append({"from": f"partner:{p}", "to": f"tool:{tool}", "width": min(8, 1 + len(countries) / 2),
-                      "color": {"color": "#7a7a7a"}, "arrows": "to",
-                      "title": f"<b>{esc(p)}</b> delivers {esc(tool)} to {len(countries)} countries: "
-                               f"{esc(', '.join(sorted(countries)))}"})
+        edges.append(
+            {
+                "from": f"partner:{p}",
+                "to": f"tool:{tool}",
+                "width": min(8, 1 + len(countries) / 2),
+                "color": {"color": "#7a7a7a"},
+                "arrows": "to",
+                "title": f"<b>{esc(p)}</b> delivers {esc(tool)} to {len(countries)} countries: "
+                f"{esc(', '.join(sorted(countries)))}",
+            }
+        )
     edges = [e for e in edges if e is not None]
     for i, e in enumerate(edges):
         e["id"] = f"w{i}"
@@ -75,26 +83,40 @@ def view_data(matrix: list[dict], gaps: list[dict], schema: Schema | None = None
 
 
 def _node(kind: str, n: str, y: float, names: dict, rows: dict, priority: dict, tier_colors: dict) -> dict:
-    node = {"id": f"{kind}:{n}", "x": COLUMN_X[kind], "y": y, "font": {"size": FONT}, "search": n,
-            "borderWidth": 1}
+    node = {"id": f"{kind}:{n}", "x": COLUMN_X[kind], "y": y, "font": {"size": FONT}, "search": n, "borderWidth": 1}
     if kind == "partner":
-        node.update(label=n, shape="box", color={"background": "#1a9850", "border": "#0b5d2d"},
-                    font={"size": FONT, "color": "#ffffff"}, title=f"<b>{esc(n)}</b> (partner)")
+        node.update(
+            label=n,
+            shape="box",
+            color={"background": "#1a9850", "border": "#0b5d2d"},
+            font={"size": FONT, "color": "#ffffff"},
+            title=f"<b>{esc(n)}</b> (partner)",
+        )
     elif kind == "tool":
-        node.update(label=n.replace("_", " "), shape="box", color={"background": "#e8f4e8", "border": "#59a14f"},
-                    title=f"<b>{esc(n)}</b> (tool)")
+        node.update(
+            label=n.replace("_", " "),
+            shape="box",
+            color={"background": "#e8f4e8", "border": "#59a14f"},
+            title=f"<b>{esc(n)}</b> (tool)",
+        )
     else:
         cells = [r for (i, _), r in rows.items() if i == n]
         tier = cells[0].get("risk_tier") if cells else None
         source = cells[0].get("tier_source") if cells else None
         category = cells[0].get("category") if cells else None
         gaps = sorted(r["tool"] for r in cells if r["cell"] == "gap")
-        node.update(label=f"{names.get(n, n)} ({n})", shape="box", widthConstraint={"minimum": 150},
-                    color={"background": color(tier_colors.get(tier), "#bbbbbb"), "border": "#444444"},
-                    font={"size": FONT, "color": "#ffffff" if tier == "High" else "#111111"},
-                    title=(f"<b>{esc(names.get(n, n))}</b> ({esc(n)})<br>category {esc(category)} · tier "
-                           f"{esc(tier or '—')} ({esc(source or 'model')})<br>highest gap priority "
-                           f"{priority.get(n, 0.0):.1f}<br>gaps: {esc(', '.join(gaps) or 'none')}"))
+        node.update(
+            label=f"{names.get(n, n)} ({n})",
+            shape="box",
+            widthConstraint={"minimum": 150},
+            color={"background": color(tier_colors.get(tier), "#bbbbbb"), "border": "#444444"},
+            font={"size": FONT, "color": "#ffffff" if tier == "High" else "#111111"},
+            title=(
+                f"<b>{esc(names.get(n, n))}</b> ({esc(n)})<br>category {esc(category)} · tier "
+                f"{esc(tier or '—')} ({esc(source or 'model')})<br>highest gap priority "
+                f"{priority.get(n, 0.0):.1f}<br>gaps: {esc(', '.join(gaps) or 'none')}"
+            ),
+        )
     return node
 
 
@@ -103,36 +125,66 @@ def _cell_edge(r: dict, styles: dict) -> dict | None:
     who = ", ".join(r.get("partners") or [])
     acts = ", ".join(r.get("activities") or [])
     if r["cell"] == "gap":
-        return {**base, "dashes": True, "width": 2, "color": {"color": color(styles.get("gap_color"))},
-                "title": f"<b>gap</b>: {esc(r['country'])} needs {esc(r['tool'])} ({esc(r.get('requirement'))}); "
-                         "nothing held or planned"}
+        return {
+            **base,
+            "dashes": True,
+            "width": 2,
+            "color": {"color": color(styles.get("gap_color"))},
+            "title": f"<b>gap</b>: {esc(r['country'])} needs {esc(r['tool'])} ({esc(r.get('requirement'))}); "
+            "nothing held or planned",
+        }
     if r["cell"] == "overlap":
-        return {**base, "width": 5, "color": {"color": color(styles.get("overlap_color"))},
-                "title": f"<b>overlap</b>: {esc(who)} — {r['n_activities']} activities: {esc(acts)}"}
+        return {
+            **base,
+            "width": 5,
+            "color": {"color": color(styles.get("overlap_color"))},
+            "title": f"<b>overlap</b>: {esc(who)} — {r['n_activities']} activities: {esc(acts)}",
+        }
     if r["cell"] in ("delivered", "extra", "unconfirmed"):
-        return {**base, "width": 2, "color": {"color": "#4e79a7" if r["cell"] != "unconfirmed" else "#d4b000"},
-                "dashes": r["cell"] == "unconfirmed",
-                "title": f"<b>{esc(r['cell'])}</b> by {esc(who)}: {esc(acts)}"}
+        return {
+            **base,
+            "width": 2,
+            "color": {"color": "#4e79a7" if r["cell"] != "unconfirmed" else "#d4b000"},
+            "dashes": r["cell"] == "unconfirmed",
+            "title": f"<b>{esc(r['cell'])}</b> by {esc(who)}: {esc(acts)}",
+        }
     if r.get("n_proposed"):
-        return {**base, "width": 1, "dashes": [2, 6], "color": {"color": "#aaaaaa"},
-                "title": f"<b>offered only</b>: {r['n_proposed']} proposed"}
+        return {
+            **base,
+            "width": 1,
+            "dashes": [2, 6],
+            "color": {"color": "#aaaaaa"},
+            "title": f"<b>offered only</b>: {r['n_proposed']} proposed",
+        }
     return None
 
 
-OPTIONS = {"physics": {"enabled": False}, "layout": {"hierarchical": False},
-           "interaction": {"hover": True, "tooltipDelay": 120, "dragNodes": True},
-           "nodes": {"font": {"size": FONT, "face": "system-ui, sans-serif"}},
-           "edges": {"smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal",
-                                "roundness": 0.4}, "selectionWidth": 2}}
+OPTIONS = {
+    "physics": {"enabled": False},
+    "layout": {"hierarchical": False},
+    "interaction": {"hover": True, "tooltipDelay": 120, "dragNodes": True},
+    "nodes": {"font": {"size": FONT, "face": "system-ui, sans-serif"}},
+    "edges": {
+        "smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4},
+        "selectionWidth": 2,
+    },
+}
 
 
 def legend(styles: dict) -> list[dict]:
     tiers = styles.get("tier_colors", {})
-    return ([{"section": "Columns", "name": "partner → tool → recipient", "color": "#1a9850"}]
-            + [{"section": "Recipients by risk tier", "name": t, "color": c} for t, c in tiers.items()]
-            + [{"section": "Edges", "name": "delivered (held or planned)", "color": "#4e79a7"},
-               {"section": "Edges", "name": "gap: needed, nothing held or planned (dashed)",
-                "color": styles.get("gap_color", "#ff00ff")},
-               {"section": "Edges", "name": "overlap (flooding)", "color": styles.get("overlap_color", "#ff7f00")},
-               {"section": "Edges", "name": "unconfirmed (low confidence, dashed)", "color": "#d4b000"},
-               {"section": "Edges", "name": "offered only (dotted)", "color": "#aaaaaa"}])
+    return (
+        [{"section": "Columns", "name": "partner → tool → recipient", "color": "#1a9850"}]
+        + [{"section": "Recipients by risk tier", "name": t, "color": c} for t, c in tiers.items()]
+        + [
+            {"section": "Edges", "name": "delivered (held or planned)", "color": "#4e79a7"},
+            {
+                "section": "Edges",
+                "name": "gap: needed, nothing held or planned (dashed)",
+                "color": styles.get("gap_color", "#ff00ff"),
+            },
+            {"section": "Edges", "name": "overlap (flooding)", "color": styles.get("overlap_color", "#ff7f00")},
+            {"section": "Edges", "name": "unconfirmed (low confidence, dashed)", "color": "#d4b000"},
+            {"section": "Edges", "name": "offered only (dotted)", "color": "#aaaaaa"},
+        ]
+    )

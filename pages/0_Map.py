@@ -2,6 +2,7 @@
 requests of the analysis context; partner activity of the window as arcs; hover shows a country's facts, a click
 opens its dossier. Drawn offline (boundaries from data/geo/, Vega-Lite bundled with Streamlit); the SVG for a
 slide is written server-side by graph_loader.map_view.map_svg. The computation is in graph_loader/map_view.py."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,13 @@ def open_dossier(iso3: str) -> None:
 
 
 c1, c2, c3, c4 = st.columns([4, 1.3, 1, 1])
-by = c1.radio("Colour countries by", list(map_view.COLOURINGS), key="map_colour", horizontal=True,
-              format_func=lambda k: map_view.COLOURINGS[k].title)
+by = c1.radio(
+    "Colour countries by",
+    list(map_view.COLOURINGS),
+    key="map_colour",
+    horizontal=True,
+    format_func=lambda k: map_view.COLOURINGS[k].title,
+)
 frame = c2.selectbox("Frame", list(map_view.FRAMES), key="map_frame")
 arcs = c3.toggle("Partner arcs", value=True, key="map_arcs")
 labels = c4.toggle("Labels", value=True, key="map_labels")
@@ -56,25 +62,33 @@ except Exception as e:
 facts = map_view.country_facts(countries, risk_rows, tiers, gaps, unmet, matrix)
 topo = topology(frame, tuple(sorted(facts["iso3"])))
 spec = map_view.map_spec(topo, facts, by, frame, width=1000, arcs=arcs, labels=labels)
-event = st.vega_lite_chart(spec, on_select="rerun", selection_mode=["country", "territory"], key="map_chart",
-                           width="content", theme=None)  # the spec's own colours: ocean, legend boxes
+event = st.vega_lite_chart(
+    spec, on_select="rerun", selection_mode=["country", "territory"], key="map_chart", width="content", theme=None
+)  # the spec's own colours: ocean, legend boxes
 picked = map_view.selected_iso3(event)
 if picked:
     open_dossier(picked)
 
 year = risk_rows[0]["year"] if risk_rows else ctx.year_to
-st.caption(f"Coloured by {render.md(map_view.COLOURINGS[by].explains)}. Risk of {year} (the scored year nearest "
-           f"{ctx.year_to}). Arcs: partners that held or planned a tool in the country in {ctx.year_from}–"
-           f"{ctx.year_to} (coverage matrix), width = number of tools; a partner off the frame starts at its edge. "
-           "Points: countries too small to see (Singapore, Hong Kong). Hover for the facts, click to open the "
-           f"dossier. · {render.md(ctx.describe())}")
+st.caption(
+    f"Coloured by {render.md(map_view.COLOURINGS[by].explains)}. Risk of {year} (the scored year nearest "
+    f"{ctx.year_to}). Arcs: partners that held or planned a tool in the country in {ctx.year_from}–"
+    f"{ctx.year_to} (coverage matrix), width = number of tools; a partner off the frame starts at its edge. "
+    "Points: countries too small to see (Singapore, Hong Kong). Hover for the facts, click to open the "
+    f"dossier. · {render.md(ctx.describe())}"
+)
 st.caption(render.md(map_view.ATTRIBUTION) + " · drawn offline: no tiles, no web fonts, nothing fetched.")
 
 # a click is the quick way; the select is the keyboard way (and what a screen reader can use)
 data_countries = [c for c in facts.sort_values("name")["iso3"]]
 d1, d2 = st.columns([3, 1])
-chosen = d1.selectbox("Open the dossier of", data_countries, key="map_open_country",
-                      format_func=state.country_label, index=data_countries.index("MYS") if "MYS" in data_countries else 0)
+chosen = d1.selectbox(
+    "Open the dossier of",
+    data_countries,
+    key="map_open_country",
+    format_func=state.country_label,
+    index=data_countries.index("MYS") if "MYS" in data_countries else 0,
+)
 d2.write("")
 if d2.button("Open dossier", key="map_open"):
     open_dossier(chosen)
@@ -83,15 +97,31 @@ st.subheader("Export for a slide")
 name = f"outreach-map-{by}-{ctx.year_from}-{ctx.year_to}"
 title = f"{map_view.COLOURINGS[by].title} · {ctx.year_from}–{ctx.year_to}"
 e1, e2, e3 = st.columns(3)
-e1.download_button("Download SVG (slide)", map_view.map_svg(topo, facts, by, frame, arcs=arcs, labels=labels,
-                                                           title=title, subtitle=ctx.describe()),
-                   file_name=f"{name}.svg", mime="image/svg+xml", key="map_svg")
-e2.download_button("Download the Vega-Lite spec (JSON)", json.dumps(spec, ensure_ascii=False),
-                   file_name=f"{name}.vl.json", mime="application/json", key="map_spec")
+e1.download_button(
+    "Download SVG (slide)",
+    map_view.map_svg(topo, facts, by, frame, arcs=arcs, labels=labels, title=title, subtitle=ctx.describe()),
+    file_name=f"{name}.svg",
+    mime="image/svg+xml",
+    key="map_svg",
+)
+e2.download_button(
+    "Download the Vega-Lite spec (JSON)",
+    json.dumps(spec, ensure_ascii=False),
+    file_name=f"{name}.vl.json",
+    mime="application/json",
+    key="map_spec",
+)
 table = facts.drop(columns=["tools_by_partner"])
-e3.download_button("Download the countries' facts (CSV)", table.to_csv(index=False), file_name=f"{name}.csv",
-                   mime="text/csv", key="map_csv")
-st.caption("The SVG is written on the server (graph_loader/map_view.py): same classes, colours, arcs and points, "
-           "with a legend, the context and the attribution; it opens in PowerPoint, Keynote, Inkscape or a browser.")
+e3.download_button(
+    "Download the countries' facts (CSV)",
+    table.to_csv(index=False),
+    file_name=f"{name}.csv",
+    mime="text/csv",
+    key="map_csv",
+)
+st.caption(
+    "The SVG is written on the server (graph_loader/map_view.py): same classes, colours, arcs and points, "
+    "with a legend, the context and the attribution; it opens in PowerPoint, Keynote, Inkscape or a browser."
+)
 with st.expander("The countries' facts"):
     st.dataframe(table, hide_index=True, key="map_facts")

@@ -1,5 +1,6 @@
 """Coverage: who delivers which tool to which recipient in a year window, the gaps, flooding and clashes,
 and a what-if mode that re-runs the coverage queries with planned activities added (data/ untouched)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,11 +27,15 @@ def whatif_form() -> list[dict]:
             partner = c[0].selectbox("Partner", ch["partners"], key="wf_partner", format_func=state.country_label)
             target = c[1].selectbox("Country", ch["recipients"], key="wf_country", format_func=state.country_label)
             tool = c[2].selectbox("Tool", ch["tools"], key="wf_tool")
-            year = c[3].number_input("Year", 1980, 2100, ctx.year_to, key=f"wf_year_{ctx.year_to}")  # follows the window
+            year = c[3].number_input(
+                "Year", 1980, 2100, ctx.year_to, key=f"wf_year_{ctx.year_to}"
+            )  # follows the window
             month = c[4].number_input("Month", 1, 12, 6, key="wf_month")
             if st.form_submit_button("Add planned activity"):
                 try:
-                    a = whatif.planned({"partner": partner, "target": target, "tool": tool, "year": year, "month": month})
+                    a = whatif.planned(
+                        {"partner": partner, "target": target, "tool": tool, "year": year, "month": month}
+                    )
                     whatif.check_planned(state.graph()[0], a)
                     plan.append(a)
                     st.rerun()
@@ -69,9 +74,11 @@ def cell_text(r: dict) -> str:
     partners = ", ".join(r["partners"] or [])
     statuses = set(r.get("statuses") or [])
     low = r.get("min_confidence") is not None and r["min_confidence"] < ctx.min_confidence
-    notes = ("" if "held" in statuses or not statuses & {"planned"} else " ◔ planned") \
-        + (f" +{r['n_proposed']} proposed" if r.get("n_proposed") else "") \
+    notes = (
+        ("" if "held" in statuses or not statuses & {"planned"} else " ◔ planned")
+        + (f" +{r['n_proposed']} proposed" if r.get("n_proposed") else "")
         + (f" ? conf {r['min_confidence']:.1f}" if low else "")
+    )
     if r["cell"] == "gap":
         return "GAP" + notes
     if r["cell"] == "overlap":
@@ -92,12 +99,22 @@ def matrix_frame(rows: list[dict], gaps: list[dict], sort_by: str) -> pd.DataFra
     risk = {r["iso3"]: r["risk_score"] for r in rows}
     tier = {r["iso3"]: f"{r['risk_tier'] or '—'} ({r.get('tier_source') or 'model'})" for r in rows}
     isos = sorted({r["iso3"] for r in rows})
-    key = {"priority": lambda i: (-prio.get(i, 0.0), i), "risk score": lambda i: (-(risk.get(i) or 0), i),
-           "country": lambda i: (state.country_label(i), i)}[sort_by]
+    key = {
+        "priority": lambda i: (-prio.get(i, 0.0), i),
+        "risk score": lambda i: (-(risk.get(i) or 0), i),
+        "country": lambda i: (state.country_label(i), i),
+    }[sort_by]
     tools = sorted({r["tool"] for r in rows})
-    data = [{"country": state.country_label(i), "priority": round(prio.get(i, 0.0), 3),
-             "risk": None if risk.get(i) is None else round(risk[i], 3), "tier": tier.get(i, "—"),
-             **{t: cells.get((i, t), "") for t in tools}} for i in sorted(isos, key=key)]
+    data = [
+        {
+            "country": state.country_label(i),
+            "priority": round(prio.get(i, 0.0), 3),
+            "risk": None if risk.get(i) is None else round(risk[i], 3),
+            "tier": tier.get(i, "—"),
+            **{t: cells.get((i, t), "") for t in tools},
+        }
+        for i in sorted(isos, key=key)
+    ]
     return pd.DataFrame(data, columns=["country", "priority", "risk", "tier", *tools])
 
 
@@ -117,16 +134,23 @@ c2, c3, c4 = st.columns(3)
 y0, y1 = ctx.year_from, ctx.year_to
 max_acts = c2.number_input("Flooding above (activities)", 1, 20, 2, key="cov_max_activities")
 sort_by = c3.selectbox("Sort countries by", ["priority", "risk score", "country"], key="cov_sort")
-needed_only = c4.toggle("Needed tools only", value=True, key="cov_needed_only",
-                        help="Assignment gaps: only tools the country's category needs.")
+needed_only = c4.toggle(
+    "Needed tools only",
+    value=True,
+    key="cov_needed_only",
+    help="Assignment gaps: only tools the country's category needs.",
+)
 
 plan = whatif_form()
 run = query_fn(plan)
 window = {"year_from": y0, "year_to": y1}
 tiered = {"tier_source": ctx.tier_source}
 reg = state.registry()
-confidence = {"min_confidence": ctx.min_confidence} if any(p.name == "min_confidence" for p in
-                                                          reg["coverage_matrix"].params) else {}
+confidence = (
+    {"min_confidence": ctx.min_confidence}
+    if any(p.name == "min_confidence" for p in reg["coverage_matrix"].params)
+    else {}
+)
 try:
     with st.spinner("Running the coverage queries …"):
         m_cols, matrix = run("coverage_matrix", **window, max_activities=int(max_acts), **tiered, **confidence)
@@ -144,20 +168,28 @@ m[0].metric("Coverage gaps", len(gaps), delta=(len(gaps) - len(base_gaps)) if pl
 m[1].metric("Assignment gaps", len(assign))
 m[2].metric("Overlaps (flooding)", len(overlap))
 m[3].metric("Schedule conflicts", len(clashes))
-st.caption(render.md(ctx.describe()) + (f" · what-if: {len(plan)} planned activities added (embedded variant "
-                                         "store)" if plan else ""))
+st.caption(
+    render.md(ctx.describe())
+    + (f" · what-if: {len(plan)} planned activities added (embedded variant store)" if plan else "")
+)
 
 tabs = st.tabs(["Country × tool matrix", "Coverage gaps", "Assignment gaps", "Flooding", "Schedule conflicts"])
 with tabs[0]:
-    st.caption("GAP = needed, nothing held or planned · ✓ = delivered by · OVERLAP = several partners or more than "
-               f"{int(max_acts)} activities · extra = delivered but not needed by the category · ◔ planned = planned, "
-               "not yet held · +n proposed = offers only · ? = resting only on readings below the confidence "
-               f"threshold ({ctx.min_confidence:g}) · tiers: {'analysts where assessed' if ctx.tier_source == 'assessment' else 'model'}.")
+    st.caption(
+        "GAP = needed, nothing held or planned · ✓ = delivered by · OVERLAP = several partners or more than "
+        f"{int(max_acts)} activities · extra = delivered but not needed by the category · ◔ planned = planned, "
+        "not yet held · +n proposed = offers only · ? = resting only on readings below the confidence "
+        f"threshold ({ctx.min_confidence:g}) · tiers: {'analysts where assessed' if ctx.tier_source == 'assessment' else 'model'}."
+    )
     frame = matrix_frame(matrix, gaps, sort_by)
     tools = [c for c in frame.columns if c not in ("country", "priority", "risk", "tier")]
     styled = frame.style.map(paint, subset=tools).format({"priority": "{:.3f}", "risk": "{:.3f}"}, na_rep="—")
-    st.dataframe(styled, hide_index=True, height=min(760, 38 + 35 * len(frame)),
-                 column_config={"country": st.column_config.TextColumn(width="medium")})
+    st.dataframe(
+        styled,
+        hide_index=True,
+        height=min(760, 38 + 35 * len(frame)),
+        column_config={"country": st.column_config.TextColumn(width="medium")},
+    )
     render.download(matrix, m_cols, "coverage_matrix", "Download the matrix rows (CSV)")
 with tabs[1]:
     render.table(gaps, g_cols, "coverage_gaps")

@@ -2,6 +2,7 @@
 nations of concern, activities on a timeline, requests, gaps, handovers and contacts, each with its source.
 Every section is a library query's rows (country_profile, ties_to_concern, coverage_gaps, unmet_requests,
 handover_risk)."""
+
 from __future__ import annotations
 
 import altair as alt
@@ -33,7 +34,10 @@ def context_risk(iso3: str) -> tuple[dict | None, tuple]:
     """The country's risk row for the context's year and its tier by the context's tier source."""
     rows = state.risk_rows(ctx.year_to)
     from graph_loader.risk import tiers_by_source
-    return next((r for r in rows if r["iso3"] == iso3), None), tiers_by_source(rows, ctx.tier_source).get(iso3, (None, ""))
+
+    return next((r for r in rows if r["iso3"] == iso3), None), tiers_by_source(rows, ctx.tier_source).get(
+        iso3, (None, "")
+    )
 
 
 def facts(p: dict) -> None:
@@ -41,16 +45,29 @@ def facts(p: dict) -> None:
     year = r["year"] if r else "—"
     c = st.columns(6)
     c[0].metric("Roles", p["roles"] or "—")
-    c[1].metric("Category", p["category"] if p["category"] is not None else "—", help=render.md(p.get("objective")) or None)
-    c[2].metric("Exposure", f"{r['exposure']:.3f}" if r and r["exposure"] is not None else "—",
-                help=f"risk year {year}: the four factors' weighted mean")
-    c[3].metric("Diversion risk", f"{r['score']:.3f}" if r and r["score"] is not None else "—",
-                help=f"risk year {year}: weakness {r['weakness'] if r else '—'} × exposure")
+    c[1].metric(
+        "Category", p["category"] if p["category"] is not None else "—", help=render.md(p.get("objective")) or None
+    )
+    c[2].metric(
+        "Exposure",
+        f"{r['exposure']:.3f}" if r and r["exposure"] is not None else "—",
+        help=f"risk year {year}: the four factors' weighted mean",
+    )
+    c[3].metric(
+        "Diversion risk",
+        f"{r['score']:.3f}" if r and r["score"] is not None else "—",
+        help=f"risk year {year}: weakness {r['weakness'] if r else '—'} × exposure",
+    )
     c[4].metric("Risk tier", tier or "—", help=f"from the {source or 'model'}; year {year}")
-    c[5].metric("Analysts' tier", (r or {}).get("assessed_tier") or "—",
-                help=f"the assessment in force in {year}" + (f" ({r['assessed_on']})" if r and r.get("assessed_on") else ""))
-    st.caption(f"Region: {render.md(p['region'])} · objective of its category: {render.md(p['objective'] or '—')} · "
-               f"source: {render.md(p['source'])}")
+    c[5].metric(
+        "Analysts' tier",
+        (r or {}).get("assessed_tier") or "—",
+        help=f"the assessment in force in {year}" + (f" ({r['assessed_on']})" if r and r.get("assessed_on") else ""),
+    )
+    st.caption(
+        f"Region: {render.md(p['region'])} · objective of its category: {render.md(p['objective'] or '—')} · "
+        f"source: {render.md(p['source'])}"
+    )
 
 
 def elements(p: dict) -> None:
@@ -66,12 +83,17 @@ def risk_why(p: dict) -> None:
     parts = (r["contributions"] if r and r["score"] is not None else r["exposure_contributions"]) if r else {}
     contrib = [{"factor": f, "contribution": v} for f, v in parts.items() if v is not None]
     if contrib:
-        chart = (alt.Chart(pd.DataFrame(contrib)).mark_bar()
-                 .encode(x=alt.X("contribution:Q", title="contribution to the score"),
-                         y=alt.Y("factor:N", sort=list(FACTORS)),
-                         color=alt.Color("factor:N", sort=list(FACTORS), legend=None),
-                         tooltip=["factor", alt.Tooltip("contribution:Q", format=".3f")])
-                 .properties(height=170))
+        chart = (
+            alt.Chart(pd.DataFrame(contrib))
+            .mark_bar()
+            .encode(
+                x=alt.X("contribution:Q", title="contribution to the score"),
+                y=alt.Y("factor:N", sort=list(FACTORS)),
+                color=alt.Color("factor:N", sort=list(FACTORS), legend=None),
+                tooltip=["factor", alt.Tooltip("contribution:Q", format=".3f")],
+            )
+            .properties(height=170)
+        )
         st.altair_chart(chart, width="stretch")
     missing = r["missing"] if r else []
     st.markdown("**Missing or imputed inputs:**\n" + ("\n".join(f"- {render.md(m)}" for m in missing) or "none"))
@@ -81,20 +103,33 @@ def timeline(acts: list[dict]) -> None:
     st.subheader("Activities")
     if acts:
         data = pd.DataFrame([{**a, "when": a["year"] + ((a.get("month") or 12) - 1) / 12} for a in acts])
-        chart = (alt.Chart(data).mark_point(size=120, filled=True)
-                 .encode(x=alt.X("when:Q", title="year (month as fraction)", scale=alt.Scale(zero=False),
-                                 axis=alt.Axis(format="d")),
-                         y=alt.Y("tool:N", title=None), color="partner:N", shape="status:N",
-                         tooltip=["activity_id", "title", "partner", "tool", "status", "year", "month", "source"])
-                 .properties(height=60 + 40 * data["tool"].nunique()))
+        chart = (
+            alt.Chart(data)
+            .mark_point(size=120, filled=True)
+            .encode(
+                x=alt.X(
+                    "when:Q", title="year (month as fraction)", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")
+                ),
+                y=alt.Y("tool:N", title=None),
+                color="partner:N",
+                shape="status:N",
+                tooltip=["activity_id", "title", "partner", "tool", "status", "year", "month", "source"],
+            )
+            .properties(height=60 + 40 * data["tool"].nunique())
+        )
         st.altair_chart(chart, width="stretch")
     rows = sorted(acts, key=lambda a: (a["year"], a.get("month") or 12, a["activity_id"]))
     render.table(rows, columns(rows), "dossier_activities", empty="No activity targeted this country.")
 
 
 countries = list(ch["countries"])
-iso3 = st.selectbox("Country", countries, index=countries.index("MYS") if "MYS" in countries else 0,
-                    key="dossier_country", format_func=state.country_label)
+iso3 = st.selectbox(
+    "Country",
+    countries,
+    index=countries.index("MYS") if "MYS" in countries else 0,
+    key="dossier_country",
+    format_func=state.country_label,
+)
 try:
     with st.spinner("Reading the country profile …"):
         prof = state.query("country_profile", iso3=iso3)[1]
@@ -124,11 +159,14 @@ render.table(p["requests"] or [], columns(p["requests"] or []), "dossier_request
 st.subheader("Gaps")
 y0, y1 = ctx.year_from, ctx.year_to
 st.caption(f"Coverage of {y0}–{y1}; tiers from the {ctx.tier_source}.")
-g_cols, gaps = state.query_or_error("coverage_gaps", year_from=y0, year_to=y1, min_priority=0.0,
-                                    tier_source=ctx.tier_source)
+g_cols, gaps = state.query_or_error(
+    "coverage_gaps", year_from=y0, year_to=y1, min_priority=0.0, tier_source=ctx.tier_source
+)
 render.table([r for r in gaps if r["iso3"] == iso3], g_cols, "dossier_gaps", empty="No coverage gap in this window.")
-st.caption("Tools the category needs that no partner ever held or planned here: "
-           + (render.md(", ".join(p["never_delivered"])) if p["never_delivered"] else "none"))
+st.caption(
+    "Tools the category needs that no partner ever held or planned here: "
+    + (render.md(", ".join(p["never_delivered"])) if p["never_delivered"] else "none")
+)
 u_cols, unmet = state.query_or_error("unmet_requests", as_of_year=y1)
 st.markdown(f"**Unmet requests** (as of {y1})")
 render.table([r for r in unmet if r["iso3"] == iso3], u_cols, "dossier_unmet", empty="No unmet request.")

@@ -1,4 +1,5 @@
 """python -m queries list|run|show — the Cypher library from the command line."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,10 +15,17 @@ from .registry import QueryError, load_registry, typed_value
 
 
 def _describe(q) -> dict:
-    return {"name": q.name, "title": q.title, "description": q.description,
-            "params": [{"name": p.name, "type": p.type, "default": p.default, "required": p.required,
-                        "help": p.help} for p in q.params],
-            "returns": list(q.returns), "file": q.path.name}
+    return {
+        "name": q.name,
+        "title": q.title,
+        "description": q.description,
+        "params": [
+            {"name": p.name, "type": p.type, "default": p.default, "required": p.required, "help": p.help}
+            for p in q.params
+        ],
+        "returns": list(q.returns),
+        "file": q.path.name,
+    }
 
 
 def _params(pairs: list[str]) -> dict:
@@ -48,13 +56,17 @@ def _print_rows(res, fmt: str) -> None:
     else:
         print(render_table(res.rows, res.columns))
     if res.more:
-        print(f"note: the first {len(res.rows):,} rows of more than {len(res.rows):,} (the row cap, "
-              "OUTREACH_QUERY_MAX_ROWS)", file=sys.stderr)
+        print(
+            f"note: the first {len(res.rows):,} rows of more than {len(res.rows):,} (the row cap, "
+            "OUTREACH_QUERY_MAX_ROWS)",
+            file=sys.stderr,
+        )
 
 
 def _query_file(path: Path) -> str:
     """The text of a query file: a regular file of at most the query length limit, UTF-8."""
     from .guard import MAX_TEXT
+
     try:
         if not path.is_file():
             raise QueryError(f"{path}: not a regular file")
@@ -95,8 +107,19 @@ def main(argv=None) -> int:
             if a.format == "json":
                 print(json.dumps(qs, indent=1))
             else:
-                print(render_table([{"name": q["name"], "params": ", ".join(x["name"] for x in q["params"]),
-                                     "title": q["title"]} for q in qs], ["name", "params", "title"]))
+                print(
+                    render_table(
+                        [
+                            {
+                                "name": q["name"],
+                                "params": ", ".join(x["name"] for x in q["params"]),
+                                "title": q["title"],
+                            }
+                            for q in qs
+                        ],
+                        ["name", "params", "title"],
+                    )
+                )
             return 0
         if a.command == "show":
             reg = load_registry()
@@ -105,6 +128,7 @@ def main(argv=None) -> int:
             print(reg[a.name].path.read_text(encoding="utf-8"))
             return 0
         from .runner import Runner
+
         registry = load_registry()
         if a.command == "run-text":
             query = a.text if a.text is not None else _query_file(a.file)

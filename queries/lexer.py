@@ -5,6 +5,7 @@ a keyword inside a string or a comment is text, `` `` `` escapes a backtick insi
 escapes inside a string, and a string, name or block comment that never closes is an error — not a reason to
 skip what follows. Tokens: ('name' | 'quoted' | 'string' | 'number' | 'param' | 'punct', text, line, column).
 """
+
 from __future__ import annotations
 
 import re
@@ -92,9 +93,9 @@ def tokens(text: str) -> list[Token]:
                 i = m.end()
                 break
         else:
-            two = text[i:i + 2]
+            two = text[i : i + 2]
             size = 2 if two in PUNCT else 1
-            out.append(Token("punct", text[i:i + size], line, col, i, i + size))
+            out.append(Token("punct", text[i : i + size], line, col, i, i + size))
             i += size
     return out
 

@@ -14,6 +14,7 @@ Types: int, float, string, bool, list (of strings, comma-separated on the comman
 used but not declared, or declared and unused), a duplicate name, a write clause, and constructs outside
 the portable Cypher subset (queries/portable.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -112,8 +113,9 @@ class Query:
         known = {p.name: p for p in self.params}
         for k in values:
             if k not in known:
-                raise QueryError(f"{self.name}: unknown parameter {k!r} (expected one of: "
-                                 f"{', '.join(known) or 'none'})")
+                raise QueryError(
+                    f"{self.name}: unknown parameter {k!r} (expected one of: {', '.join(known) or 'none'})"
+                )
         out = {}
         for p in self.params:
             v = p.coerce(values[p.name]) if p.name in values else p.default
@@ -152,14 +154,14 @@ def parse_query(path: Path, saved: bool = False) -> Query:
         s = line.strip()
         if s.startswith("description:"):
             section = "description"
-            desc.append(s[len("description:"):].strip())
+            desc.append(s[len("description:") :].strip())
         elif s.startswith("params:"):
             section = "params"
-            if s[len("params:"):].strip() not in ("", "none"):
+            if s[len("params:") :].strip() not in ("", "none"):
                 raise QueryError(f"{where}: put each parameter on its own line under 'params:'")
         elif s.startswith("returns:"):
             section = "returns"
-            returns.append(s[len("returns:"):].strip())
+            returns.append(s[len("returns:") :].strip())
         elif section == "params" and s:
             m = PARAM_RE.match(s)
             if not m:
@@ -180,8 +182,16 @@ def parse_query(path: Path, saved: bool = False) -> Query:
         raise QueryError(f"{where}: header needs 'description:' and 'returns:'")
     if not body:
         raise QueryError(f"{where}: no query after the header")
-    q = Query(name=path.stem, title=title, description=" ".join(desc), params=tuple(params), returns=cols,
-              text=body, path=path, saved=saved)
+    q = Query(
+        name=path.stem,
+        title=title,
+        description=" ".join(desc),
+        params=tuple(params),
+        returns=cols,
+        text=body,
+        path=path,
+        saved=saved,
+    )
     _check(q)
     return q
 
@@ -215,8 +225,10 @@ def user_folder() -> Path:
     """Where analysts' saved queries live: OUTREACH_USER_QUERIES, else ~/.local/share/outreach-graph/queries
     (outside the repository, so a pull never touches them)."""
     import os
+
     base = os.environ.get("OUTREACH_USER_QUERIES") or os.path.join(
-        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "outreach-graph", "queries")
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "outreach-graph", "queries"
+    )
     return Path(base)
 
 
@@ -265,8 +277,16 @@ def _literal(value) -> str:
     return text
 
 
-def save_query(name: str, title: str, description: str, text: str, params: dict, columns: list[str],
-               registry: dict[str, Query], folder: Path | None = None) -> Path:
+def save_query(
+    name: str,
+    title: str,
+    description: str,
+    text: str,
+    params: dict,
+    columns: list[str],
+    registry: dict[str, Query],
+    folder: Path | None = None,
+) -> Path:
     """Write a console query as a library file with the standard header into the user folder: its parameters
     typed by the values it ran with (those become the defaults), its columns as returned. Checked as the
     registry checks every file (read-only, header and body agree) before it is put in place; a name taken by
@@ -277,8 +297,9 @@ def save_query(name: str, title: str, description: str, text: str, params: dict,
     if name in registry:
         raise QueryError(f"a query named {name!r} exists already ({registry[name].path.name}); choose another name")
     lines = [f"// {_one_line(title, 'title')}", f"// description: {_one_line(description, 'description')}"]
-    lines += ["// params:"] + [f"//   {p}: {_type_of(v)} = {_literal(v)} — saved from the console"
-                               for p, v in params.items()]
+    lines += ["// params:"] + [
+        f"//   {p}: {_type_of(v)} = {_literal(v)} — saved from the console" for p, v in params.items()
+    ]
     lines += [f"// returns: {', '.join(columns)}", text.strip(), ""]
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{name}.cypher.tmp"

@@ -5,6 +5,7 @@ Every text passes the read-only guard (queries/guard.py) and then runs in a work
 columns, values normalised so both engines compare equal: integers as int, floats rounded to 9 decimals,
 lists sorted (never rely on collect() order).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,6 +24,7 @@ BACKENDS = ("embedded", "neo4j")
 @dataclass
 class Result:
     """Rows of a query; `more` is True when fetching stopped at the row cap (`rows` holds the first ones)."""
+
     columns: list[str]
     rows: list[dict]
     more: bool = False
@@ -31,8 +33,13 @@ class Result:
 class Runner:
     """Holds one backend connection; runs named queries and free-form read-only Cypher on it."""
 
-    def __init__(self, backend: str = "embedded", data_dir: Path | str | None = None, store=None,
-                 registry: dict[str, Query] | None = None):
+    def __init__(
+        self,
+        backend: str = "embedded",
+        data_dir: Path | str | None = None,
+        store=None,
+        registry: dict[str, Query] | None = None,
+    ):
         if backend not in BACKENDS:
             raise QueryError(f"unknown backend {backend!r} (expected one of: {', '.join(BACKENDS)})")
         self.backend = backend
@@ -43,6 +50,7 @@ class Runner:
             self.store = store_for_data(data_dir)
         else:
             from graph_loader.stores.neo4j_store import Neo4jError, Neo4jStore
+
             try:
                 self.store = Neo4jStore.from_env()
             except Neo4jError as e:  # not configured, unreachable, credentials refused: one line, no traceback
@@ -69,8 +77,11 @@ class Runner:
         used = parameters_used(text)
         missing = [p for p in used if p not in params]
         if missing:
-            raise QueryError("no value for " + ", ".join(f"${p}" for p in missing)
-                             + " (give each parameter a value: the query would otherwise match nothing)")
+            raise QueryError(
+                "no value for "
+                + ", ".join(f"${p}" for p in missing)
+                + " (give each parameter a value: the query would otherwise match nothing)"
+            )
         unused = [p for p in params if p not in used]
         if unused:
             raise QueryError("the query does not use " + ", ".join(f"${p}" for p in unused))
@@ -88,7 +99,9 @@ class Runner:
             try:
                 columns, rows = self.store.query(text, params)
             except Exception as e:  # each backend raises its own types; the user gets one line
-                raise QueryError(f"engine error: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+                raise QueryError(
+                    f"engine error: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"
+                ) from None
             if not getattr(self.store, "rows_normalised", False):
                 rows = [{c: normalise(r[c]) for c in columns} for r in rows]
             more = max_rows is not None and len(rows) > max_rows
@@ -96,7 +109,9 @@ class Runner:
         return Result(list(columns), sort_union(text, rows), more)
 
 
-_FINAL_ORDER = re.compile(r"ORDER\s+BY\s+((?:[A-Za-z_]\w*(?:\s+(?:ASC|DESC))?\s*,\s*)*[A-Za-z_]\w*(?:\s+(?:ASC|DESC))?)\s*$", re.I)
+_FINAL_ORDER = re.compile(
+    r"ORDER\s+BY\s+((?:[A-Za-z_]\w*(?:\s+(?:ASC|DESC))?\s*,\s*)*[A-Za-z_]\w*(?:\s+(?:ASC|DESC))?)\s*$", re.I
+)
 
 
 def sort_union(text: str, rows: list[dict]) -> list[dict]:

@@ -7,6 +7,7 @@ timeout becomes one clear line (QueryError) and a fresh worker is started in the
 every other session's queries, go on. Up to WORKERS_PER_STORE workers serve one store at once, and at most
 MAX_WORKERS stay alive in all (the least recently used idle one is ended first).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,7 @@ from .errors import QueryError
 from .worker import HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
-MAX_REPLY = 256 * 1024 ** 2  # bytes of one reply
+MAX_REPLY = 256 * 1024**2  # bytes of one reply
 
 
 def _env_number(name: str, default: float) -> float:
@@ -39,6 +40,7 @@ def _env_number(name: str, default: float) -> float:
 class Limits:
     """memory_mb: address space a worker may use beyond its store's mapping; wall_s: seconds before a
     query's worker is ended (None: the engine's timeout + 5 s); max_rows: rows fetched before it stops."""
+
     memory_mb: int = 2048
     wall_s: float | None = None
     max_rows: int = 50_000
@@ -46,9 +48,11 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         wall = os.environ.get("OUTREACH_QUERY_WALL_S")
-        return cls(memory_mb=int(_env_number("OUTREACH_QUERY_MEMORY_MB", cls.memory_mb)),
-                   wall_s=_env_number("OUTREACH_QUERY_WALL_S", 0) if wall else None,
-                   max_rows=int(_env_number("OUTREACH_QUERY_MAX_ROWS", cls.max_rows)))
+        return cls(
+            memory_mb=int(_env_number("OUTREACH_QUERY_MEMORY_MB", cls.memory_mb)),
+            wall_s=_env_number("OUTREACH_QUERY_WALL_S", 0) if wall else None,
+            max_rows=int(_env_number("OUTREACH_QUERY_MAX_ROWS", cls.max_rows)),
+        )
 
     def wall_for(self, spec: tuple) -> float:
         if self.wall_s:
@@ -75,8 +79,12 @@ class Worker:
         self.spec, self.limits = spec, limits
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "queries.worker", str(limits.memory_mb + _mapping_mb(spec))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
-            start_new_session=True)  # a Ctrl-C in the terminal is the app's to handle, not the worker's
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            start_new_session=True,
+        )  # a Ctrl-C in the terminal is the app's to handle, not the worker's
         self.used = time.monotonic()
         status, payload = self.call(("open", spec), 60)
         if status != "ok":
@@ -96,7 +104,7 @@ class Worker:
         (size,) = HEADER.unpack(head)
         if size > MAX_REPLY:
             self.end()
-            raise WorkerGone(f"the result is larger than {MAX_REPLY // 1024 ** 2} MB; ask for fewer rows or columns")
+            raise WorkerGone(f"the result is larger than {MAX_REPLY // 1024**2} MB; ask for fewer rows or columns")
         reply = pickle.loads(self._read(size, deadline, wall_s))
         self.used = time.monotonic()
         return reply
@@ -107,8 +115,10 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.end()
-                raise WorkerGone(f"the query ran longer than {wall_s:g} s and was stopped (its worker process was "
-                                 "ended; OUTREACH_QUERY_WALL_S sets the limit)")
+                raise WorkerGone(
+                    f"the query ran longer than {wall_s:g} s and was stopped (its worker process was "
+                    "ended; OUTREACH_QUERY_WALL_S sets the limit)"
+                )
             chunk = os.read(fd, min(size - got, 1 << 20))
             if not chunk:
                 raise WorkerGone(self._ended())
@@ -119,9 +129,11 @@ class Worker:
     def _ended(self) -> str:
         code = self.proc.wait()
         how = f"crashed ({_signal_name(code)})" if code < 0 else f"exited with status {code}"
-        return (f"the query engine {how} on this query — often a query that needs more memory than the "
-                f"{self.limits.memory_mb} MB a query may use (OUTREACH_QUERY_MEMORY_MB); it ran in a separate "
-                "worker process, so nothing else is affected")
+        return (
+            f"the query engine {how} on this query — often a query that needs more memory than the "
+            f"{self.limits.memory_mb} MB a query may use (OUTREACH_QUERY_MEMORY_MB); it ran in a separate "
+            "worker process, so nothing else is affected"
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -144,6 +156,7 @@ def _mapping_mb(spec: tuple) -> int:
     from graph_loader.stores.embedded import store_size_mb
 
     from .worker import db_mapping_mb
+
     return db_mapping_mb(store_size_mb(spec[1])) + spec[3]
 
 
@@ -186,7 +199,7 @@ class Pool:
         """End the least recently used idle workers while more than max_workers are alive (lock held)."""
         idle = sorted((w.used, k, w) for k, ws in self._idle.items() for w in ws)
         alive = len(idle) + sum(self._busy.values())
-        for _, key, worker in idle[:max(0, alive - self.max_workers)]:
+        for _, key, worker in idle[: max(0, alive - self.max_workers)]:
             self._idle[key].remove(worker)
             worker.end()
 
@@ -199,12 +212,14 @@ class Pool:
 
     def warm(self, spec: tuple) -> None:
         """Start a worker for the store now (in the background), so the next query finds one ready."""
+
         def start():
             try:
                 key = self._key(spec)
                 self._release(key, self._take(key, spec))
             except QueryError:
                 pass  # the next query reports why the store cannot be opened
+
         threading.Thread(target=start, name="query-worker-warm", daemon=True).start()
 
     def run(self, spec: tuple, text: str, params: dict, max_rows: int | None = None) -> dict:
@@ -225,8 +240,10 @@ class Pool:
             raise
         self._release(key, worker)
         if status == "memory":
-            raise QueryError(f"the query needed more memory than the {self.limits.memory_mb} MB a query may use "
-                             f"(OUTREACH_QUERY_MEMORY_MB) and was stopped ({payload})")
+            raise QueryError(
+                f"the query needed more memory than the {self.limits.memory_mb} MB a query may use "
+                f"(OUTREACH_QUERY_MEMORY_MB) and was stopped ({payload})"
+            )
         if status != "ok":
             raise QueryError(f"engine error: {payload}")
         if "refused" in payload:

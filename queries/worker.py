@@ -9,6 +9,7 @@ writes replies as length-prefixed pickles on its standard input and a private co
 Requests: first ("open", spec), then ("run", text, params, max_rows) as often as needed. Replies:
 ("ok", payload) or ("error", one line). A run's payload is {columns, rows, more, reconnected}.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,7 @@ def write_frame(stream, message) -> None:
 
 
 def limit_memory(megabytes: int) -> None:
-    limit = megabytes * 1024 ** 2
+    limit = megabytes * 1024**2
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
@@ -50,6 +51,7 @@ def plain(value):
     """A value any process can unpickle without the engines' classes: the driver's nodes, relationships and
     paths as maps and lists of their properties (with _labels / _type), temporal values as ISO text."""
     from graph_loader.stores.embedded import normalise
+
     if isinstance(value, (list, tuple)):
         return normalise([plain(v) for v in value])
     if isinstance(value, dict):
@@ -60,11 +62,13 @@ def plain(value):
             return {"_labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
         if hasattr(value, "type") and hasattr(value, "items"):  # a relationship, with what its ends say
             ends = {"_start": value.start_node, "_end": value.end_node}
-            return {"_type": value.type, **{k: plain(v) for k, v in value.items()},
-                    **{k: plain(n) for k, n in ends.items() if n is not None}}
+            return {
+                "_type": value.type,
+                **{k: plain(v) for k, v in value.items()},
+                **{k: plain(n) for k, n in ends.items() if n is not None},
+            }
         if hasattr(value, "nodes") and hasattr(value, "relationships"):  # a path
-            return {"nodes": [plain(n) for n in value.nodes],
-                    "relationships": [plain(r) for r in value.relationships]}
+            return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
         return value.iso_format() if hasattr(value, "iso_format") else str(value)
     value = normalise(value)
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
@@ -74,10 +78,12 @@ def open_store(spec: tuple):
     kind = spec[0]
     if kind == "embedded":
         from graph_loader.stores.embedded import EmbeddedStore, store_size_mb
+
         _, folder, timeout_ms, pool_mb = spec
         return EmbeddedStore(folder, timeout_ms, pool_mb, max_db_mb=db_mapping_mb(store_size_mb(folder)))
     if kind == "neo4j":
         from graph_loader.stores.neo4j_store import Neo4jSettings, Neo4jStore
+
         _, settings, timeout_s = spec
         return Neo4jStore(Neo4jSettings(**settings), timeout_s)
     raise ValueError(f"unknown store kind {kind!r}")
@@ -85,6 +91,7 @@ def open_store(spec: tuple):
 
 def run(store, text: str, params: dict, max_rows: int | None) -> dict:
     from .guard import plan_refusal
+
     if hasattr(store, "explain"):  # the engine's own plan decides too, before anything runs
         why = plan_refusal(*store.explain(text, params))
         if why:
@@ -93,8 +100,12 @@ def run(store, text: str, params: dict, max_rows: int | None) -> dict:
     columns, rows = store.query(text, params, max_rows=max_rows)
     more = max_rows is not None and len(rows) > max_rows
     rows = rows[:max_rows] if more else rows
-    return {"columns": list(columns), "rows": [{c: plain(r[c]) for c in columns} for r in rows], "more": more,
-            "reconnected": getattr(store, "reconnected", 0) - before}
+    return {
+        "columns": list(columns),
+        "rows": [{c: plain(r[c]) for c in columns} for r in rows],
+        "more": more,
+        "reconnected": getattr(store, "reconnected", 0) - before,
+    }
 
 
 def first_line(e: BaseException) -> str:

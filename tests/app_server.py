@@ -4,6 +4,7 @@ Not a test module: test_hostile_text, test_concurrency and test_secrets_offline 
 test_browser.py, it does NOT pass --browser.gatherUsageStats on the command line, so what turns usage statistics
 off is the app's own .streamlit/config.toml (run from the checkout, which holds it).
 """
+
 from __future__ import annotations
 
 import os
@@ -49,9 +50,25 @@ def running_app(folder: Path, env: dict | None = None, timeout: float = 120):
     full = {k: v for k, v in os.environ.items() if k not in NEO4J_KEYS and k != "OUTREACH_DATA"}
     full.update({"OUTREACH_CACHE": str(folder / "cache")}, **(env or {}))
     log = folder / f"streamlit-{port}.log"
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=full,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=full,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     app = App(f"http://127.0.0.1:{port}", port, log, proc)
     deadline = time.time() + timeout
     try:

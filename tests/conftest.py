@@ -1,4 +1,5 @@
 """Shared fixtures: the tiny hand-checkable dataset, the real data, and the CI rule that nothing may skip."""
+
 from __future__ import annotations
 
 import os
@@ -47,6 +48,7 @@ def tiny_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_graph():
     from graph_loader.pipeline import load
+
     g, _ = load(TINY, risk_year=2008)
     return g
 
@@ -54,12 +56,14 @@ def tiny_graph():
 @pytest.fixture(scope="session")
 def real_graph():
     from graph_loader.pipeline import load
+
     g, _ = load(REAL)
     return g
 
 
 def free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -68,6 +72,7 @@ def free_port() -> int:
 def start_local_neo4j(folder: Path, port: int, auth: bool = False, password: str | None = None) -> str:
     """Start a real Neo4j 5 with tools/neo4j-local; return its bolt URI."""
     import subprocess
+
     env = dict(os.environ)
     if password:
         env["NEO4J_LAUNCHER_PASSWORD"] = password
@@ -80,8 +85,13 @@ def start_local_neo4j(folder: Path, port: int, auth: bool = False, password: str
 
 def stop_local_neo4j(folder: Path, port: int) -> None:
     import subprocess
-    subprocess.run([str(ROOT / "tools" / "neo4j-local"), "stop", "--port", str(port), "--dir", str(folder)],
-                   capture_output=True, text=True, timeout=120)
+
+    subprocess.run(
+        [str(ROOT / "tools" / "neo4j-local"), "stop", "--port", str(port), "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def java_available() -> bool:
@@ -95,8 +105,11 @@ def neo4j_uri(tmp_path_factory):
     if uri:
         yield uri
         return
-    need(java_available(), "no NEO4J_URI and no Java 17 + Maven to start a local Neo4j "
-                           "(install openjdk-17-jdk and maven, or export NEO4J_URI=bolt://host:7687)")
+    need(
+        java_available(),
+        "no NEO4J_URI and no Java 17 + Maven to start a local Neo4j "
+        "(install openjdk-17-jdk and maven, or export NEO4J_URI=bolt://host:7687)",
+    )
     folder, port = tmp_path_factory.mktemp("neo4j"), free_port()
     uri = start_local_neo4j(folder, port)
     yield uri

@@ -1,5 +1,6 @@
 """The Streamlit app on the real data/: every page renders without an exception, and changing a widget changes
 what is shown (values checked against the query library / risk functions run directly)."""
+
 from __future__ import annotations
 
 import os
@@ -33,6 +34,7 @@ def app_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def runner(app_cache):
     from queries import Runner
+
     return Runner("embedded", REAL)
 
 
@@ -59,6 +61,7 @@ def captions(at: AppTest) -> list[str]:
 def test_overview_shows_the_data_counts_and_the_backend_switch(real_graph):
     from graph_loader.build import counts
     from graph_loader.schema import load_schema
+
     at = page("app.py")
     c = counts(real_graph, load_schema())
     assert at.title[0].value == "Outreach Graph"
@@ -145,6 +148,7 @@ def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
 
 def test_risk_follows_the_context_year_and_a_weight_change_changes_the_highest_risk(real_graph):
     from graph_loader import risk
+
     at = page("pages/3_Risk.py")
     inp = risk.risk_inputs(real_graph)
     top = lambda m: f"{next(r for r in risk.rank_rows(inp, 2009, m) if r['recipient'])['score']:.3f}"
@@ -206,6 +210,7 @@ def test_neo4j_choice_without_settings_falls_back_to_embedded(monkeypatch):
 def test_the_backend_switch_runs_the_pages_on_neo4j(neo4j_uri, real_graph, runner, monkeypatch):
     from graph_loader.stores.neo4j_store import Neo4jSettings
     from graph_loader.stores.neo4j_sync import sync_graph
+
     sync_graph(real_graph, Neo4jSettings(uri=neo4j_uri), show_progress=False)
     monkeypatch.setenv("NEO4J_URI", neo4j_uri)
     at = page("pages/5_Queries.py")

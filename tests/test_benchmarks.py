@@ -4,6 +4,7 @@ No timing is asserted: figures depend on the machine. What is checked: a generat
 valid, the same seed gives the same bytes, a library query runs on it, and the runner's JSON report has the
 keys benchmarks/README.md documents.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,13 @@ TINY_ARGS = ["--countries", "12", "--years", "3", "--activities", "50"]
 
 
 def synth(out: Path, *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "tools" / "synth.py"), "--out", str(out), *TINY_ARGS, *args],
-                   check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "synth.py"), "--out", str(out), *TINY_ARGS, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def digest(folder: Path) -> str:
@@ -65,11 +71,18 @@ def test_a_tiny_synthetic_folder_is_complete_valid_deterministic_and_queryable(t
 def test_the_benchmark_runner_prints_a_json_report_with_the_documented_keys(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}  # no Neo4j: its figures are skipped
     env["OUTREACH_BENCH_DIR"] = str(tmp_path / "work")
-    out = subprocess.run([sys.executable, "-m", "benchmarks", "--scale", "small", "--repeat", "1", "--format", "json",
-                          "--skip-app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "small", "--repeat", "1", "--format", "json", "--skip-app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads(out.stdout)
     from benchmarks.run import TOP_KEYS
+
     assert set(TOP_KEYS) <= set(r)
     assert r["errors"] == [] and r["scale"] == "small" and r["repeat"] == 1
     for k in ("cpu_count", "cpu_model", "memory_gb", "python", "load_average_start", "load_average_end", "git_commit"):
@@ -86,6 +99,7 @@ def test_the_benchmark_runner_prints_a_json_report_with_the_documented_keys(tmp_
     for k in ("inputs_s", "one_year_s", "all_years_s", "write_scores_s"):
         assert k in r["risk"]
     from queries import load_registry
+
     assert set(r["embedded"]["queries"]) == set(load_registry())
     for name, sets in r["embedded"]["queries"].items():
         assert "ms" in sets["default"] and "rows" in sets["default"], name

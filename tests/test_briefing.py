@@ -1,4 +1,5 @@
 """The briefing: one self-contained HTML file with the key query tables, a zip of CSVs, and the CLI."""
+
 from __future__ import annotations
 
 import csv
@@ -35,6 +36,7 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def runner(cache, tiny_dir):
     from queries import Runner
+
     return Runner("embedded", tiny_dir)
 
 
@@ -92,6 +94,7 @@ def test_overview_briefing_without_a_country(tiny_graph, runner):
 
 def test_values_from_data_are_escaped(tiny_copy, cache):
     from queries import Runner
+
     hostile = "<script>alert(1)</script>"
     path = tiny_copy / "countries.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("MYS,Malaysia", f"MYS,{hostile}"), encoding="utf-8")
@@ -119,8 +122,14 @@ def test_year_defaults_to_the_risk_year_and_risk_uses_the_nearest_scored_year(ti
 
 def cli(*args, cache_dir: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, OUTREACH_CACHE=str(cache_dir))
-    return subprocess.run([sys.executable, "-m", "graph_loader", "briefing", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "graph_loader", "briefing", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
 
 
 def test_cli_writes_the_html_and_a_zip_of_csvs(tmp_path, cache):
@@ -151,14 +160,17 @@ def test_cli_unknown_country_exits_non_zero_and_writes_nothing(tmp_path, cache):
 def test_a_malaysia_2009_briefing_shows_its_year_the_2009_meeting_and_states_its_context(real_graph):
     from conftest import REAL
     from queries import Runner
+
     w = briefing.window(real_graph, 2009, 2009, "assessment", "hand-set")
     runner = Runner("embedded", REAL)
     tables = briefing.briefing_tables(real_graph, runner, "MYS", w=w)
     html = briefing.briefing_html(real_graph, runner, "MYS", tables=tables, w=w)
     assert w.risk_year == 2009
     assert {r["meeting_id"] for r in tables["meetings"][1]} == {"ASTOP-VI"}  # where its requests were voiced
-    assert {a["year"] for a in tables["country_activities"][1]} == {2009}    # not 2010's proposed training
+    assert {a["year"] for a in tables["country_activities"][1]} == {2009}  # not 2010's proposed training
     assert {r["year"] for r in tables["risk_ranking"][1]} == {2009}
-    assert "Made for: window 2009–2009 · risk of 2009 · the analysts&#x27;" in html or \
-        "Made for: window 2009–2009 · risk of 2009 · the analysts'" in html
+    assert (
+        "Made for: window 2009–2009 · risk of 2009 · the analysts&#x27;" in html
+        or "Made for: window 2009–2009 · risk of 2009 · the analysts'" in html
+    )
     assert "risk model hand-set" in html

@@ -3,6 +3,7 @@ the briefing downloads and opens offline — and no request ever leaves 127.0.0.
 
 Screenshots of every page are saved under the folder printed at the start (artifacts/screenshots by default).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,10 +21,25 @@ from conftest import ROOT, free_port, need
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-PAGES = [("", "Outreach Graph"), ("Network", "Network"), ("Coverage", "Coverage"), ("Risk", "Risk"),
-         ("Country_dossier", "Country dossier"), ("Queries", "Queries"), ("Briefing", "Briefing")]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+PAGES = [
+    ("", "Outreach Graph"),
+    ("Network", "Network"),
+    ("Coverage", "Coverage"),
+    ("Risk", "Risk"),
+    ("Country_dossier", "Country dossier"),
+    ("Queries", "Queries"),
+    ("Briefing", "Briefing"),
+]
 SHOTS = Path(os.environ.get("OUTREACH_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 TIMINGS: dict[str, float] = {}
 
@@ -39,10 +55,27 @@ def app_url(tmp_path_factory):
     env = {**os.environ, "OUTREACH_CACHE": str(tmp_path_factory.mktemp("cache"))}
     env.pop("NEO4J_URI", None)  # the app must start on the embedded default
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -64,6 +97,7 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield b
@@ -161,6 +195,7 @@ def test_every_page_renders_and_is_screenshotted(app_url, page):
     TIMINGS["Overview (cached)"] = _open(page, app_url, "")
     TIMINGS["Network (cached)"] = _open(page, app_url, "Network")
     from conftest import REPORT
+
     REPORT.append("browser first-render timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in TIMINGS.items()))
     REPORT.append(f"screenshots: {SHOTS}")
 

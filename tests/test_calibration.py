@@ -1,5 +1,6 @@
 """Calibration against the analysts' judgement: agreement per year, the factor behind each disagreement, and the
 fitted preset — reproducible from the data and checked leaving one country out."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,10 @@ def test_a_year_report_counts_the_confusion_and_explains_each_disagreement(tiny_
     # model tiers (test_risk): THA High, MYS High, CHN High, LAO Medium, SGP Low; analysts THA High, others Low
     assert (rep["n"], rep["agree"]) == (4, 2)
     assert rep["confusion"] == {"High": {"High": 1, "Medium": 0, "Low": 0}, "Low": {"High": 2, "Medium": 0, "Low": 1}}
-    assert [(d["iso3"], d["assessed"], d["model"]) for d in rep["disagreements"]] == [("CHN", "Low", "High"),
-                                                                                       ("MYS", "Low", "High")]
+    assert [(d["iso3"], d["assessed"], d["model"]) for d in rep["disagreements"]] == [
+        ("CHN", "Low", "High"),
+        ("MYS", "Low", "High"),
+    ]
     mys = rep["disagreements"][1]
     # against the analysts' other Low recipients (CHN, SGP): MYS's technology contribution stands out most
     peers = [r for r in risk.rank_rows(tiny_inp, 2008) if r["iso3"] in ("CHN", "SGP")]
@@ -52,7 +55,9 @@ def test_the_hand_set_model_agrees_with_annex_i_on_18_of_20_and_says_why_not_the
         assert (rep["agree"], rep["n"]) == (18, 20), year
         assert rep["auc_within_category"] == 1.0
         assert [(d["iso3"], d["model"], d["driver"]) for d in rep["disagreements"]] == [
-            ("MNG", "High", "trade"), ("MYS", "High", "technology")], year
+            ("MNG", "High", "trade"),
+            ("MYS", "High", "technology"),
+        ], year
 
 
 def test_the_fitted_preset_agrees_with_annex_i_in_every_year_around_the_proposal(real_inp):
@@ -75,6 +80,7 @@ def test_the_fit_scores_tiers_exactly_as_rank_rows_does(real_inp):
     model = risk.load_model("fitted-annex-i")
     year = calibration._Year(real_inp, 2008)
     import numpy as np
+
     weights = np.array([[model.weights[f] for f in risk.FACTORS]])
     high = year.highs(weights, model.intention_share)[:, 0]
     tiers = {r["iso3"]: r["tier"] for r in risk.rank_rows(real_inp, 2008, model)}

@@ -1,4 +1,5 @@
 """`python -m graph_loader` as a user runs it: validate, stats and export, in a subprocess."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,9 @@ TINY_REL = "tests/fixtures/tiny"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graph_loader", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "graph_loader", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def records(path: Path) -> int:
@@ -31,9 +33,14 @@ def records(path: Path) -> int:
 
 def break_two_files(data: Path) -> None:
     """One wrong type in activities.csv and one unknown country code in trade.csv."""
-    for name, old, new in (("activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
-                            "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,"),
-                           ("trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW")):
+    for name, old, new in (
+        (
+            "activities.csv",
+            "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+            "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,",
+        ),
+        ("trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW"),
+    ):
         text = (data / name).read_text(encoding="utf-8")
         assert text.count(old) == 1
         (data / name).write_text(text.replace(old, new), encoding="utf-8")
@@ -42,7 +49,8 @@ def break_two_files(data: Path) -> None:
 BROKEN_STDERR = (
     "2 problems in data:\n"
     "activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100\n"
-    "trade.csv:11: exporter: unknown country code 'XXX' (expected an ISO 3166-1 alpha-3 code listed in countries.csv)\n")
+    "trade.csv:11: exporter: unknown country code 'XXX' (expected an ISO 3166-1 alpha-3 code listed in countries.csv)\n"
+)
 
 
 # -------------------------------------------------------------------------------------------- validate
@@ -54,9 +62,11 @@ def test_validate_on_the_tiny_fixture_exits_0_with_a_one_line_summary(tiny_dir):
     done = run("validate", "--data", TINY_REL)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert done.stdout == (f"{TINY_REL}: valid — {rows} rows in {len(schema.files())} files; "
-                           f"{nodes} nodes, {rels} relationships from the data (loading adds one computed "
-                           "RiskScore node and SCORED relationship per country and year)\n")
+    assert done.stdout == (
+        f"{TINY_REL}: valid — {rows} rows in {len(schema.files())} files; "
+        f"{nodes} nodes, {rels} relationships from the data (loading adds one computed "
+        "RiskScore node and SCORED relationship per country and year)\n"
+    )
 
 
 def test_validate_on_broken_data_exits_1_and_prints_every_problem_to_stderr(tiny_copy):

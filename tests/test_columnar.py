@@ -1,5 +1,6 @@
 """The fast, columnar way in (graph_loader/columnar.py) accepts only what the row-by-row reader accepts,
 and types every value exactly as it does."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,9 +22,16 @@ from graph_loader.read import read_table
 from graph_loader.schema import Prop
 from graph_loader.validate import _convert, convert_column, is_iso3, validate
 
-set_hypothesis_home_dir(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "outreach-graph" / "hypothesis")
-EXAMPLES = settings(max_examples=150, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+set_hypothesis_home_dir(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "outreach-graph" / "hypothesis"
+)
+EXAMPLES = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 PROPS = {
     "code": Prop("code", "string", required=True),
@@ -46,11 +54,21 @@ VALID = {
     "tags": ["a;b", "a; ;b", ";", "", "x"],
     "iso": ["THA", "CHN", ""],
 }
-ODD_BUT_VALID = {"code": [" A1", "A1 ", '"A1"', "\u00a0A1", "é"], "year": [" 1980"], "value": [" 2"],
-                 "kind": [" sea"]}
+ODD_BUT_VALID = {"code": [" A1", "A1 ", '"A1"', "\u00a0A1", "é"], "year": [" 1980"], "value": [" 2"], "kind": [" sea"]}
 INVALID = {
     "code": ["", "\x07", "A\u202e1", "\u2066A1"],
-    "year": ["1979", "2101", "20.0", "2e3", "x", "99999999999999999999", "-0", "２００８", "2_008", "\u0662\u0660\u0660\u0668"],
+    "year": [
+        "1979",
+        "2101",
+        "20.0",
+        "2e3",
+        "x",
+        "99999999999999999999",
+        "-0",
+        "２００８",
+        "2_008",
+        "\u0662\u0660\u0660\u0668",
+    ],
     "value": ["-1", "inf", "nan", "0x1", "1e999", "1.2.3", "1_0", "１００", "\u0663"],
     "flag": ["maybe", "2"],
     "kind": ["Land", "air"],
@@ -91,7 +109,7 @@ def _files(draw) -> str:
     end = draw(st.sampled_from(["\n", "\r\n"]))
     body = "".join(",".join(r) + end for r in cells)
     if draw(st.booleans()) and body:
-        body = body[:-len(end)]  # no final line break
+        body = body[: -len(end)]  # no final line break
     return ",".join(cols) + end + body
 
 
@@ -102,8 +120,9 @@ def _files(draw) -> str:
 @example(text="code,value,flag\nA,1_0,yes\nB,1e3,T\n")
 @example(text="code,year,value\nA,２００８,１００\nB,2009,\u0663\n")
 @example(text="code,year\nA,+2008\nB,02008")
-def test_the_fast_path_accepts_only_what_the_row_by_row_reader_accepts_and_types_it_the_same(tmp_path, text, many,
-                                                                                              monkeypatch):
+def test_the_fast_path_accepts_only_what_the_row_by_row_reader_accepts_and_types_it_the_same(
+    tmp_path, text, many, monkeypatch
+):
     monkeypatch.setattr(columnar, "MANY", many)  # many=0: every int column goes through Arrow's cast
     path = tmp_path / "f.csv"
     path.write_text(text, encoding="utf-8", newline="")
@@ -153,17 +172,20 @@ def test_windows_and_mixed_line_ends_take_the_fast_path_and_read_as_the_row_by_r
     assert {n: c.to_list() for n, c in columns.items()} == {"code": ["A", "B"], "year": [2008, 2009]}
 
 
-@pytest.mark.parametrize("text, why", [
-    ('code,year\n"A",2008\n', "a quote"),
-    ("code,year\nA,2008\n\nB,2009\n", "a blank line"),
-    ("code,year\nA,2008\n,\n", "an all-blank row"),
-    ("code,year\nA,2008,7\n", "a ragged row"),
-    ("code,yeer\nA,2008\n", "an unknown column"),
-    ("year\n2008\n", "a missing required column"),
-    ("code,year\nÄ,2008\n", "non-ASCII text"),
-    ("code,year\nA, 2008\n", "a space around a value"),
-    ("code,year\nA,1979\n", "a value out of range"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ('code,year\n"A",2008\n', "a quote"),
+        ("code,year\nA,2008\n\nB,2009\n", "a blank line"),
+        ("code,year\nA,2008\n,\n", "an all-blank row"),
+        ("code,year\nA,2008,7\n", "a ragged row"),
+        ("code,yeer\nA,2008\n", "an unknown column"),
+        ("year\n2008\n", "a missing required column"),
+        ("code,year\nÄ,2008\n", "non-ASCII text"),
+        ("code,year\nA, 2008\n", "a space around a value"),
+        ("code,year\nA,1979\n", "a value out of range"),
+    ],
+)
 def test_anything_unusual_is_left_to_the_row_by_row_reader(tmp_path, text, why):
     path = tmp_path / "f.csv"
     path.write_text(text, encoding="utf-8", newline="")
@@ -189,8 +211,11 @@ def test_arrow_reads_decimal_text_as_exactly_the_float_python_reads(texts):
 
 
 @EXAMPLES
-@given(values=st.lists(st.text(st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\n\r"),
-                               max_size=6), max_size=6))
+@given(
+    values=st.lists(
+        st.text(st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\n\r"), max_size=6), max_size=6
+    )
+)
 @example(values=["a", "\tb"])
 @example(values=["a\t", "b"])
 @example(values=["", " "])
@@ -237,15 +262,19 @@ def test_a_trade_row_repeated_with_its_year_written_differently_is_refused_as_a_
     trade.write_text(trade.read_text(encoding="utf-8") + "THA,CHN,+2008,5,IMF_DOTS,false,fixture\n", encoding="utf-8")
     with pytest.raises(DataError) as e:
         validate(tiny_copy)
-    assert any(p.file == "trade.csv" and "duplicate row for THA/CHN/2008/IMF_DOTS" in p.message
-               for p in e.value.problems)
+    assert any(
+        p.file == "trade.csv" and "duplicate row for THA/CHN/2008/IMF_DOTS" in p.message for p in e.value.problems
+    )
 
 
 def test_a_field_longer_than_the_csv_field_limit_is_left_to_the_row_by_row_reader(tmp_path, monkeypatch):
     monkeypatch.setattr(columnar, "MAX_FIELD", 5)
     path = tmp_path / "f.csv"
-    for text, fast in [("code,value\nABCDE,1.234\n", True), ("code,value\nABCDEF,1.234\n", False),
-                       ("code,value\nA,1.2345\n", False)]:
+    for text, fast in [
+        ("code,value\nABCDE,1.234\n", True),
+        ("code,value\nABCDEF,1.234\n", False),
+        ("code,value\nA,1.2345\n", False),
+    ]:
         path.write_text(text, encoding="utf-8")
         assert (columnar.read_columns(path, PROPS, _convert, is_iso3) is not None) is fast, text
 
@@ -254,8 +283,9 @@ def test_a_file_without_an_optional_key_column_is_checked_for_duplicates_without
     path = tiny_copy / "contiguity.csv"
     rows = path.read_text(encoding="utf-8").splitlines()
     drop = rows[0].split(",").index("from_year")
-    path.write_text("".join(",".join(c for i, c in enumerate(r.split(",")) if i != drop) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(",".join(c for i, c in enumerate(r.split(",")) if i != drop) + "\n" for r in rows), encoding="utf-8"
+    )
     ds = validate(tiny_copy)  # from_year is part of the key but optional: absent means blank
     assert all(v is None for v in ds.tables["contiguity.csv"].data["from_year"])
 
@@ -263,28 +293,36 @@ def test_a_file_without_an_optional_key_column_is_checked_for_duplicates_without
 def test_column_lists_make_each_list_once_when_read_and_behave_as_a_mapping_of_lists(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("code,value\nA1,1.5\nB2,\nA1,3\n", encoding="utf-8")
-    columns, rows = columnar.read_columns(path, {"code": PROPS["code"], "value": PROPS["value"],
-                                                 "year": PROPS["year"]}, _convert, is_iso3)
+    columns, rows = columnar.read_columns(
+        path, {"code": PROPS["code"], "value": PROPS["value"], "year": PROPS["year"]}, _convert, is_iso3
+    )
     data = columnar.ColumnLists(columns, ["code", "value", "year"], rows)
     assert list(data) == ["code", "value", "year"] and len(data) == 3 and "year" in data and "x" not in data
     assert data._lists == {}  # nothing made yet
     assert data["value"] == [1.5, None, 3.0] and data["value"] is data["value"]  # made once, then kept
     assert data["year"] == [None, None, None]  # a column the file does not have: all blank
-    assert data.get("x") is None and dict(data) == {"code": ["A1", "B2", "A1"], "value": [1.5, None, 3.0],
-                                                    "year": [None, None, None]}
+    assert data.get("x") is None and dict(data) == {
+        "code": ["A1", "B2", "A1"],
+        "value": [1.5, None, 3.0],
+        "year": [None, None, None],
+    }
     assert data.coded("code").distinct() == {"A1", "B2"}
     data["key"] = ["k1", "k2", "k3"]  # a composite key added by validation
     assert list(data) == ["code", "value", "year", "key"] and data["key"] == ["k1", "k2", "k3"]
 
 
-@pytest.mark.parametrize("kind, texts", [
-    ("int", ["２００８", "\u0662\u0660\u0660\u0668", "2_008", "\u0968"]),
-    ("float", ["１００", "\u0663", "1_0", "1_000.5", "inf", "nan", "Infinity", "1e999"]),
-])
+@pytest.mark.parametrize(
+    "kind, texts",
+    [
+        ("int", ["２００８", "\u0662\u0660\u0660\u0668", "2_008", "\u0968"]),
+        ("float", ["１００", "\u0663", "1_0", "1_000.5", "inf", "nan", "Infinity", "1e999"]),
+    ],
+)
 def test_the_fast_path_refuses_every_number_the_grammar_refuses(tmp_path, kind, texts, monkeypatch):
     """Every number outside grammar.py: through the distinct-values path, Arrow's cast (int columns with many
     values, float columns) and validate._fast_column — none of them accepts one."""
     from graph_loader.validate import _fast_column
+
     prop = Prop("v", kind)
     for text in texts:
         assert _fast_column(prop, ["1", text]) is None, text
@@ -302,7 +340,12 @@ def test_the_grammar_arrow_checks_is_the_grammar_python_checks():
     others) both engines agree."""
     chars = "0123456789+-.eE_ x"
     texts = ["".join(t) for n in range(1, 4) for t in itertools.product(chars, repeat=n)] + [
-        "２", "\u0663", "1\n", "\n1", "12345678901234567890"]
+        "２",
+        "\u0663",
+        "1\n",
+        "\n1",
+        "12345678901234567890",
+    ]
     for kind, check in (("int", grammar.is_int), ("float", grammar.is_float)):
         arrow = pc.match_substring_regex(pa.array(texts), grammar.ANCHORED[kind]).to_pylist()
         assert arrow == [check(t) for t in texts], kind
@@ -317,4 +360,5 @@ def test_a_bidirectional_control_never_takes_the_fast_path(tmp_path, char):
     assert slow is None and [str(p) for p in problems] == [
         f"f.csv:2: code: bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), which is "
         "invisible and changes the order in which the text around it is displayed, so one key or name can "
-        "display as another (expected text without direction controls)"]
+        "display as another (expected text without direction controls)"
+    ]

@@ -5,6 +5,7 @@ session's what-if plan never shows up in another; and the shared cached graph is
 and after (its sha256 over every node and edge with attributes, shown on the overview page with
 OUTREACH_DEBUG_CHECKSUM=1 and recomputed on each visit) — and equal to this process's own load of data/.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,10 +21,18 @@ WAIT_MS = 300_000  # generous: twelve sessions share two CPUs; nothing is assert
 
 # (first, second) inputs per session; every session differs from every other in what it asks
 DOSSIERS = [("THA", "IDN"), ("VNM", "PHL"), ("SGP", "KHM"), ("MMR", "LAO")]
-QUERY_WINDOWS = [((2008, 2008), (2012, 2013)), ((2009, 2010), (2016, 2020)), ((2011, 2014), (2008, 2009)),
-                 ((2015, 2020), (2010, 2010))]
-COVERAGE = [("whatif", (2008, 2008), (2009, 2010)), ("plain", (2009, 2009), (2008, 2008)),
-            ("plain", (2010, 2012), (2007, 2008)), ("plain", (2008, 2011), (2011, 2011))]
+QUERY_WINDOWS = [
+    ((2008, 2008), (2012, 2013)),
+    ((2009, 2010), (2016, 2020)),
+    ((2011, 2014), (2008, 2009)),
+    ((2015, 2020), (2010, 2010)),
+]
+COVERAGE = [
+    ("whatif", (2008, 2008), (2009, 2010)),
+    ("plain", (2009, 2009), (2008, 2008)),
+    ("plain", (2010, 2012), (2007, 2008)),
+    ("plain", (2008, 2011), (2011, 2011)),
+]
 WHATIF = {"partner": "USA", "target": "MYS", "tool": "legal_assistance"}
 
 
@@ -33,16 +42,22 @@ def expectations(runner, graph) -> dict:
     from graph_loader.stores.embedded import store_for_graph
     from graph_loader.whatif import with_planned
     from queries import Runner
+
     exp: dict = {"dossier": {}, "queries": {}, "coverage": {}}
     from graph_loader import risk
+
     inp = risk.risk_inputs(graph)
     ranked = {r["iso3"]: r for r in risk.rank_rows(inp, 2009)}  # the context's window ends in 2009
     tiers = risk.tiers_by_source(list(ranked.values()), "assessment")
     for iso3 in {i for pair in DOSSIERS for i in pair}:
         p = runner.run("country_profile", {"iso3": iso3}).rows[0]
         r = ranked[iso3]
-        exp["dossier"][iso3] = {"header": f"{p['country']} ({iso3})", "Category": str(p["category"]),
-                                "Diversion risk": f"{r['score']:.3f}", "Risk tier": tiers[iso3][0] or "—"}
+        exp["dossier"][iso3] = {
+            "header": f"{p['country']} ({iso3})",
+            "Category": str(p["category"]),
+            "Diversion risk": f"{r['score']:.3f}",
+            "Risk tier": tiers[iso3][0] or "—",
+        }
     for w in {w for pair in QUERY_WINDOWS for w in pair}:
         exp["queries"][w] = len(runner.run("coverage_gaps", {"year_from": w[0], "year_to": w[1]}).rows)
     plan = [{**WHATIF, "year": 2008, "month": 6}]
@@ -59,10 +74,12 @@ def expectations(runner, graph) -> dict:
 def coverage_metrics(runner, w: tuple[int, int]) -> dict[str, int]:
     """The Coverage page's four metrics for a year window, as the page asks the library for them."""
     p = {"year_from": w[0], "year_to": w[1]}
-    return {"Coverage gaps": len(runner.run("coverage_gaps", {**p, "min_priority": 0.0}).rows),
-            "Assignment gaps": len(runner.run("assignment_gaps", {**p, "needed_only": True}).rows),
-            "Overlaps (flooding)": len(runner.run("partner_overlap", {**p, "max_activities": 2}).rows),
-            "Schedule conflicts": len(runner.run("schedule_conflicts", p).rows)}
+    return {
+        "Coverage gaps": len(runner.run("coverage_gaps", {**p, "min_priority": 0.0}).rows),
+        "Assignment gaps": len(runner.run("assignment_gaps", {**p, "needed_only": True}).rows),
+        "Overlaps (flooding)": len(runner.run("partner_overlap", {**p, "max_activities": 2}).rows),
+        "Schedule conflicts": len(runner.run("schedule_conflicts", p).rows),
+    }
 
 
 # ------------------------------------------------------------------------------------ async page helpers
@@ -88,7 +105,7 @@ async def choose(pg, key: str, typed: str, option: str) -> None:
 
 
 async def number(pg, key: str, value: int) -> None:
-    box = pg.locator(f'.st-key-{key} input')
+    box = pg.locator(f".st-key-{key} input")
     await box.fill(str(value))
     await box.press("Enter")
     await settled(pg)
@@ -104,6 +121,7 @@ async def slide(pg, key: str, window: tuple[int, int]) -> None:
             await thumbs.nth(i).focus()
             for _ in range(abs(target - now)):
                 await pg.keyboard.press("ArrowRight" if target > now else "ArrowLeft")
+
     start = int(await thumbs.nth(0).get_attribute("value"))
     for i, target in ((0, window[0]), (1, window[1])) if window[0] < start else ((1, window[1]), (0, window[0])):
         await move(i, target)
@@ -131,7 +149,9 @@ async def checksum(browser, url: str) -> str:
     context.set_default_timeout(WAIT_MS)
     pg = await context.new_page()
     await open_page(pg, url, "", "Outreach Graph")
-    text = await pg.locator('[data-testid="stCaptionContainer"]', has_text="graph checksum:").inner_text(timeout=WAIT_MS)
+    text = await pg.locator('[data-testid="stCaptionContainer"]', has_text="graph checksum:").inner_text(
+        timeout=WAIT_MS
+    )
     await context.close()
     return re.search(r"graph checksum: ([0-9a-f]{64})", text).group(1)
 
@@ -150,8 +170,9 @@ async def dossier(pg, url, exp, countries, gate, names) -> list:
         got = await metrics(pg)
         await no_error(pg, f"dossier {iso3}")
         assert header == want["header"], (header, want)
-        assert {k: got[k] for k in ("Category", "Diversion risk", "Risk tier")} == \
-            {k: want[k] for k in ("Category", "Diversion risk", "Risk tier")}
+        assert {k: got[k] for k in ("Category", "Diversion risk", "Risk tier")} == {
+            k: want[k] for k in ("Category", "Diversion risk", "Risk tier")
+        }
         seen.append(("dossier", iso3))
     return seen
 
@@ -180,7 +201,7 @@ async def coverage(pg, url, exp, mode, windows, gate) -> list:
     for i, w in enumerate(windows):
         await gate(i)
         await slide(pg, "ctx_years", w)  # the analysis context's window, in the sidebar
-        await pg.wait_for_selector(f'text={w[0]}–{w[1]} · analysts', timeout=WAIT_MS)
+        await pg.wait_for_selector(f"text={w[0]}–{w[1]} · analysts", timeout=WAIT_MS)
         await settled(pg)
         got = await metrics(pg)
         await no_error(pg, f"coverage {w}")
@@ -216,12 +237,16 @@ def cache(tmp_path_factory):
 
 def test_twelve_sessions_get_their_own_correct_results_and_never_change_the_shared_graph(cache, real_graph):
     from app_server import CHROMIUM, need_browser, running_app
+
     need_browser()
     from graph_loader.whatif import graph_checksum
     from queries import Runner
     from test_browser import CHROMIUM_FLAGS
+
     exp = expectations(Runner("embedded", REAL), real_graph)
-    assert exp["whatif"][(2008, 2008)]["Coverage gaps"] == exp["coverage"][(2008, 2008)]["Coverage gaps"] - 1  # closes one
+    assert (
+        exp["whatif"][(2008, 2008)]["Coverage gaps"] == exp["coverage"][(2008, 2008)]["Coverage gaps"] - 1
+    )  # closes one
     names = {d["iso3"]: d["name"] for _, d in real_graph.nodes(data=True) if d["label"] == "Country"}
     changed = real_graph.copy()
     changed.nodes["Country:MYS"]["risk_score"] += 1e-12  # the smallest change a session could make shows
@@ -230,9 +255,11 @@ def test_twelve_sessions_get_their_own_correct_results_and_never_change_the_shar
     with running_app(cache, {"OUTREACH_DEBUG_CHECKSUM": "1"}) as app:
         stats = asyncio.run(drive(app.url, exp, names, CHROMIUM, CHROMIUM_FLAGS))
         log = app.log_text()
-    REPORT.append(f"concurrency: {stats['sessions']} sessions held at once, {stats['checks']} results checked, "
-                  f"{stats['requests']} HTTP requests, {stats['ws_sent']} websocket messages sent, "
-                  f"{stats['ws_received']} received, wall time {stats['wall']:.1f} s")
+    REPORT.append(
+        f"concurrency: {stats['sessions']} sessions held at once, {stats['checks']} results checked, "
+        f"{stats['requests']} HTTP requests, {stats['ws_sent']} websocket messages sent, "
+        f"{stats['ws_received']} received, wall time {stats['wall']:.1f} s"
+    )
     assert stats["sessions"] == 12 and stats["open_sockets"] == 12
     assert stats["checks"] == 24
     assert stats["before"] == stats["after"] == own, (stats["before"], stats["after"], own)
@@ -244,6 +271,7 @@ async def drive(url: str, exp: dict, names: dict, chromium: str, flags: list) ->
     from playwright.async_api import async_playwright
 
     from app_server import local
+
     stats = {"requests": 0, "ws_sent": 0, "ws_received": 0, "outside": [], "open_sockets": 0}
     t0 = time.perf_counter()
     async with async_playwright() as p:
@@ -260,6 +288,7 @@ async def drive(url: str, exp: dict, names: dict, chromium: str, flags: list) ->
             sockets.append(ws)
             ws.on("framesent", lambda _: stats.__setitem__("ws_sent", stats["ws_sent"] + 1))
             ws.on("framereceived", lambda _: stats.__setitem__("ws_received", stats["ws_received"] + 1))
+
         for _ in range(12):
             c = await browser.new_context(viewport={"width": 1400, "height": 1000})
             c.set_default_timeout(WAIT_MS)
@@ -283,6 +312,7 @@ async def drive(url: str, exp: dict, names: dict, chromium: str, flags: list) ->
                 for b in rounds:  # the other sessions stop waiting for this one
                     await b.abort()
                 raise
+
         jobs = [dossier(pages[i], url, exp, DOSSIERS[i], gate, names) for i in range(4)]
         jobs += [queries(pages[4 + i], url, exp, QUERY_WINDOWS[i], gate) for i in range(4)]
         jobs += [coverage(pages[8 + i], url, exp, COVERAGE[i][0], COVERAGE[i][1:], gate) for i in range(4)]

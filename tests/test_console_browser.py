@@ -2,6 +2,7 @@
 clock is stopped, a huge result stops at the row cap and says so, a $parameter gets a field — and after all of it
 the app still answers, on the same server process.
 """
+
 from __future__ import annotations
 
 import urllib.request
@@ -13,8 +14,16 @@ from conftest import TINY
 from test_console_security import LOAD_REFUSED, PASSWD_TRICK, SLOW
 
 pytestmark = pytest.mark.browser
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +37,7 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(app):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})

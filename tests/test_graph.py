@@ -1,5 +1,6 @@
 """The outreach graph keeps bulk relationships (and node attributes) as column tables until its adjacency
 (its node dict) is read, and then behaves exactly as a graph built edge by edge (graph_loader/graph.py)."""
+
 from __future__ import annotations
 
 import copy
@@ -69,8 +70,10 @@ def test_the_materialised_edges_are_exactly_the_edges_iter_edges_gave_before():
 def test_trade_edges_carry_their_values_once_built():
     g = _fresh()
     trade = [d for u, v, d in g.edges("Country:THA", data=True) if d["type"] == "TRADES_WITH" and v == "Country:CHN"]
-    assert sorted((d["year"], d["dataset"], d["value_usd_mn"]) for d in trade)[:2] == [(2008, "COW", 999.0),
-                                                                                         (2008, "IMF_DOTS", 100.0)]
+    assert sorted((d["year"], d["dataset"], d["value_usd_mn"]) for d in trade)[:2] == [
+        (2008, "COW", 999.0),
+        (2008, "IMF_DOTS", 100.0),
+    ]
 
 
 def test_loading_and_risk_scoring_leave_the_tables_pending():
@@ -80,8 +83,11 @@ def test_loading_and_risk_scoring_leave_the_tables_pending():
     assert scored and g.nodes["Country:THA"]["risk_year"] == 2008
     n = g.number_of_edges()
     assert g.number_of_edges() == sum(1 for _ in g.edges)
-    assert sum(1 for _, _, d in g.edges(data=True) if d["type"] == "SCORED") == len(scored) == n - sum(
-        1 for _, _, d in g.edges(data=True) if d["type"] != "SCORED")
+    assert (
+        sum(1 for _, _, d in g.edges(data=True) if d["type"] == "SCORED")
+        == len(scored)
+        == n - sum(1 for _, _, d in g.edges(data=True) if d["type"] != "SCORED")
+    )
 
 
 def test_a_copy_a_subgraph_and_an_algorithm_see_every_edge():
@@ -93,7 +99,10 @@ def test_a_copy_a_subgraph_and_an_algorithm_see_every_edge():
     assert any(d["type"] == "TRADES_WITH" for _, _, d in sub.edges(data=True))
     g3 = _fresh()
     assert nx.has_path(g3, "Country:THA", "Country:CHN")
-    assert not isinstance(nx.MultiDiGraph(_fresh()), OutreachGraph) and nx.MultiDiGraph(_fresh()).number_of_edges() == total
+    assert (
+        not isinstance(nx.MultiDiGraph(_fresh()), OutreachGraph)
+        and nx.MultiDiGraph(_fresh()).number_of_edges() == total
+    )
 
 
 def test_writes_while_held_do_not_build_the_tables_and_come_first():
@@ -168,8 +177,9 @@ def _eager(ds) -> nx.MultiDiGraph:
         t = ds.tables.get(spec.file) if spec.file else None
         cols = [c for c in spec.data_props if c in t.data] if t is not None else []
         for i, key in enumerate(t.data[spec.key] if t is not None else ()):
-            ref.add_node(f"{spec.label}:{key}", label=spec.label,
-                         **{c: t.data[c][i] for c in cols if t.data[c][i] is not None})
+            ref.add_node(
+                f"{spec.label}:{key}", label=spec.label, **{c: t.data[c][i] for c in cols if t.data[c][i] is not None}
+            )
     for rel in ds.schema.rels.values():
         t = ds.tables.get(rel.file) if rel.file else None
         if t is None:
@@ -182,7 +192,7 @@ def _eager(ds) -> nx.MultiDiGraph:
             u = next(f"{lb}:{a}" for lb in from_labels if f"{lb}:{a}" in ref)
             for col, labels in to_ends:
                 value = t.data[col][i]
-                for b in ([] if value is None else value.split(";") if rel.type == "TARGETS" else [value]):
+                for b in [] if value is None else value.split(";") if rel.type == "TARGETS" else [value]:
                     v = next(f"{lb}:{b}" for lb in labels if f"{lb}:{b}" in ref)
                     ref.add_edge(u, v, type=rel.type, **{c: t.data[c][i] for c in cols if t.data[c][i] is not None})
     _derive_country_facts(ref)
@@ -197,8 +207,9 @@ def test_the_graph_has_the_node_order_keys_and_edge_order_of_an_edge_by_edge_bui
     ds = validate(TINY)
     g, ref = build_graph(ds), _eager(ds)
     assert node_tables(g)
-    assert [(n, list(d.items())) for n, d in g.nodes(data=True)] == [(n, list(d.items())) for n, d in
-                                                                        ref.nodes(data=True)]  # key order too
+    assert [(n, list(d.items())) for n, d in g.nodes(data=True)] == [
+        (n, list(d.items())) for n, d in ref.nodes(data=True)
+    ]  # key order too
     assert node_tables(g) == []
     assert _listed(g) == _listed(ref)
 
@@ -211,7 +222,8 @@ def test_a_built_graph_counts_and_finds_its_nodes_before_their_attributes_are_ma
     assert "Activity:A1" in g and g.has_node("Activity:A1") and "Activity:nope" not in g and [] not in g
     assert node_labels(g) == [d["label"] for _, d in ref.nodes(data=True)]
     assert counts(g, validate(TINY).schema)["nodes"]["Activity"] == sum(
-        1 for _, d in ref.nodes(data=True) if d["label"] == "Activity")
+        1 for _, d in ref.nodes(data=True) if d["label"] == "Activity"
+    )
     assert {t.label for t in node_tables(g)} >= {"Activity", "Request", "Meeting"}, "counting made the dicts"
     assert g.nodes["Activity:A1"] == ref.nodes["Activity:A1"] and node_tables(g) == []
 
@@ -317,8 +329,13 @@ print("finished" if done.wait(10) else "deadlocked", flush=True)
 def test_a_writer_reading_nodes_while_held_is_not_blocked_by_a_thread_reading_another_graphs_nodes():
     # in a child process: a deadlock there cannot hang this test run
     code = f"TINY = {str(TINY)!r}\n" + _DEADLOCK_SCENARIO
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "finished", out.stdout + out.stderr
 
 
@@ -408,7 +425,8 @@ def test_another_thread_reading_while_the_graph_is_held_waits_and_then_sees_ever
     reader.join(10)
     assert seen == [total] and len(g.edges) == total and g.size() == total
     assert g.degree["Country:THA"] == sum(1 for e in g.edges if "Country:THA" in e[:2]) + sum(
-        1 for u, v in g.edges() if u == v == "Country:THA")
+        1 for u, v in g.edges() if u == v == "Country:THA"
+    )
 
 
 def test_counting_edges_leaves_no_stale_view_and_copies_are_held_by_no_one():

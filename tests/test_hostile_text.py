@@ -3,6 +3,7 @@
 carry it only escaped (nothing runs in Chromium), every CSV neutralises what a spreadsheet would execute, Cypher
 gets it only as parameters (the stores are unchanged afterwards) and the app shows it as text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,20 +38,35 @@ MEETING_ID = f"M2{CYPHER}"  # a key that is itself a Cypher fragment
 
 # file: {row key: {column: hostile value}}; "+" adds a row
 EDITS = {
-    "countries.csv": {"MYS": {"name": MYS_NAME, "note": BREAKOUT, "source": HYPERLINK, "region": "@SUM(1)",
-                              "capital": JS_URL},
-                      "THA": {"name": THA_NAME, "source": "+1", "note": LONG, "capital": IFRAME},
-                      "SGP": {"name": HYPERLINK, "note": PARAM},
-                      "LAO": {"name": "-1+2", "source": CYPHER}},
-    "activities.csv": {"A2": {"title": IMG, "note": CYPHER, "source": "-1+2", "venue": JS_URL},
-                       "A4": {"title": BREAKOUT, "note": PARAM, "source": HYPERLINK},
-                       "A5": {"title": "@SUM(1)", "note": LONG}},
-    "requests.csv": {"R3": {"summary": HYPERLINK, "note": IMG, "source": "@SUM(1)"},
-                     "R2": {"summary": SVG, "note": "+1"}},
-    "meetings.csv": {"M1": {"name": f"Meeting {BREAKOUT}", "venue": JS_URL, "chair": CYPHER},
-                     "+": {"meeting_id": MEETING_ID, "name": IMG, "year": "2009", "host": "JPN", "source": "+1"}},
-    "meeting_participants.csv": {"+": {"meeting_id": MEETING_ID, "participant": "THA", "status": "attended",
-                                       "representation": "=1+1", "note": BREAKOUT, "source": HYPERLINK}},
+    "countries.csv": {
+        "MYS": {"name": MYS_NAME, "note": BREAKOUT, "source": HYPERLINK, "region": "@SUM(1)", "capital": JS_URL},
+        "THA": {"name": THA_NAME, "source": "+1", "note": LONG, "capital": IFRAME},
+        "SGP": {"name": HYPERLINK, "note": PARAM},
+        "LAO": {"name": "-1+2", "source": CYPHER},
+    },
+    "activities.csv": {
+        "A2": {"title": IMG, "note": CYPHER, "source": "-1+2", "venue": JS_URL},
+        "A4": {"title": BREAKOUT, "note": PARAM, "source": HYPERLINK},
+        "A5": {"title": "@SUM(1)", "note": LONG},
+    },
+    "requests.csv": {
+        "R3": {"summary": HYPERLINK, "note": IMG, "source": "@SUM(1)"},
+        "R2": {"summary": SVG, "note": "+1"},
+    },
+    "meetings.csv": {
+        "M1": {"name": f"Meeting {BREAKOUT}", "venue": JS_URL, "chair": CYPHER},
+        "+": {"meeting_id": MEETING_ID, "name": IMG, "year": "2009", "host": "JPN", "source": "+1"},
+    },
+    "meeting_participants.csv": {
+        "+": {
+            "meeting_id": MEETING_ID,
+            "participant": "THA",
+            "status": "attended",
+            "representation": "=1+1",
+            "note": BREAKOUT,
+            "source": HYPERLINK,
+        }
+    },
     "contacts.csv": {"C1": {"name": IMG, "title": HYPERLINK, "agency": "-1+2", "note": LONG}},
     "programmes.csv": {"JPN-IOS": {"name": BREAKOUT, "description": JS_URL, "source": "@SUM(1)"}},
     "organisations.csv": {"IAEA": {"name": SVG}},
@@ -97,6 +113,7 @@ def hostile_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hostile(hostile_dir):
     from graph_loader.pipeline import load
+
     g, _ = load(hostile_dir)  # as store_for_data builds it (default risk year), so both engines hold one graph
     return g
 
@@ -104,12 +121,14 @@ def hostile(hostile_dir):
 @pytest.fixture(scope="module")
 def runner(hostile_dir, cache):
     from queries import Runner
+
     return Runner("embedded", hostile_dir)
 
 
 @pytest.fixture(scope="module")
 def briefing_html(hostile, runner) -> tuple[dict, str]:
     from graph_loader import briefing
+
     tables = briefing.briefing_tables(hostile, runner, "MYS", 2008)
     return tables, briefing.briefing_html(hostile, runner, "MYS", 2008, tables=tables)
 
@@ -118,19 +137,56 @@ def briefing_html(hostile, runner) -> tuple[dict, str]:
 def network_html(hostile) -> str:
     """The Network page's default view of the hostile graph, built as the page builds it."""
     from graph_loader import network_view as nv
-    view = nv.filter_graph(hostile, nv.Filters(labels=nv.DEFAULT_LABELS + ("Contact", "Topic"),
-                                               rel_types=tuple(t for t in {d["type"] for *_, d in hostile.edges(data=True)}
-                                                               if t not in nv.DEFAULT_HIDDEN_RELS)))
-    view = nv.highlight(view, [{"iso3": "MYS", "tool": "legal_assistance"}],
-                        [{"iso3": "MYS", "tool": "officer_training", "activities": ["A2", "A3"]}])
+
+    view = nv.filter_graph(
+        hostile,
+        nv.Filters(
+            labels=nv.DEFAULT_LABELS + ("Contact", "Topic"),
+            rel_types=tuple(
+                t for t in {d["type"] for *_, d in hostile.edges(data=True)} if t not in nv.DEFAULT_HIDDEN_RELS
+            ),
+        ),
+    )
+    view = nv.highlight(
+        view,
+        [{"iso3": "MYS", "tool": "legal_assistance"}],
+        [{"iso3": "MYS", "tool": "officer_training", "activities": ["A2", "A3"]}],
+    )
     view, notice = nv.aggregate(view)
     return nv.render_html(view, title=f"view {MYS_NAME}", notice=f"notice {IMG}")
 
 
 # --------------------------------------------------------------------------------------------- HTML audit
-DOCUMENT_TAGS = {"html", "head", "meta", "title", "style", "script", "body", "div", "input", "datalist", "button",
-                 "span", "details", "summary", "ul", "li", "h1", "h2", "p", "table", "thead", "tbody", "tr", "th",
-                 "td", "br", "b", "i"}
+DOCUMENT_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "script",
+    "body",
+    "div",
+    "input",
+    "datalist",
+    "button",
+    "span",
+    "details",
+    "summary",
+    "ul",
+    "li",
+    "h1",
+    "h2",
+    "p",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "b",
+    "i",
+}
 TOOLTIP_TAGS = {"b", "br", "i"}
 FETCHING_ATTRS = {"src", "href", "srcset", "action", "formaction", "poster", "data", "background", "xlink:href"}
 
@@ -185,6 +241,7 @@ def assert_document_inert(html: str, views: int) -> tuple[Audit, list[dict]]:
     """A whole page: inert tags, and exactly the scripts the page is made of — the two in-lined assets, and
     per view its JSON data block and one ogRender call — so no text from data ever opened a script."""
     from graph_loader.vis_html import VIEW_JS, vis_assets
+
     a = assert_inert(html, DOCUMENT_TAGS)
     assert len(a.scripts) == 2 + 2 * views, [s[1][:80] for s in a.scripts]
     assert a.scripts[0][1] == vis_assets()[1] and a.scripts[1][1] == VIEW_JS
@@ -246,13 +303,14 @@ def test_the_briefing_carries_hostile_text_only_escaped(briefing_html):
     assert "<img" not in html and "<svg" not in html and "<iframe" not in html
 
 
-def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(briefing_html, network_html,
-                                                                               tmp_path):
+def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(briefing_html, network_html, tmp_path):
     from app_server import CHROMIUM, need_browser
+
     need_browser()
     from playwright.sync_api import sync_playwright
 
     from test_browser import CHROMIUM_FLAGS, _drawn
+
     pages = {"briefing": briefing_html[1], "network": network_html}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -276,7 +334,9 @@ def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(br
                     return box.querySelectorAll('*').length;
                 }""")
                 pg.wait_for_timeout(1000)  # an <img onerror> would fire by now; nothing is timed or asserted on it
-                active = pg.evaluate("() => document.querySelectorAll('img, svg, iframe, object, embed, a[href]').length")
+                active = pg.evaluate(
+                    "() => document.querySelectorAll('img, svg, iframe, object, embed, a[href]').length"
+                )
                 context.close()
                 assert dialogs == [], (name, dialogs)
                 assert nodes > 5 and ink > 200, (name, nodes, ink)
@@ -304,17 +364,55 @@ def assert_spreadsheet_safe(text: str) -> list[list[str]]:
 
 def test_to_csv_neutralises_formula_cells_and_keeps_numbers_numbers():
     from graph_loader.tables import to_csv
-    values = [HYPERLINK, "@SUM(1)", "+1", "-1+2", "\t=1+1", "\r=1+1", "x\r=1+1", "x\n=1+1", "-1", 3, -4, 2.5,
-              -0.25, True, None, "plain", ["=1"], IMG]
+
+    values = [
+        HYPERLINK,
+        "@SUM(1)",
+        "+1",
+        "-1+2",
+        "\t=1+1",
+        "\r=1+1",
+        "x\r=1+1",
+        "x\n=1+1",
+        "-1",
+        3,
+        -4,
+        2.5,
+        -0.25,
+        True,
+        None,
+        "plain",
+        ["=1"],
+        IMG,
+    ]
     columns = [f"c{i}" for i in range(len(values))]
     rows = cells(to_csv([dict(zip(columns, values)), dict(zip(columns, values[8:]))], columns))
-    assert rows[1] == ["'" + HYPERLINK, "'@SUM(1)", "'+1", "'-1+2", "'\t=1+1", "'\r=1+1", "x\r=1+1", "x\n=1+1", "'-1",
-                       "3", "-4", "2.5", "-0.25", "true", "", "plain", '["=1"]', IMG]
+    assert rows[1] == [
+        "'" + HYPERLINK,
+        "'@SUM(1)",
+        "'+1",
+        "'-1+2",
+        "'\t=1+1",
+        "'\r=1+1",
+        "x\r=1+1",
+        "x\n=1+1",
+        "'-1",
+        "3",
+        "-4",
+        "2.5",
+        "-0.25",
+        "true",
+        "",
+        "plain",
+        '["=1"]',
+        IMG,
+    ]
     assert rows[2][:4] == ["'-1", "3", "-4", "2.5"] and len(rows) == 3  # a CR inside a cell never ends the row
 
 
 def test_the_briefing_zip_neutralises_formulas_and_keeps_numbers(briefing_html):
     from graph_loader.briefing import tables_zip
+
     tables, _ = briefing_html
     z = zipfile.ZipFile(io.BytesIO(tables_zip(tables)))
     read = {n: assert_spreadsheet_safe(z.read(n).decode("utf-8")) for n in z.namelist()}
@@ -335,23 +433,44 @@ def test_the_briefing_zip_neutralises_formulas_and_keeps_numbers(briefing_html):
 
 def _cli(*args: str, env_cache: Path) -> str:
     import os
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "OUTREACH_CACHE": str(env_cache)})
+
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OUTREACH_CACHE": str(env_cache)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
 
 
 def test_the_cli_csv_outputs_neutralise_formulas(hostile_dir, cache):
-    met = assert_spreadsheet_safe(_cli("-m", "queries", "run", "meeting_participation", "--param",
-                                       f"meeting_id={MEETING_ID}", "--data", str(hostile_dir), "--format", "csv",
-                                       env_cache=cache))
+    met = assert_spreadsheet_safe(
+        _cli(
+            "-m",
+            "queries",
+            "run",
+            "meeting_participation",
+            "--param",
+            f"meeting_id={MEETING_ID}",
+            "--data",
+            str(hostile_dir),
+            "--format",
+            "csv",
+            env_cache=cache,
+        )
+    )
     assert met[1][met[0].index("meeting_id")] == MEETING_ID  # the Cypher-fragment key matched as plain text
     assert met[1][met[0].index("representation")] == "'=1+1" and met[1][met[0].index("meeting")] == IMG
-    unmet = assert_spreadsheet_safe(_cli("-m", "queries", "run", "unmet_requests", "--data", str(hostile_dir),
-                                         "--format", "csv", env_cache=cache))
+    unmet = assert_spreadsheet_safe(
+        _cli("-m", "queries", "run", "unmet_requests", "--data", str(hostile_dir), "--format", "csv", env_cache=cache)
+    )
     assert "'" + HYPERLINK in [r[unmet[0].index("summary")] for r in unmet[1:]]
-    text = _cli("-m", "graph_loader", "risk", "--data", str(hostile_dir), "--year", "2008", "--format", "csv",
-                env_cache=cache)
+    text = _cli(
+        "-m", "graph_loader", "risk", "--data", str(hostile_dir), "--year", "2008", "--format", "csv", env_cache=cache
+    )
     assert text.endswith("\n") and not text.endswith("\n\n")  # no empty record after the last row
     risk = assert_spreadsheet_safe(text)
     by_iso = {r[0]: dict(zip(risk[0], r)) for r in risk[1:]}
@@ -361,13 +480,24 @@ def test_the_cli_csv_outputs_neutralise_formulas(hostile_dir, cache):
 
 
 # ------------------------------------------------------------------------------------------- (c) Cypher
-HOSTILE_PARAMS = [CYPHER, "x' OR 1=1 //", 'x" OR 1=1 //', PARAM, "MYS' OR '1'='1", "}) MATCH (n) DETACH DELETE n //",
-                  BREAKOUT, "MYS\\'", "`Country`", LONG]
+HOSTILE_PARAMS = [
+    CYPHER,
+    "x' OR 1=1 //",
+    'x" OR 1=1 //',
+    PARAM,
+    "MYS' OR '1'='1",
+    "}) MATCH (n) DETACH DELETE n //",
+    BREAKOUT,
+    "MYS\\'",
+    "`Country`",
+    LONG,
+]
 
 
 def store_digest(run) -> dict:
     """What a store holds, per label and relationship type: counts and every key (run: Runner.run_text)."""
     from graph_loader.schema import load_schema
+
     schema = load_schema()
     out = {}
     for label, spec in schema.nodes.items():
@@ -381,6 +511,7 @@ def store_digest(run) -> dict:
 def hostile_parameter_runs(runner) -> int:
     """Every string parameter of the library gets each hostile value: no error, no rows (the value is data)."""
     from queries import QueryError
+
     tried = 0
     for name, q in runner.registry.items():
         for p in q.params:
@@ -393,7 +524,8 @@ def hostile_parameter_runs(runner) -> int:
                 tried += 1
     rows = runner.run("meeting_participation", {"meeting_id": MEETING_ID}).rows
     assert [(r["meeting_id"], r["participant"], r["meeting"], r["note"]) for r in rows] == [
-        (MEETING_ID, "THA", IMG, BREAKOUT)]
+        (MEETING_ID, "THA", IMG, BREAKOUT)
+    ]
     assert runner.run("country_profile", {"iso3": "MYS"}).rows[0]["country"] == MYS_NAME
     return tried
 
@@ -413,6 +545,7 @@ def test_hostile_parameters_reach_neo4j_only_as_parameters(neo4j_uri, hostile, r
     from graph_loader.stores.neo4j_sync import sync_graph
     from queries import Runner
     from test_neo4j import PARAM_SETS, expected, snapshot
+
     sync_graph(hostile, Neo4jSettings(uri=neo4j_uri), show_progress=False)
     assert snapshot(neo4j_uri) == expected(hostile)  # 100 KB strings and markup stored as they are
     store = Neo4jStore(Neo4jSettings(uri=neo4j_uri))
@@ -444,7 +577,7 @@ def assert_markdown_inert(value: str) -> None:
         if value[i] == "\\":
             i += 2
             continue
-        assert value[i] not in MD_SPECIAL, (value[max(0, i - 20):i + 20], value[i])
+        assert value[i] not in MD_SPECIAL, (value[max(0, i - 20) : i + 20], value[i])
         i += 1
     assert not re.search(r"(?i)(https?|ftp)://|www\.|\w@\w", value), value
 
@@ -455,6 +588,7 @@ def app_on_hostile_data(hostile_dir, cache, monkeypatch):
     import streamlit as st
 
     from ui import state
+
     monkeypatch.setattr(state, "DATA_DIR", hostile_dir)
     for k in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(k, raising=False)
@@ -467,20 +601,23 @@ def app_on_hostile_data(hostile_dir, cache, monkeypatch):
 
 def test_the_dossier_shows_a_hostile_country_name_as_text(app_on_hostile_data):
     from streamlit.testing.v1 import AppTest
+
     at = AppTest.from_file(str(ROOT / "pages" / "4_Country_dossier.py"), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
     assert not at.exception and not at.error, [e.value for e in at.exception] + [e.value for e in at.error]
     assert at.selectbox(key="dossier_country").value == "MYS"
     header = at.header[0].value
     assert header.endswith(" (MYS)") and unescape_md(header) == f"{MYS_NAME} (MYS)"
-    assert_markdown_inert(header[:-len(" (MYS)")])
+    assert_markdown_inert(header[: -len(" (MYS)")])
     source = next(c.value for c in at.caption if c.value.startswith("Region:"))
     assert_markdown_inert(source)
-    assert unescape_md(source) == f"Region: @SUM(1) · objective of its category: Establish strict legal system · " \
-                                  f"source: {HYPERLINK}"
+    assert (
+        unescape_md(source) == f"Region: @SUM(1) · objective of its category: Establish strict legal system · "
+        f"source: {HYPERLINK}"
+    )
     at.selectbox(key="dossier_country").set_value("THA").run(timeout=TIMEOUT)
     assert not at.exception and unescape_md(at.header[0].value) == f"{THA_NAME} (THA)"
-    assert_markdown_inert(at.header[0].value[:-len(" (THA)")])
+    assert_markdown_inert(at.header[0].value[: -len(" (THA)")])
 
 
 @pytest.mark.browser
@@ -488,10 +625,12 @@ def test_the_app_shows_hostile_text_inert_in_chromium(hostile_dir, tmp_path):
     """The running app on the hostile data: the dossier heading reads as the literal name (no bold, no link, no
     image), the network canvas draws, the briefing preview opens; no dialog, no request leaves 127.0.0.1."""
     from app_server import CHROMIUM, local, need_browser, open_page, running_app, settle
+
     need_browser()
     from playwright.sync_api import sync_playwright
 
     from test_browser import CHROMIUM_FLAGS, _canvas_frame, _drawn
+
     with running_app(tmp_path, {"OUTREACH_DATA": str(hostile_dir)}) as app, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -4,6 +4,7 @@ make_corpus.py): every broken input — put into a copy of the tiny fixture — 
 no output file (not even a temporary one) and leave the data folder byte for byte as it was. A 50 MB trade.csv
 with one bad value near its end is generated here (too big to keep in git) and gets the same treatment.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,17 +49,44 @@ def test_the_corpus_holds_at_least_thirty_distinct_broken_inputs_across_every_ki
     touched = {f.name for c in CASES for f in c.iterdir() if f.suffix == ".csv"}
     touched |= {n for c in CASES if (c / "remove.txt").exists() for n in (c / "remove.txt").read_text().split()}
     assert len(CASES) >= 30 and all((c / "expected.txt").exists() and (c / "case.txt").exists() for c in CASES)
-    node_files = {"countries.csv", "activities.csv", "contacts.csv", "meetings.csv", "requests.csv",
-                  "assessments.csv", "tools.csv", "programmes.csv", "country_years.csv"}
-    rel_files = {"trade.csv", "contiguity.csv", "distances.csv", "alliances.csv", "role_sharing.csv",
-                 "meeting_participants.csv"}
+    node_files = {
+        "countries.csv",
+        "activities.csv",
+        "contacts.csv",
+        "meetings.csv",
+        "requests.csv",
+        "assessments.csv",
+        "tools.csv",
+        "programmes.csv",
+        "country_years.csv",
+    }
+    rel_files = {
+        "trade.csv",
+        "contiguity.csv",
+        "distances.csv",
+        "alliances.csv",
+        "role_sharing.csv",
+        "meeting_participants.csv",
+    }
     assert node_files <= touched and rel_files <= touched
     REPORT.append(f"malformed corpus: {len(CASES)} broken inputs in {len(touched)} different files + one 50 MB file")
 
 
-SECURITY = {"fullwidth-digits", "arabic-indic-digits", "underscore-digit-grouping", "iso-week-date", "gzip-file",
-            "old-excel-workbook", "zip-archive", "excel-workbook", "pdf-document", "bidi-override",
-            "bidi-isolate-in-key", "activity-targets-a-partner", "activity-targets-a-nation-of-concern"}
+SECURITY = {
+    "fullwidth-digits",
+    "arabic-indic-digits",
+    "underscore-digit-grouping",
+    "iso-week-date",
+    "gzip-file",
+    "old-excel-workbook",
+    "zip-archive",
+    "excel-workbook",
+    "pdf-document",
+    "bidi-override",
+    "bidi-isolate-in-key",
+    "activity-targets-a-partner",
+    "activity-targets-a-nation-of-concern",
+}
 
 
 def test_the_corpus_holds_the_inputs_the_loader_once_read_wrongly():
@@ -96,9 +124,24 @@ def test_every_expected_message_names_file_line_and_field():
 def test_a_broken_input_in_a_real_process_exits_1_with_the_same_message(tmp_path):
     case = next(c for c in CASES if c.name.endswith("latin1-in-utf8"))
     data = _corpus_module().data_for(case, tmp_path / "data")
-    done = subprocess.run([sys.executable, "-m", "graph_loader", "export", "--data", str(data), "--format",
-                           "graphml", "--out", str(tmp_path / "out" / "g.graphml")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph_loader",
+            "export",
+            "--data",
+            str(data),
+            "--format",
+            "graphml",
+            "--out",
+            str(tmp_path / "out" / "g.graphml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (case / "expected.txt").read_text(encoding="utf-8")
     assert not (tmp_path / "out").exists()

@@ -1,5 +1,6 @@
 """graph_loader.map_view on small inputs (ISO numeric -> alpha-3, the colour classes per choice, small territories
 as points, no URL in the spec, the SVG export), and the Map page in Streamlit's AppTest on the real data."""
+
 from __future__ import annotations
 
 import json
@@ -23,16 +24,29 @@ COUNTRIES = [
     {"iso3": "USA", "name": "United States", "lat": 38.89, "lng": -77.04, "partner": True},
     {"iso3": "PRK", "name": "North Korea", "lat": 39.02, "lng": 125.75, "concern": True},
 ]
-RISK = [{"iso3": "MYS", "score": 0.467, "category": 2}, {"iso3": "SGP", "score": 0.157, "category": 4},
-        {"iso3": "HKG", "score": 0.204, "category": 4}, {"iso3": "THA", "score": 0.518, "category": 1}]
-TIERS = {"MYS": ("Low", "analysts"), "SGP": ("Low", "analysts"), "HKG": ("Medium", "model"),
-         "THA": ("High", "analysts")}
-GAPS = [{"iso3": "THA", "tool": t} for t in ("a", "b", "c")] + [{"iso3": "MYS", "tool": "a"}] + \
-       [{"iso3": "HKG", "tool": t} for t in "abcdef"]
+RISK = [
+    {"iso3": "MYS", "score": 0.467, "category": 2},
+    {"iso3": "SGP", "score": 0.157, "category": 4},
+    {"iso3": "HKG", "score": 0.204, "category": 4},
+    {"iso3": "THA", "score": 0.518, "category": 1},
+]
+TIERS = {
+    "MYS": ("Low", "analysts"),
+    "SGP": ("Low", "analysts"),
+    "HKG": ("Medium", "model"),
+    "THA": ("High", "analysts"),
+}
+GAPS = (
+    [{"iso3": "THA", "tool": t} for t in ("a", "b", "c")]
+    + [{"iso3": "MYS", "tool": "a"}]
+    + [{"iso3": "HKG", "tool": t} for t in "abcdef"]
+)
 UNMET = [{"iso3": "MYS"}, {"iso3": "MYS"}]
-MATRIX = [{"iso3": "MYS", "tool": "bilateral_discussion", "cell": "overlap", "partners": ["JPN", "USA"]},
-          {"iso3": "MYS", "tool": "officer_training", "cell": "delivered", "partners": ["JPN"]},
-          {"iso3": "THA", "tool": "industry_seminar", "cell": "gap", "partners": []}]
+MATRIX = [
+    {"iso3": "MYS", "tool": "bilateral_discussion", "cell": "overlap", "partners": ["JPN", "USA"]},
+    {"iso3": "MYS", "tool": "officer_training", "cell": "delivered", "partners": ["JPN"]},
+    {"iso3": "THA", "tool": "industry_seminar", "cell": "gap", "partners": []},
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +78,11 @@ def test_the_atlas_file_is_the_shared_copy_and_names_every_data_country():
     found = {g["properties"]["iso3"] for g in topo["objects"]["countries"]["geometries"]}
     data = {line.split(",")[0] for line in (ROOT / "data" / "countries.csv").read_text().splitlines()[1:]}
     assert data <= found, data - found  # Hong Kong and Taiwan included
-    assert (ROOT / "data" / "geo" / "world-atlas-LICENSE.txt").read_text().startswith("Copyright 2013-2019 Michael Bostock")
+    assert (
+        (ROOT / "data" / "geo" / "world-atlas-LICENSE.txt")
+        .read_text()
+        .startswith("Copyright 2013-2019 Michael Bostock")
+    )
 
 
 def test_the_subset_keeps_whole_shapes_and_drops_what_is_out_of_frame(topo):
@@ -84,8 +102,10 @@ def test_facts_count_gaps_unmet_and_partners(facts):
     assert row.loc["THA", "gaps"] == 3 and row.loc["MYS", "gaps"] == 1 and row.loc["SGP", "gaps"] == 0
     assert math.isnan(row.loc["JPN", "gaps"])  # a partner has no gaps
     assert row.loc["MYS", "unmet"] == 2 and row.loc["THA", "unmet"] == 0
-    assert row.loc["MYS", "tools_by_partner"] == {"JPN": ["bilateral_discussion", "officer_training"],
-                                                  "USA": ["bilateral_discussion"]}
+    assert row.loc["MYS", "tools_by_partner"] == {
+        "JPN": ["bilateral_discussion", "officer_training"],
+        "USA": ["bilateral_discussion"],
+    }
     assert row.loc["THA", "tools_by_partner"] == {}  # a gap cell is no activity
     assert row.loc["HKG", "tier_source"] == "model"
 
@@ -165,6 +185,7 @@ def test_svg_export_is_standalone(facts, topo):
     assert dict(mv.COLOURINGS["category"].classes)["2: laws not yet sufficient"] in svg
     assert svg.count("<circle") >= 2  # Singapore and Hong Kong
     import xml.etree.ElementTree as ET
+
     ET.fromstring(svg)
 
 
@@ -179,8 +200,10 @@ def test_selected_iso3_reads_either_param():
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     import os
+
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
+
     saved = {k: os.environ.get(k) for k in ("OUTREACH_CACHE", "OUTREACH_DATA")}
     os.environ["OUTREACH_CACHE"] = str(tmp_path_factory.mktemp("map-cache"))
     os.environ.pop("OUTREACH_DATA", None)

@@ -3,6 +3,7 @@ country's facts, a click on Thailand's and then on Malaysia's shape opens each o
 dossier's default, so Thailand first shows that the click chose it), and no request
 leaves 127.0.0.1. A screenshot goes to artifacts/screenshots/Map.png (OUTREACH_SCREENSHOTS overrides the folder).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,16 @@ from app_server import local, need_browser, open_page, running_app, settle
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 SHOTS = Path(os.environ.get("OUTREACH_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 CHART = '[data-testid="stVegaLiteChart"]'
 
@@ -30,6 +39,7 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(app):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1100})
@@ -63,8 +73,10 @@ def click_mark(pg, aria: str, role: str = "geoshape", hover_only: bool = False) 
     }""")
     assert offset, f"no visible point on {aria}"
     box = el.bounding_box()  # Playwright's box of an SVG path can differ from getBoundingClientRect: use the page
-    x, y = pg.evaluate("""([el, o]) => { const b = el.getBoundingClientRect(); return [b.left + o.x, b.top + o.y]; }""",
-                       [el.element_handle(), offset])
+    x, y = pg.evaluate(
+        """([el, o]) => { const b = el.getBoundingClientRect(); return [b.left + o.x, b.top + o.y]; }""",
+        [el.element_handle(), offset],
+    )
     assert box is not None
     pg.mouse.move(x, y)
     if not hover_only:
@@ -72,10 +84,12 @@ def click_mark(pg, aria: str, role: str = "geoshape", hover_only: bool = False) 
 
 
 def test_the_map_draws_countries_and_small_territories(page):
-    n_shapes = page.locator(f'{CHART} svg path[aria-label]').count()
+    n_shapes = page.locator(f"{CHART} svg path[aria-label]").count()
     assert n_shapes >= 25, n_shapes  # the data's countries, each an SVG path with its name
     for name in ("Malaysia (MYS)", "Thailand (THA)", "Taiwan (TWN)", "Japan (JPN)", "Hong Kong (HKG)"):
-        assert page.locator(f'{CHART} svg path[aria-roledescription="geoshape"][aria-label="{name}"]').count() == 1, name
+        assert page.locator(f'{CHART} svg path[aria-roledescription="geoshape"][aria-label="{name}"]').count() == 1, (
+            name
+        )
     # Singapore and Hong Kong as point marks as well (Vega draws a circle as a path)
     assert page.locator(f'{CHART} svg path[aria-roledescription="circle"][aria-label*="Singapore"]').count() == 1
     assert page.locator(f'{CHART} svg path[aria-roledescription="circle"][aria-label*="Hong Kong"]').count() == 1
@@ -90,8 +104,7 @@ def test_hover_shows_the_facts(page):
     tip = page.locator("#vg-tooltip-element")
     tip.wait_for(state="visible", timeout=10_000)
     text = tip.inner_text()
-    for fact in ("Thailand", "THA", "category", "risk tier (source)", "High (analysts)", "coverage gaps",
-                 "risk score"):
+    for fact in ("Thailand", "THA", "category", "risk tier (source)", "High (analysts)", "coverage gaps", "risk score"):
         assert fact in text, (fact, text)
 
 

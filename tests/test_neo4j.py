@@ -1,4 +1,5 @@
 """The Neo4j backend against a real Neo4j 5 server: sync, idempotence, convergence, read-only, equivalence."""
+
 from __future__ import annotations
 
 import subprocess
@@ -25,9 +26,12 @@ def snapshot(uri: str, auth=None) -> tuple[list, list]:
     """Everything in the database as sorted lists (duplicates would show): nodes (label, properties) and
     relationships (type, properties — `_key` names both ends)."""
     from neo4j import GraphDatabase
+
     with GraphDatabase.driver(uri, auth=auth) as d, d.session() as s:
-        return (_rows(s, "MATCH (n) RETURN labels(n)[0] AS l, properties(n) AS p"),
-                _rows(s, "MATCH ()-[r]->() RETURN type(r) AS l, properties(r) AS p"))
+        return (
+            _rows(s, "MATCH (n) RETURN labels(n)[0] AS l, properties(n) AS p"),
+            _rows(s, "MATCH ()-[r]->() RETURN type(r) AS l, properties(r) AS p"),
+        )
 
 
 def expected(g) -> tuple[list, list]:
@@ -50,9 +54,14 @@ def test_a_sync_writes_exactly_the_graph_and_a_second_sync_changes_nothing(neo4j
     assert after_first == expected(graphs["real"])
     second = sync_graph(graphs["real"], s, show_progress=False)
     assert snapshot(neo4j_uri) == after_first
-    assert (second.written_nodes, second.written_relationships, second.deleted_nodes,
-            second.deleted_relationships) == (0, 0, 0, 0)
+    assert (second.written_nodes, second.written_relationships, second.deleted_nodes, second.deleted_relationships) == (
+        0,
+        0,
+        0,
+        0,
+    )
     from conftest import REPORT
+
     REPORT.append(f"Neo4j real-data sync: {first.line()}")
     REPORT.append(f"Neo4j re-sync (unchanged data): {second.line()}")
 
@@ -63,6 +72,7 @@ def test_a_sync_in_small_batches_on_one_or_several_sessions_writes_exactly_the_g
     order (and may deadlock and be retried by the driver); the database is the same either way."""
     from benchmarks.stages import clear_schema_data
     from graph_loader.stores.neo4j_store import open_driver
+
     s = Neo4jSettings(uri=neo4j_uri)
     driver = open_driver(s)
     try:
@@ -84,18 +94,29 @@ def test_after_a_data_change_sync_converges_to_exactly_the_new_graph(neo4j_uri, 
 
 def test_uniqueness_constraints_come_from_the_schema(neo4j_uri, graphs):
     from neo4j import GraphDatabase
+
     sync_graph(graphs["tiny"], Neo4jSettings(uri=neo4j_uri), show_progress=False)
     with GraphDatabase.driver(neo4j_uri, auth=None) as d, d.session() as sess:
-        got = {(r["labels"][0], r["props"][0]) for r in sess.run(
-            "SHOW CONSTRAINTS YIELD type, labelsOrTypes AS labels, properties AS props "
-            "WHERE type = 'UNIQUENESS' RETURN labels, props")}
+        got = {
+            (r["labels"][0], r["props"][0])
+            for r in sess.run(
+                "SHOW CONSTRAINTS YIELD type, labelsOrTypes AS labels, properties AS props "
+                "WHERE type = 'UNIQUENESS' RETURN labels, props"
+            )
+        }
     assert got == {(label, spec.key) for label, spec in load_schema().nodes.items()}
 
 
 def test_the_sync_cli_reports_throughput_and_never_prints_the_password(neo4j_uri):
     env = {"NEO4J_URI": neo4j_uri, "NEO4J_PASSWORD": "s3cret-pw", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)], cwd=ROOT,
-                         capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     # the local test server has auth off; a password given anyway must not leak either way
     assert "s3cret-pw" not in out.stdout + out.stderr
     if out.returncode == 0:
@@ -104,8 +125,14 @@ def test_the_sync_cli_reports_throughput_and_never_prints_the_password(neo4j_uri
 
 def test_an_unreachable_server_gives_one_line_and_a_non_zero_exit():
     env = {"NEO4J_URI": "bolt://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)], cwd=ROOT,
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 1
     lines = [x for x in out.stderr.splitlines() if x.strip()]
     assert lines == ["error: cannot reach Neo4j at bolt://127.0.0.1:9 (is the server running? ServiceUnavailable)"]
@@ -137,15 +164,21 @@ def test_a_query_runs_with_a_timeout(neo4j_uri, graphs):
     store = Neo4jStore(Neo4jSettings(uri=neo4j_uri), timeout_s=0.5)
     try:
         with pytest.raises(Neo4jError, match="timeout|Timed|terminated"):
-            store.query("MATCH (a:Country)-[:TRADES_WITH]-(b)-[:TRADES_WITH]-(c)-[:TRADES_WITH]-(d)-[:TRADES_WITH]-(e) "
-                        "RETURN count(*) AS n")
+            store.query(
+                "MATCH (a:Country)-[:TRADES_WITH]-(b)-[:TRADES_WITH]-(c)-[:TRADES_WITH]-(d)-[:TRADES_WITH]-(e) "
+                "RETURN count(*) AS n"
+            )
     finally:
         store.close()
 
 
 PARAM_SETS = {
-    "coverage_gaps": [{}, {"year_from": 2007, "year_to": 2008}, {"year_from": 2009, "year_to": 2010},
-                      {"year_from": 2000, "year_to": 2020, "min_priority": 0.5}],
+    "coverage_gaps": [
+        {},
+        {"year_from": 2007, "year_to": 2008},
+        {"year_from": 2009, "year_to": 2010},
+        {"year_from": 2000, "year_to": 2020, "min_priority": 0.5},
+    ],
     "coverage_matrix": [{}, {"year_from": 2008, "year_to": 2010, "max_activities": 1}],
     "assignment_gaps": [{}, {"needed_only": False}, {"year_from": 2009, "year_to": 2010}],
     "partner_overlap": [{}, {"year_from": 2008, "year_to": 2010, "max_activities": 1}],
@@ -167,8 +200,9 @@ def test_every_library_query_has_parameter_sets_for_the_equivalence_check():
 
 
 @pytest.mark.parametrize("dataset", ["tiny", "real"])
-def test_every_query_gives_identical_rows_on_the_embedded_store_and_on_neo4j(neo4j_uri, graphs, dataset, tmp_path,
-                                                                               monkeypatch):
+def test_every_query_gives_identical_rows_on_the_embedded_store_and_on_neo4j(
+    neo4j_uri, graphs, dataset, tmp_path, monkeypatch
+):
     monkeypatch.setenv("OUTREACH_CACHE", str(tmp_path / "cache"))
     sync_graph(graphs[dataset], Neo4jSettings(uri=neo4j_uri), show_progress=False)
     embedded = Runner("embedded", store=store_for_graph(graphs[dataset], f"equivalence-{dataset}"))
@@ -191,6 +225,7 @@ def test_every_query_gives_identical_rows_on_the_embedded_store_and_on_neo4j(neo
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory):
     from conftest import free_port, java_available, need, start_local_neo4j, stop_local_neo4j
+
     need(java_available(), "Java 17 and Maven are needed to start a Neo4j for the fault tests")
     folder, port, password = tmp_path_factory.mktemp("neo4j-auth"), free_port(), "test-pw-7x!"
     uri = start_local_neo4j(folder, port, auth=True, password=password)
@@ -199,24 +234,37 @@ def auth_server(tmp_path_factory):
 
 
 def test_a_wrong_password_gives_one_line_without_the_password(auth_server):
-    env = {"NEO4J_URI": auth_server["uri"], "NEO4J_USERNAME": "neo4j", "NEO4J_PASSWORD": "wrong-pw-123",
-           "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)], cwd=ROOT,
-                         capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        "NEO4J_URI": auth_server["uri"],
+        "NEO4J_USERNAME": "neo4j",
+        "NEO4J_PASSWORD": "wrong-pw-123",
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "sync", "--data", str(TINY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 1
     assert [x for x in out.stderr.splitlines() if x.strip()] == [
         f"error: Neo4j at {auth_server['uri']} refused the credentials for user 'neo4j' "
-        "(check NEO4J_USERNAME/NEO4J_PASSWORD)"]
+        "(check NEO4J_USERNAME/NEO4J_PASSWORD)"
+    ]
     assert "wrong-pw-123" not in out.stdout + out.stderr
 
 
 def test_a_server_stopped_mid_sync_fails_clearly_and_the_next_sync_repairs_everything(auth_server, graphs):
     from conftest import stop_local_neo4j
+
     s = Neo4jSettings(uri=auth_server["uri"], user="neo4j", password=auth_server["password"])
     sync_graph(graphs["tiny"], s, show_progress=False)
     stopped = {"done": False}
 
     import graph_loader.stores.neo4j_sync as ns
+
     original = ns.Syncer._batched
 
     def stop_after_first_batch(self, text, rows):
@@ -234,9 +282,22 @@ def test_a_server_stopped_mid_sync_fails_clearly_and_the_next_sync_repairs_every
     assert "sync interrupted; the next successful sync repairs it" in str(err.value)
     assert auth_server["password"] not in str(err.value)
     # restart on the same database folder: it holds a half-synced mix of the tiny and the real graph
-    subprocess.run([str(ROOT / "tools" / "neo4j-local"), "start", "--port", str(auth_server["port"]), "--dir",
-                    str(auth_server["folder"]), "--auth"], capture_output=True, text=True, timeout=600,
-                   env={**__import__("os").environ, "NEO4J_LAUNCHER_PASSWORD": auth_server["password"]}, check=True)
+    subprocess.run(
+        [
+            str(ROOT / "tools" / "neo4j-local"),
+            "start",
+            "--port",
+            str(auth_server["port"]),
+            "--dir",
+            str(auth_server["folder"]),
+            "--auth",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, "NEO4J_LAUNCHER_PASSWORD": auth_server["password"]},
+        check=True,
+    )
     report = sync_graph(graphs["real"], s, show_progress=False)
     assert report.written_relationships > 0
     assert snapshot(auth_server["uri"], auth=("neo4j", auth_server["password"])) == expected(graphs["real"])

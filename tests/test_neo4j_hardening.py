@@ -4,6 +4,7 @@ files, fetch URLs or call plugin procedures even if the application's read-only 
 Everything here talks to the server through the neo4j driver directly, in read transactions (the console's
 mode: a read transaction alone does NOT stop LOAD CSV), and asserts on the server's own answers.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,48 +27,68 @@ IPS_BLOCKED = "is blocked via the configuration property internal.dbms.cypher_ip
 
 def read(uri: str, text: str, **params) -> list[dict]:
     from neo4j import READ_ACCESS, GraphDatabase
+
     with GraphDatabase.driver(uri, auth=None) as driver, driver.session(default_access_mode=READ_ACCESS) as s:
         return s.execute_read(lambda tx: [r.data() for r in tx.run(text, params)])
 
 
 def refusal(uri: str, text: str):
     from neo4j.exceptions import ClientError
+
     with pytest.raises(ClientError) as err:
         read(uri, text)
     return err.value
 
 
 # ------------------------------------------------------------------ LOAD CSV
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd", "file:/etc/passwd", "FILE:///etc/passwd",
-    "file:///../../../../etc/passwd", "file:///..%2F..%2Fetc/passwd",  # out of the import directory
-    "file:///nope.csv", "file:///import/nope.csv",  # inside it, not there
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file:/etc/passwd",
+        "FILE:///etc/passwd",
+        "file:///../../../../etc/passwd",
+        "file:///..%2F..%2Fetc/passwd",  # out of the import directory
+        "file:///nope.csv",
+        "file:///import/nope.csv",  # inside it, not there
+    ],
+)
 def test_load_csv_from_any_file_url_is_refused_by_the_server(neo4j_uri, url):
     err = refusal(neo4j_uri, f"LOAD CSV FROM '{url}' AS row RETURN row LIMIT 1")
     assert err.code == LOAD_REFUSED
     assert f"Cannot load from URL '{url}': {FILE_URLS_OFF}" in err.message
 
 
-@pytest.mark.parametrize("url, address", [
-    ("http://127.0.0.1:9/x.csv", "/127.0.0.1"),
-    ("HTTP://127.0.0.1:9/x.csv", "/127.0.0.1"),
-    ("https://localhost/x.csv", r"localhost/\S+"),
-    ("http://[::1]:9/x.csv", "/0:0:0:0:0:0:0:1"),
-    ("ftp://127.0.0.1/x.csv", "/127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "url, address",
+    [
+        ("http://127.0.0.1:9/x.csv", "/127.0.0.1"),
+        ("HTTP://127.0.0.1:9/x.csv", "/127.0.0.1"),
+        ("https://localhost/x.csv", r"localhost/\S+"),
+        ("http://[::1]:9/x.csv", "/0:0:0:0:0:0:0:1"),
+        ("ftp://127.0.0.1/x.csv", "/127.0.0.1"),
+    ],
+)
 def test_load_csv_over_the_network_is_refused_by_the_server_for_every_address(neo4j_uri, url, address):
     err = refusal(neo4j_uri, f"LOAD CSV FROM '{url}' AS row RETURN row LIMIT 1")
     assert err.code == LOAD_REFUSED
-    assert re.search(f"Cannot load from URL '{re.escape(url)}': access to {address} {re.escape(IPS_BLOCKED)}",
-                     err.message), err.message
+    assert re.search(
+        f"Cannot load from URL '{re.escape(url)}': access to {address} {re.escape(IPS_BLOCKED)}", err.message
+    ), err.message
 
 
 def test_the_server_reports_the_hardening_settings_and_its_import_directory_is_empty(neo4j_uri):
-    names = ["dbms.security.allow_csv_import_from_file_urls", "server.directories.import",
-             "dbms.security.procedures.allowlist"]
-    got = {r["name"]: r["value"] for r in read(
-        neo4j_uri, "CALL dbms.listConfig() YIELD name, value WHERE name IN $names RETURN name, value", names=names)}
+    names = [
+        "dbms.security.allow_csv_import_from_file_urls",
+        "server.directories.import",
+        "dbms.security.procedures.allowlist",
+    ]
+    got = {
+        r["name"]: r["value"]
+        for r in read(
+            neo4j_uri, "CALL dbms.listConfig() YIELD name, value WHERE name IN $names RETURN name, value", names=names
+        )
+    }
     assert got["dbms.security.allow_csv_import_from_file_urls"] == "false"
     assert got["dbms.security.procedures.allowlist"] == ""
     import_dir = Path(got["server.directories.import"])
@@ -81,15 +102,17 @@ def test_built_in_procedures_are_not_affected_by_the_allow_list(neo4j_uri):
     """Measured on 5.26 Community: the (empty) allow-list leaves built-in db.* / dbms.* / tx.* procedures alone."""
     assert read(neo4j_uri, "CALL dbms.components() YIELD edition RETURN edition") == [{"edition": "community"}]
     assert isinstance(read(neo4j_uri, "CALL db.labels() YIELD label RETURN count(label) AS n")[0]["n"], int)
-    assert read(neo4j_uri, "CALL dbms.listConfig('dbms.security.allow_csv_import_from_file_urls') "
-                           "YIELD value RETURN value") == [{"value": "false"}]
+    assert read(
+        neo4j_uri, "CALL dbms.listConfig('dbms.security.allow_csv_import_from_file_urls') YIELD value RETURN value"
+    ) == [{"value": "false"}]
 
 
 def test_only_built_in_procedures_and_functions_are_there(neo4j_uri):
     namespaces = read(neo4j_uri, "SHOW PROCEDURES YIELD name RETURN collect(DISTINCT split(name, '.')[0]) AS ns")
     assert set(namespaces[0]["ns"]) <= {"db", "dbms", "tx"}
-    assert read(neo4j_uri, "SHOW FUNCTIONS YIELD name, isBuiltIn WHERE NOT isBuiltIn RETURN count(name) AS n") \
-        == [{"n": 0}]
+    assert read(neo4j_uri, "SHOW FUNCTIONS YIELD name, isBuiltIn WHERE NOT isBuiltIn RETURN count(name) AS n") == [
+        {"n": 0}
+    ]
 
 
 PROBE_PLUGIN = """\
@@ -125,16 +148,34 @@ def plugin_server(neo4j_uri, tmp_path_factory):
     work, folder, port = tmp_path_factory.mktemp("probe-plugin"), tmp_path_factory.mktemp("neo4j-plugin"), free_port()
     (work / "probe").mkdir()
     (work / "probe" / "Probe.java").write_text(PROBE_PLUGIN)
-    subprocess.run(["javac", "--release", "17", "-cp", str(api[-1]), "-d", str(work / "classes"),
-                    str(work / "probe" / "Probe.java")], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "javac",
+            "--release",
+            "17",
+            "-cp",
+            str(api[-1]),
+            "-d",
+            str(work / "classes"),
+            str(work / "probe" / "Probe.java"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     plugins = folder / "home" / "plugins"
     plugins.mkdir(parents=True)
     with zipfile.ZipFile(plugins / "probe.jar", "w") as jar:
         for f in sorted((work / "classes").rglob("*.class")):
             jar.write(f, f.relative_to(work / "classes").as_posix())
     # no --fresh: that would delete DIR/home with the plugin in it
-    out = subprocess.run([str(ROOT / "tools" / "neo4j-local"), "start", "--port", str(port), "--dir", str(folder)],
-                         capture_output=True, text=True, timeout=600, env=dict(os.environ))
+    out = subprocess.run(
+        [str(ROOT / "tools" / "neo4j-local"), "start", "--port", str(port), "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ),
+    )
     if out.returncode != 0:
         raise RuntimeError(f"tools/neo4j-local start failed:\n{out.stderr[-3000:]}")
     yield {"uri": out.stdout.strip().splitlines()[-1], "folder": folder}

@@ -1,5 +1,6 @@
 """The default network in a real Chromium: who does what where, readable without zooming — labels at least 12 px at
 the default zoom, the canvas using the width it is given — and a click shows a node with its neighbours only."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,14 +8,23 @@ import pytest
 from app_server import need_browser, open_page, running_app
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="module")
 def view(tmp_path_factory):
     need_browser()
     from playwright.sync_api import sync_playwright
+
     with running_app(tmp_path_factory.mktemp("network"), {}) as app, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -1,5 +1,6 @@
 """Network views on the tiny fixture (hand-checkable): filters, ego depth, tie path, highlights, aggregation,
 self-contained and escaped HTML, and the rule that no view ever changes the (cached) input graph."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,8 +72,11 @@ def test_category_and_tier_filters_apply_to_recipients_only(tiny_graph):
     assert ids(v, "Country") == {"AUS", "CHN", "JPN", "PRK", "THA", "USA"}
     tier = tiny_graph.nodes["Country:MYS"]["risk_tier"]
     v = nv.filter_graph(tiny_graph, nv.Filters(tiers=(tier,)))
-    recipients = {i for i in ids(v, "Country") if tiny_graph.nodes[f"Country:{i}"].get("recipient")
-                  and not tiny_graph.nodes[f"Country:{i}"].get("concern")}
+    recipients = {
+        i
+        for i in ids(v, "Country")
+        if tiny_graph.nodes[f"Country:{i}"].get("recipient") and not tiny_graph.nodes[f"Country:{i}"].get("concern")
+    }
     assert "MYS" in recipients
     assert all(tiny_graph.nodes[f"Country:{i}"].get("risk_tier") == tier for i in recipients)
 
@@ -168,8 +172,9 @@ def test_legend_is_read_from_the_schema():
 def test_trade_is_merged_per_pair_preferring_imf_dots(tiny_graph):
     h, merged = nv.merge_pair_edges(tiny_graph)
     assert merged > 0
-    tha_chn = [d for u, v, d in h.edges(data=True)
-               if d["type"] == "TRADES_WITH" and {u, v} == {"Country:THA", "Country:CHN"}]
+    tha_chn = [
+        d for u, v, d in h.edges(data=True) if d["type"] == "TRADES_WITH" and {u, v} == {"Country:THA", "Country:CHN"}
+    ]
     # THA→CHN 100 (IMF DOTS; the COW 999 for the same flow is not added) + CHN→THA 100
     assert len(tha_chn) == 1 and tha_chn[0]["value_usd_mn"] == 200 and tha_chn[0]["n"] == 3
 
@@ -232,6 +237,7 @@ def test_a_hostile_name_is_shown_as_text(tiny_copy):
 
 def test_building_views_never_changes_the_input_graph(tiny_graph, real_graph):
     from graph_loader import whatif
+
     for g in (tiny_graph, real_graph):
         before = checksum(g)
         f = nv.Filters(labels=nv.DEFAULT_LABELS, years=(2008, 2010))
@@ -247,15 +253,19 @@ def test_building_views_never_changes_the_input_graph(tiny_graph, real_graph):
 
 
 def test_result_graph_links_the_countries_a_query_row_names(tiny_graph):
-    rows = [{"iso3": "MYS", "concern_iso3": "CHN", "tie": "trade_exports", "strength": 50.0},
-            {"iso3": "MYS", "concern_iso3": "CHN", "tie": "language", "strength": 0.5},
-            {"iso3": "THA", "partners": ["JPN", "USA"], "tool": "industry_seminar"},
-            {"iso3": "XXX", "partner": "JPN"}]  # unknown country: left out
+    rows = [
+        {"iso3": "MYS", "concern_iso3": "CHN", "tie": "trade_exports", "strength": 50.0},
+        {"iso3": "MYS", "concern_iso3": "CHN", "tie": "language", "strength": 0.5},
+        {"iso3": "THA", "partners": ["JPN", "USA"], "tool": "industry_seminar"},
+        {"iso3": "XXX", "partner": "JPN"},
+    ]  # unknown country: left out
     h = nv.result_graph(tiny_graph, rows)
     assert set(h.nodes) == {"Country:MYS", "Country:CHN", "Country:THA", "Country:JPN", "Country:USA"}
     assert sorted((u, v, d["what"], d["n"]) for u, v, d in h.edges(data=True)) == [
         ("Country:CHN", "Country:MYS", "language, trade_exports", 2),
-        ("Country:JPN", "Country:THA", "industry_seminar", 1), ("Country:USA", "Country:THA", "industry_seminar", 1)]
+        ("Country:JPN", "Country:THA", "industry_seminar", 1),
+        ("Country:USA", "Country:THA", "industry_seminar", 1),
+    ]
 
 
 # ------------------------------------------------------------------------------ bundles of records (scale)
@@ -265,24 +275,47 @@ def outreach(drop=()) -> nx.MultiDiGraph:
     M1), U1–U3 (USA officer training to MYS) and L1 (USA legal assistance to THA, alone of its kind); requests
     R1, R2 (MYS asks for officer training); and a MYS–THA border."""
     g = nx.MultiDiGraph()
-    for iso3, flags in (("JPN", {"partner": True}), ("USA", {"partner": True}), ("CHN", {"concern": True}),
-                        ("MYS", {"recipient": True, "category": 2}), ("THA", {"recipient": True, "category": 1})):
+    for iso3, flags in (
+        ("JPN", {"partner": True}),
+        ("USA", {"partner": True}),
+        ("CHN", {"concern": True}),
+        ("MYS", {"recipient": True, "category": 2}),
+        ("THA", {"recipient": True, "category": 1}),
+    ):
         g.add_node(f"Country:{iso3}", label="Country", iso3=iso3, name=iso3.title(), region="Asia", **flags)
     for tool in ("industry_seminar", "officer_training", "legal_assistance"):
         g.add_node(f"Tool:{tool}", label="Tool", tool_id=tool, name=tool.replace("_", " "))
     g.add_node("Programme:JPN-IOS", label="Programme", programme_id="JPN-IOS", name="Industrial outreach", owner="JPN")
     g.add_node("Meeting:M1", label="Meeting", meeting_id="M1", name="Meeting one", year=2009)
-    acts = [("J1", "JPN", "industry_seminar", "MYS", 2008, "held"), ("J2", "JPN", "industry_seminar", "MYS", 2009, "held"),
-            ("J3", "JPN", "industry_seminar", "MYS", 2009, "planned"), ("J4", "JPN", "industry_seminar", "THA", 2008, "held"),
-            ("J5", "JPN", "industry_seminar", "THA", 2009, "planned"), ("U1", "USA", "officer_training", "MYS", 2008, "held"),
-            ("U2", "USA", "officer_training", "MYS", 2008, "held"), ("U3", "USA", "officer_training", "MYS", 2009, "cancelled"),
-            ("L1", "USA", "legal_assistance", "THA", 2008, "held")]
+    acts = [
+        ("J1", "JPN", "industry_seminar", "MYS", 2008, "held"),
+        ("J2", "JPN", "industry_seminar", "MYS", 2009, "held"),
+        ("J3", "JPN", "industry_seminar", "MYS", 2009, "planned"),
+        ("J4", "JPN", "industry_seminar", "THA", 2008, "held"),
+        ("J5", "JPN", "industry_seminar", "THA", 2009, "planned"),
+        ("U1", "USA", "officer_training", "MYS", 2008, "held"),
+        ("U2", "USA", "officer_training", "MYS", 2008, "held"),
+        ("U3", "USA", "officer_training", "MYS", 2009, "cancelled"),
+        ("L1", "USA", "legal_assistance", "THA", 2008, "held"),
+    ]
     for aid, partner, tool, target, year, status in acts:
         if aid in drop:
             continue
         a = f"Activity:{aid}"
-        g.add_node(a, label="Activity", activity_id=aid, title=f"{tool} {target}", partner=partner, targets=target,
-                   tool=tool, status=status, year=year, month=3, confidence=1.0, source=f"hand-made {aid}")
+        g.add_node(
+            a,
+            label="Activity",
+            activity_id=aid,
+            title=f"{tool} {target}",
+            partner=partner,
+            targets=target,
+            tool=tool,
+            status=status,
+            year=year,
+            month=3,
+            confidence=1.0,
+            source=f"hand-made {aid}",
+        )
         g.add_edge(f"Country:{partner}", a, type="CONDUCTS")
         g.add_edge(a, f"Country:{target}", type="TARGETS")
         g.add_edge(a, f"Tool:{tool}", type="USES")
@@ -291,8 +324,16 @@ def outreach(drop=()) -> nx.MultiDiGraph:
         if aid == "J2":
             g.add_edge(a, "Meeting:M1", type="HELD_AT")
     for rid in ("R1", "R2"):
-        g.add_node(f"Request:{rid}", label="Request", request_id=rid, country="MYS", tool="officer_training",
-                   kind="assistance", summary="training please", year=2009)
+        g.add_node(
+            f"Request:{rid}",
+            label="Request",
+            request_id=rid,
+            country="MYS",
+            tool="officer_training",
+            kind="assistance",
+            summary="training please",
+            year=2009,
+        )
         g.add_edge("Country:MYS", f"Request:{rid}", type="VOICED")
         g.add_edge(f"Request:{rid}", "Tool:officer_training", type="ASKS_FOR")
     g.add_edge("Country:JPN", "Programme:JPN-IOS", type="RUNS")
@@ -306,7 +347,10 @@ USA_TRAINING = "ActivityGroup:partner=USA|tool=officer_training"
 
 def linked(g, node: str) -> dict[tuple[str, str, str], int]:
     """{(from, to, type): n} of the edges at a node."""
-    return {(u, v, d["type"]): d.get("n", 1) for u, v, d in list(g.in_edges(node, data=True)) + list(g.out_edges(node, data=True))}
+    return {
+        (u, v, d["type"]): d.get("n", 1)
+        for u, v, d in list(g.in_edges(node, data=True)) + list(g.out_edges(node, data=True))
+    }
 
 
 def test_activities_are_bundled_by_partner_and_tool_when_the_view_is_too_big():
@@ -321,24 +365,41 @@ def test_activities_are_bundled_by_partner_and_tool_when_the_view_is_too_big():
     assert ids(agg, "Country") == {"JPN", "USA", "CHN", "MYS", "THA"}
     assert agg.nodes["Activity:L1"] == g.nodes["Activity:L1"]  # a bundle of one stays the node it is
     jpn = agg.nodes[JPN_SEMINARS]
-    assert (jpn["label"], jpn["of"], jpn["by"], jpn["partner"], jpn["tool"]) == \
-        ("ActivityGroup", "Activity", "partner × tool", "JPN", "industry_seminar")
-    assert (jpn["n"], jpn["members"], jpn["years"], jpn["statuses"]) == \
-        (5, ["J1", "J2", "J3", "J4", "J5"], "2008–2009", "held 3, planned 2")
+    assert (jpn["label"], jpn["of"], jpn["by"], jpn["partner"], jpn["tool"]) == (
+        "ActivityGroup",
+        "Activity",
+        "partner × tool",
+        "JPN",
+        "industry_seminar",
+    )
+    assert (jpn["n"], jpn["members"], jpn["years"], jpn["statuses"]) == (
+        5,
+        ["J1", "J2", "J3", "J4", "J5"],
+        "2008–2009",
+        "held 3, planned 2",
+    )
     assert agg.nodes[USA_TRAINING]["statuses"] == "cancelled 1, held 2"
     # the bundle keeps every link, merged with a count: who ran them, whom they targeted, what, where
     assert linked(agg, JPN_SEMINARS) == {
-        ("Country:JPN", JPN_SEMINARS, "CONDUCTS"): 5, (JPN_SEMINARS, "Country:MYS", "TARGETS"): 3,
-        (JPN_SEMINARS, "Country:THA", "TARGETS"): 2, (JPN_SEMINARS, "Tool:industry_seminar", "USES"): 5,
-        (JPN_SEMINARS, "Programme:JPN-IOS", "PART_OF"): 5, (JPN_SEMINARS, "Meeting:M1", "HELD_AT"): 1}
+        ("Country:JPN", JPN_SEMINARS, "CONDUCTS"): 5,
+        (JPN_SEMINARS, "Country:MYS", "TARGETS"): 3,
+        (JPN_SEMINARS, "Country:THA", "TARGETS"): 2,
+        (JPN_SEMINARS, "Tool:industry_seminar", "USES"): 5,
+        (JPN_SEMINARS, "Programme:JPN-IOS", "PART_OF"): 5,
+        (JPN_SEMINARS, "Meeting:M1", "HELD_AT"): 1,
+    }
     assert all(d["_merged"] for *_, d in agg.edges(JPN_SEMINARS, data=True))
     # what touches no activity is copied unchanged (ids, keys and attributes)
-    untouched = {(u, v, k): d for u, v, k, d in g.edges(keys=True, data=True)
-                 if not u.startswith("Activity:") and not v.startswith("Activity:")}
+    untouched = {
+        (u, v, k): d
+        for u, v, k, d in g.edges(keys=True, data=True)
+        if not u.startswith("Activity:") and not v.startswith("Activity:")
+    }
     assert {(u, v, k): d for (u, v, k), d in untouched.items() if agg.has_edge(u, v, k)} == untouched
     assert all(agg.edges[e] == d for e, d in untouched.items())
-    assert {n for n in agg if not n.startswith("ActivityGroup:")} == \
-        {n for n, d in g.nodes(data=True) if d["label"] != "Activity"} | {"Activity:L1"}
+    assert {n for n in agg if not n.startswith("ActivityGroup:")} == {
+        n for n, d in g.nodes(data=True) if d["label"] != "Activity"
+    } | {"Activity:L1"}
 
 
 def test_bundle_ids_depend_only_on_what_they_stand_for():
@@ -361,8 +422,11 @@ def test_overlap_highlights_survive_bundling():
 def test_requests_then_countries_are_grouped_only_while_still_too_big():
     g = outreach()
     agg, notice = nv.aggregate(g, max_nodes=13, max_edges=100, keep={"Country:THA"})
-    assert notice.index("bundled 8 activities") < notice.index("bundled 2 requests into 1 nodes by tool") \
+    assert (
+        notice.index("bundled 8 activities")
+        < notice.index("bundled 2 requests into 1 nodes by tool")
         < notice.index("grouped 1 countries by region")
+    )
     assert "meetings" not in notice  # one meeting: nothing to bundle
     assert "RequestGroup:tool=officer_training" in agg and agg.nodes["RequestGroup:tool=officer_training"]["n"] == 2
     # MYS went into its region's group (THA was asked to be kept); the bundles now link to the group
@@ -391,6 +455,7 @@ def test_a_view_above_500_nodes_is_laid_out_without_scipy(monkeypatch):
     import sys
 
     import networkx as nx
+
     monkeypatch.setitem(sys.modules, "scipy", None)  # as on a machine without scipy: importing it fails
     sizes = []
     real = nx.spring_layout
@@ -414,11 +479,19 @@ def test_a_view_above_500_nodes_is_laid_out_without_scipy(monkeypatch):
 
 
 def test_filtering_tests_edges_before_copying_and_gives_the_same_view(real_graph):
-    f = nv.Filters(labels=nv.DEFAULT_LABELS, years=(2008, 2010),
-                   rel_types=tuple(sorted({d["type"] for *_, d in real_graph.edges(data=True)} - set(nv.DEFAULT_HIDDEN_RELS))))
+    f = nv.Filters(
+        labels=nv.DEFAULT_LABELS,
+        years=(2008, 2010),
+        rel_types=tuple(sorted({d["type"] for *_, d in real_graph.edges(data=True)} - set(nv.DEFAULT_HIDDEN_RELS))),
+    )
     expected = nv.copy_graph(real_graph, [n for n, d in real_graph.nodes(data=True) if nv._keep_node(d, f, {})])
-    expected.remove_edges_from([(u, v, k) for u, v, k, d in expected.edges(keys=True, data=True)
-                                if d["type"] not in f.rel_types or not nv._in_window(d, f.years)])
+    expected.remove_edges_from(
+        [
+            (u, v, k)
+            for u, v, k, d in expected.edges(keys=True, data=True)
+            if d["type"] not in f.rel_types or not nv._in_window(d, f.years)
+        ]
+    )
     got = nv.filter_graph(real_graph, f)
     assert list(got.nodes(data=True)) == list(expected.nodes(data=True))
     assert list(got.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
@@ -430,9 +503,27 @@ def test_the_default_view_of_a_large_synthetic_data_set_is_drawn_within_the_limi
     import subprocess
     import sys
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(root / "tools" / "synth.py"), "--out", str(tmp_path / "d"), "--countries", "60",
-                    "--years", "10", "--activities", "4000", "--seed", "5"], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "tools" / "synth.py"),
+            "--out",
+            str(tmp_path / "d"),
+            "--countries",
+            "60",
+            "--years",
+            "10",
+            "--activities",
+            "4000",
+            "--seed",
+            "5",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     g, _ = load(tmp_path / "d")
     before = checksum(g)
     years = [d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"]
@@ -478,13 +569,17 @@ def test_aggregating_hides_and_merges_in_one_copy_as_the_steps_one_after_the_oth
     step, merged = nv.merge_pair_edges(step)
     step = nv._cap_edges(step, nv.MAX_EDGES)
     assert checksum(agg) == checksum(step)
-    assert notice.startswith("Large view (limits: 400 nodes, 1500 relationships): hid "
-                             + ", ".join(f"{n} {label}" for label, n in hidden.items()) + f" nodes; merged {merged} ")
+    assert notice.startswith(
+        "Large view (limits: 400 nodes, 1500 relationships): hid "
+        + ", ".join(f"{n} {label}" for label, n in hidden.items())
+        + f" nodes; merged {merged} "
+    )
 
 
 def test_building_a_view_leaves_the_garbage_collector_as_it_was(tiny_graph):
     import gc
     import threading
+
     assert gc.isenabled()
     nv.aggregate(nv.filter_graph(tiny_graph, nv.Filters()), max_nodes=20, max_edges=30)
     assert gc.isenabled()
@@ -502,6 +597,7 @@ def test_building_a_view_leaves_the_garbage_collector_as_it_was(tiny_graph):
                 nv.aggregate(nv.filter_graph(tiny_graph, nv.Filters(years=(2008, 2009))), max_nodes=20, max_edges=30)
         except Exception as e:  # noqa: BLE001
             errors.append(e)
+
     threads = [threading.Thread(target=build) for _ in range(4)]
     for t in threads:
         t.start()

@@ -1,6 +1,7 @@
 """The shared register from the app, in a real Chromium, on a copy of the real data: an analyst proposes Australian
 officer training for Malaysia in January 2010, sees that the USA already offers it (and the same-month clash),
 moves it to March, saves it anyway, and sees the gap close on the Coverage page and on the map."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,16 @@ from conftest import REAL
 from test_map_browser import click_mark
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def choose(pg, key: str, text: str) -> None:
@@ -40,6 +49,7 @@ def gaps(pg) -> int:
 def test_a_proposal_is_checked_moved_saved_and_closes_the_gap(tmp_path):
     need_browser()
     from playwright.sync_api import sync_playwright
+
     data = tmp_path / "data"
     shutil.copytree(REAL, data)
     (tmp_path / "app").mkdir()
@@ -71,7 +81,9 @@ def test_a_proposal_is_checked_moved_saved_and_closes_the_gap(tmp_path):
         assert "clash:" not in warned and "overlap:" in warned and "closes MYS's gap officer_training" in warned
         pg.locator(".st-key-plan_force button").click()
         settle(pg)
-        assert "Saved AUS-2010-MYS-OFFICER_TRAINING" in " ".join(pg.locator('[data-testid="stAlert"]').all_inner_texts())
+        assert "Saved AUS-2010-MYS-OFFICER_TRAINING" in " ".join(
+            pg.locator('[data-testid="stAlert"]').all_inner_texts()
+        )
         assert "AUS-2010-MYS-OFFICER_TRAINING" in (data / "activities.csv").read_text(encoding="utf-8")
 
         open_page(pg, app.url, f"Coverage{context}", "Coverage")

@@ -16,6 +16,7 @@ Hypothesis's caches go to ~/.cache/outreach-graph/hypothesis, not into the repos
 Seven product bugs the properties found (now fixed) are pinned at the end of the module by one explicit example
 each, so they stay fixed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,22 +66,30 @@ FILES = SCHEMA.files()
 # folder. For a longer hunt: OUTREACH_PROPERTY_SCALE=10 runs ten times the examples, OUTREACH_PROPERTY_RANDOM=1
 # new ones on every run.
 _SCALE = int(os.environ.get("OUTREACH_PROPERTY_SCALE", "1"))
-_COMMON = dict(deadline=None, database=None, derandomize=not os.environ.get("OUTREACH_PROPERTY_RANDOM"),
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                      HealthCheck.data_too_large, HealthCheck.large_base_example])
+_COMMON = dict(
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("OUTREACH_PROPERTY_RANDOM"),
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 def _settings(examples: int, **kw) -> settings:
     return settings(max_examples=examples * _SCALE, **_COMMON, **kw)
 
 
-CHEAP = _settings(40)      # a load and a check: well under a second each
-EXPORTS = _settings(25)    # a load, an export and a read-back
-STORE = _settings(8)       # builds a Ladybug database (2-5 s each under load)
+CHEAP = _settings(40)  # a load and a check: well under a second each
+EXPORTS = _settings(25)  # a load, an export and a read-back
+STORE = _settings(8)  # builds a Ladybug database (2-5 s each under load)
 # three syncs and three snapshots of a real server (10-15 s); no shrinking (minutes of syncs): a failing
 # example is reported as drawn, and its Data repr is the recipe
 NEO4J = _settings(6, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-BROKEN = _settings(12)     # per mutation kind (sixteen kinds)
+BROKEN = _settings(12)  # per mutation kind (sixteen kinds)
 FUZZ = _settings(200)
 
 
@@ -116,9 +125,19 @@ def _duplicate_field(filename: str) -> str:
 # Columns that graph_loader/rules.py ties to other columns (dates agree with year/month, periods end after they
 # start, the category follows from the elements, a leaving month needs a year). The schema cannot express
 # these, so drawn numbers leave them alone; free text and floats are never rule-bound.
-RULE_BOUND = {"year", "month", "from_year", "to_year", "start_year", "end_year", "leaving_year", "leaving_month",
-              "leaving_from_year", "leaving_from_month",
-              "category"}
+RULE_BOUND = {
+    "year",
+    "month",
+    "from_year",
+    "to_year",
+    "start_year",
+    "end_year",
+    "leaving_year",
+    "leaving_month",
+    "leaving_from_year",
+    "leaving_from_month",
+    "category",
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,7 @@ def _cell(value: str) -> str:
 @dataclass
 class Rendered:
     """One CSV file as text, with the character offsets at which every record and field starts (0 = header)."""
+
     text: str
     begins: list[int]
     fields: list[list[int]]
@@ -218,12 +238,16 @@ class Data:
     @classmethod
     def synth(cls, params: tuple) -> Data:
         """The synthetic folder of (countries, years, activities, seed), unedited."""
-        return cls(params, {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in synth_tables(*params).items()},
-                   {})
+        return cls(
+            params, {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in synth_tables(*params).items()}, {}
+        )
 
     def copy(self) -> Data:
-        return Data(self.params, {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in self.tables.items()},
-                    dict(self.edits))
+        return Data(
+            self.params,
+            {f: (list(h), [list(r) for r in rows]) for f, (h, rows) in self.tables.items()},
+            dict(self.edits),
+        )
 
     def rendered(self, name: str) -> Rendered:
         return render(*self.tables[name])
@@ -246,15 +270,47 @@ class Data:
 # All of Unicode that a UTF-8 file can hold, but what the loader refuses (graph_loader/read.py ODD): NUL, U+FEFF
 # after the start, the C0 controls but TAB/LF/CR and U+FFFE/U+FFFF — signs of binary data, of files pasted
 # together, of terminal escapes; XML cannot hold them. They belong to the invalid datasets.
-REFUSED_CHARS = "\x00\ufeff\ufffe\uffff" + "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32)])) + \
-    "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))  # bidi controls
+REFUSED_CHARS = (
+    "\x00\ufeff\ufffe\uffff"
+    + "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32)]))
+    + "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
+)  # bidi controls
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_characters=REFUSED_CHARS), max_size=30)
-HOSTILE = st.sampled_from([
-    '=HYPERLINK("http://evil","x")', "+1", "-1+2", "@SUM(1)", "<img src=x onerror=alert(1)>",
-    "</script><script>alert(1)</script>", "a, b, c", 'say "hi"', "two\nlines", "crlf\r\nline", "cr\ronly",
-    "'}) DETACH DELETE n //", "$param", "  padded  ", "tab\there", "esc[31mred", "del\x7f", "c1\x9b31m",
-    "\u2028sep\u2029", "emoji \U0001F600", "x" * 300, "&amp; &lt;", "]]>", "\\N", "NULL",
-    "None", "nan", "true", "1e309", ";", "a;;b; c"])
+HOSTILE = st.sampled_from(
+    [
+        '=HYPERLINK("http://evil","x")',
+        "+1",
+        "-1+2",
+        "@SUM(1)",
+        "<img src=x onerror=alert(1)>",
+        "</script><script>alert(1)</script>",
+        "a, b, c",
+        'say "hi"',
+        "two\nlines",
+        "crlf\r\nline",
+        "cr\ronly",
+        "'}) DETACH DELETE n //",
+        "$param",
+        "  padded  ",
+        "tab\there",
+        "esc[31mred",
+        "del\x7f",
+        "c1\x9b31m",
+        "\u2028sep\u2029",
+        "emoji \U0001f600",
+        "x" * 300,
+        "&amp; &lt;",
+        "]]>",
+        "\\N",
+        "NULL",
+        "None",
+        "nan",
+        "true",
+        "1e309",
+        ";",
+        "a;;b; c",
+    ]
+)
 FREE_TEXT = st.one_of(ANY_TEXT, HOSTILE, st.lists(st.one_of(ANY_TEXT, HOSTILE), min_size=2, max_size=4).map("".join))
 
 
@@ -266,7 +322,7 @@ def _num_text(value, style: str) -> str:
     return f"{value:e}" if isinstance(value, float) else f"+{value}" if value >= 0 else str(value)
 
 
-INT64_MAX, INT64_MIN = 2 ** 63 - 1, -2 ** 63
+INT64_MAX, INT64_MIN = 2**63 - 1, -(2**63)
 
 
 def number_values(p: Prop) -> st.SearchStrategy[str]:
@@ -276,17 +332,19 @@ def number_values(p: Prop) -> st.SearchStrategy[str]:
         # an open range stops at what the stores hold, 64 bits; the loader refuses more (see
         # test_an_int_beyond_64_bits_is_refused_by_the_loader_or_held_by_the_embedded_store)
         nums = st.integers(INT64_MIN if lo is None else int(lo), INT64_MAX if hi is None else int(hi))
-        edges = [int(v) for v in (lo, hi) if v is not None] + ([2 ** 31, 2 ** 53 + 1, INT64_MAX] if hi is None else [])
+        edges = [int(v) for v in (lo, hi) if v is not None] + ([2**31, 2**53 + 1, INT64_MAX] if hi is None else [])
     else:
         nums = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-        edges = [float(v) for v in (lo, hi) if v is not None] + ([5e-324, 1e-300, 1.7976931348623157e308]
-                                                                 if hi is None else [])
+        edges = [float(v) for v in (lo, hi) if v is not None] + (
+            [5e-324, 1e-300, 1.7976931348623157e308] if hi is None else []
+        )
     nums = st.one_of(nums, st.sampled_from(edges)) if edges else nums
     texts = st.builds(_num_text, nums, st.sampled_from(["repr", "padded", "other"]))
 
     def in_range(t: str) -> bool:  # "%e" rounds to 7 digits: keep only what still lies in the range
         v = float(t) if p.type == "float" else int(t)
         return (lo is None or v >= lo) and (hi is None or v <= hi)
+
     return texts.filter(in_range)
 
 
@@ -300,8 +358,12 @@ def values_for(p: Prop, required: bool = False) -> st.SearchStrategy[str]:
 @st.composite
 def datasets(draw, countries=(8, 20), years=(1, 3), activities=(0, 40), max_edits=14):
     """A valid data folder: synth parameters (synth needs at least 8 countries) plus drawn edits."""
-    params = (draw(st.integers(*countries)), draw(st.integers(*years)), draw(st.integers(*activities)),
-              draw(st.integers(0, 5000)))
+    params = (
+        draw(st.integers(*countries)),
+        draw(st.integers(*years)),
+        draw(st.integers(*activities)),
+        draw(st.integers(0, 5000)),
+    )
     data = Data.synth(params)
     cells = [c for f in FILES for c in EDITABLE[f] if data.tables[f][1] and c.name in data.tables[f][0]]
     for _ in range(draw(st.integers(0, max_edits))):
@@ -310,8 +372,11 @@ def datasets(draw, countries=(8, 20), years=(1, 3), activities=(0, 40), max_edit
         i = draw(st.integers(0, len(rows) - 1))
         value = draw(values_for(col.prop))
         group = AT_LEAST_ONE.get(col.file, ())
-        if col.name in group and not value.strip() and not any(
-                rows[i][header.index(c)].strip() for c in group if c != col.name and c in header):
+        if (
+            col.name in group
+            and not value.strip()
+            and not any(rows[i][header.index(c)].strip() for c in group if c != col.name and c in header)
+        ):
             value = draw(values_for(col.prop, required=True))  # the row's last figure: keep one
         rows[i][header.index(col.name)] = value
         data.edits[(col.file, i, col.name)] = value
@@ -370,10 +435,14 @@ def graph_view(nodes, edges) -> tuple[dict, list]:
 
 def assert_same(want: tuple[dict, list], got: tuple[dict, list], what: str) -> None:
     (wn, we), (gn, ge) = want, got
-    assert set(gn) == set(wn), f"{what}: nodes differ: missing {sorted(set(wn) - set(gn))[:5]}, " \
-                               f"extra {sorted(set(gn) - set(wn))[:5]}"
-    bad = [(k, {a: (wn[k].get(a), gn[k].get(a)) for a in set(wn[k]) | set(gn[k]) if wn[k].get(a) != gn[k].get(a)})
-           for k in wn if wn[k] != gn[k]]
+    assert set(gn) == set(wn), (
+        f"{what}: nodes differ: missing {sorted(set(wn) - set(gn))[:5]}, extra {sorted(set(gn) - set(wn))[:5]}"
+    )
+    bad = [
+        (k, {a: (wn[k].get(a), gn[k].get(a)) for a in set(wn[k]) | set(gn[k]) if wn[k].get(a) != gn[k].get(a)})
+        for k in wn
+        if wn[k] != gn[k]
+    ]
     assert not bad, f"{what}: {len(bad)} nodes have other values (attr: (graph, read back)): {bad[:3]}"
     missing, extra = Counter(we) - Counter(ge), Counter(ge) - Counter(we)
     assert not missing and not extra, f"{what}: edges differ: missing {list(missing)[:3]}, extra {list(extra)[:3]}"
@@ -398,8 +467,9 @@ def export_and_read(g, fmt: str, work: Path):
 def test_valid_datasets_always_load_with_every_edited_value_on_its_node(work, data):
     g, _ = load_graph(data, work)
     assert g.number_of_nodes() > 0 and g.number_of_edges() > 0
-    values = [v for _, d in g.nodes(data=True) for v in d.values()] + [v for *_, d in g.edges(data=True)
-                                                                       for v in d.values()]
+    values = [v for _, d in g.nodes(data=True) for v in d.values()] + [
+        v for *_, d in g.edges(data=True) for v in d.values()
+    ]
     assert all(math.isfinite(v) for v in values if isinstance(v, float))  # risk scores too: never NaN or inf
     assert not any(v is None for v in values)  # missing is missing: no attribute at all
     for spec in SCHEMA.nodes.values():
@@ -410,8 +480,11 @@ def test_valid_datasets_always_load_with_every_edited_value_on_its_node(work, da
         if spec is None:
             continue  # a relationship file: the round trips below compare every edge
         header, rows = data.tables[name]
-        key = rows[i][header.index(spec.key)] if not spec.key_columns else spec.key_format.format(
-            **{c: rows[i][header.index(c)] for c in spec.key_columns})
+        key = (
+            rows[i][header.index(spec.key)]
+            if not spec.key_columns
+            else spec.key_format.format(**{c: rows[i][header.index(c)] for c in spec.key_columns})
+        )
         node = g.nodes[f"{spec.label}:{key}"]
         assert node.get(col) == loaded_value(spec.props[col], raw), (name, i, col, raw)
 
@@ -437,8 +510,11 @@ def test_valid_datasets_round_trip_through_graphml_unchanged(work, data):
     assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
     # GraphML declares a typed key per (name, type), so the same name may be a flag on one node and text on
     # another; edge keys are the export's edge ids, not data. Everything else must come back as it was.
-    assert_same(graph_view(g.nodes(data=True), g.edges(data=True)),
-                graph_view(back.nodes(data=True), back.edges(data=True)), "graphml")
+    assert_same(
+        graph_view(g.nodes(data=True), g.edges(data=True)),
+        graph_view(back.nodes(data=True), back.edges(data=True)),
+        "graphml",
+    )
 
 
 def gexf_expected(g) -> tuple[dict, list]:
@@ -446,6 +522,7 @@ def gexf_expected(g) -> tuple[dict, list]:
     different types (Country.partner is a flag, Activity.partner a country code) is written as text — "true" /
     "false" for flags, str() for the rest (export._one_type_per_name); the relationship type is the attribute
     `rel_type`, since GEXF's edge `type` means directed/undirected (export._gexf_types)."""
+
     def as_text(v):
         return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
@@ -483,32 +560,50 @@ def _store_rows(store, text: str) -> list[dict]:
 @given(data=datasets(countries=(8, 12), years=(1, 2), activities=(0, 30)))
 def test_valid_datasets_build_an_embedded_store_with_the_graphs_nodes_and_relationships(work, data):
     from graph_loader.stores.embedded import normalise, store_for_graph
+
     g, _ = load_graph(data, work)
     key = f"props-{uuid.uuid4().hex}"
     store = store_for_graph(g, key)
     try:
         want_nodes = Counter(d["label"] for _, d in g.nodes(data=True))
         want_rels = Counter(d["type"] for *_, d in g.edges(data=True))
-        got_nodes = {label: _store_rows(store, f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
-                     for label in SCHEMA.nodes}
+        got_nodes = {
+            label: _store_rows(store, f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"] for label in SCHEMA.nodes
+        }
         got_rels = {t: _store_rows(store, f"MATCH ()-[r:{t}]->() RETURN count(r) AS n")[0]["n"] for t in SCHEMA.rels}
         assert got_nodes == {label: want_nodes.get(label, 0) for label in SCHEMA.nodes}
         assert got_rels == {t: want_rels.get(t, 0) for t in SCHEMA.rels}
         # and the values: the store API rounds floats to 9 decimals (embedded.normalise), the graph side too
         for label, spec in SCHEMA.nodes.items():
-            want = sorted(repr(sorted((p, normalise(d.get(p))) for p in spec.props))
-                          for _, d in g.nodes(data=True) if d["label"] == label)
-            got = sorted(repr(sorted((p, v) for p, v in r["n"].items() if not p.startswith("_")))
-                         for r in _store_rows(store, f"MATCH (n:{label}) RETURN n"))
+            want = sorted(
+                repr(sorted((p, normalise(d.get(p))) for p in spec.props))
+                for _, d in g.nodes(data=True)
+                if d["label"] == label
+            )
+            got = sorted(
+                repr(sorted((p, v) for p, v in r["n"].items() if not p.startswith("_")))
+                for r in _store_rows(store, f"MATCH (n:{label}) RETURN n")
+            )
             assert got == want, label
         keys = {n: (d["label"], d[SCHEMA.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
         for t, rel in SCHEMA.rels.items():
-            want = sorted(repr((*keys[u], *keys[v], sorted((p, normalise(d.get(p))) for p in rel.props)))
-                          for u, v, d in g.edges(data=True) if d["type"] == t)
-            got = sorted(repr((r["a"]["_LABEL"], r["a"][SCHEMA.nodes[r["a"]["_LABEL"]].key],
-                               r["b"]["_LABEL"], r["b"][SCHEMA.nodes[r["b"]["_LABEL"]].key],
-                               sorted((p, v) for p, v in r["r"].items() if not p.startswith("_"))))
-                         for r in _store_rows(store, f"MATCH (a)-[r:{t}]->(b) RETURN a, b, r"))
+            want = sorted(
+                repr((*keys[u], *keys[v], sorted((p, normalise(d.get(p))) for p in rel.props)))
+                for u, v, d in g.edges(data=True)
+                if d["type"] == t
+            )
+            got = sorted(
+                repr(
+                    (
+                        r["a"]["_LABEL"],
+                        r["a"][SCHEMA.nodes[r["a"]["_LABEL"]].key],
+                        r["b"]["_LABEL"],
+                        r["b"][SCHEMA.nodes[r["b"]["_LABEL"]].key],
+                        sorted((p, v) for p, v in r["r"].items() if not p.startswith("_")),
+                    )
+                )
+                for r in _store_rows(store, f"MATCH (a)-[r:{t}]->(b) RETURN a, b, r")
+            )
             assert got == want, t
     finally:
         store.close()
@@ -522,11 +617,13 @@ SMALL = dict(countries=(8, 12), years=(1, 2), activities=(0, 20), max_edits=10)
 @pytest.mark.neo4j
 @NEO4J
 @given(first=datasets(**SMALL), second=datasets(**SMALL))
-def test_valid_datasets_sync_to_neo4j_exactly_and_syncing_another_dataset_and_back_converges(neo4j_uri, work,
-                                                                                            first, second):
+def test_valid_datasets_sync_to_neo4j_exactly_and_syncing_another_dataset_and_back_converges(
+    neo4j_uri, work, first, second
+):
     from graph_loader.stores.neo4j_store import Neo4jSettings
     from graph_loader.stores.neo4j_sync import sync_graph
     from test_neo4j import expected, snapshot
+
     assume(repr(first) != repr(second))
     settings_ = Neo4jSettings(uri=neo4j_uri)
     g1, _ = load_graph(first, work)
@@ -551,15 +648,20 @@ class Broken:
 
 def _with_rows(draw, data: Data, columns) -> tuple[str, str | None, int]:
     """Draw a file with at least one record (and one of `columns`, a function file -> column names) and a row."""
-    choices = [(f, c) for f in FILES if data.tables[f][1] for c in (columns(f) if columns else [None])
-               if c is None or c in data.tables[f][0]]
+    choices = [
+        (f, c)
+        for f in FILES
+        if data.tables[f][1]
+        for c in (columns(f) if columns else [None])
+        if c is None or c in data.tables[f][0]
+    ]
     f, c = draw(st.sampled_from(choices))
     i = draw(st.integers(0, len(data.tables[f][1]) - 1))
     _stir(draw, data, f, i)
     return f, c, i
 
 
-LINE_BREAKS = st.sampled_from(["a\rb", "a\nb", "a\r\nb", "\r", "x\r\r\ny,\"z\"", "\n\n"])
+LINE_BREAKS = st.sampled_from(["a\rb", "a\nb", "a\r\nb", "\r", 'x\r\r\ny,"z"', "\n\n"])
 
 
 def _stir(draw, data: Data, f: str, upto: int) -> None:
@@ -605,8 +707,10 @@ def m_not_a_number(draw, data):
     def values(f, c):
         text = FREE_TEXT.filter(lambda t: t.strip() and not _is_number(t.strip()))
         return st.one_of(text, st.sampled_from(NOT_WHOLE)) if _props(f)[c].type == "int" else text
-    return _set_cell(draw, data, lambda f: [c for c, p in _props(f).items() if p.type in ("int", "float")],
-                     values, "is not")
+
+    return _set_cell(
+        draw, data, lambda f: [c for c, p in _props(f).items() if p.type in ("int", "float")], values, "is not"
+    )
 
 
 def _outside(p: Prop) -> st.SearchStrategy[str]:
@@ -621,25 +725,43 @@ def _outside(p: Prop) -> st.SearchStrategy[str]:
             options.append(st.floats(max_value=p.min, exclude_max=True, allow_nan=False, allow_infinity=False))
         if p.max is not None:
             options.append(st.floats(min_value=p.max, exclude_min=True, allow_nan=False, allow_infinity=False))
-    return st.one_of(options).map(repr).filter(
-        lambda t: p.min is not None and float(t) < p.min or p.max is not None and float(t) > p.max)
+    return (
+        st.one_of(options)
+        .map(repr)
+        .filter(lambda t: p.min is not None and float(t) < p.min or p.max is not None and float(t) > p.max)
+    )
 
 
 def m_out_of_range(draw, data):
-    return _set_cell(draw, data, lambda f: [c for c, p in _props(f).items() if p.type in ("int", "float")
-                                            and (p.min is not None or p.max is not None)],
-                     lambda f, c: _outside(_props(f)[c]), "out of range")
+    return _set_cell(
+        draw,
+        data,
+        lambda f: [
+            c for c, p in _props(f).items() if p.type in ("int", "float") and (p.min is not None or p.max is not None)
+        ],
+        lambda f, c: _outside(_props(f)[c]),
+        "out of range",
+    )
 
 
 def m_unknown_enum(draw, data):
-    return _set_cell(draw, data, lambda f: [c for c, p in _props(f).items() if p.type == "enum"],
-                     lambda f, c: FREE_TEXT.filter(lambda t: t.strip() and t.strip() not in _props(f)[c].values),
-                     "is not allowed")
+    return _set_cell(
+        draw,
+        data,
+        lambda f: [c for c, p in _props(f).items() if p.type == "enum"],
+        lambda f, c: FREE_TEXT.filter(lambda t: t.strip() and t.strip() not in _props(f)[c].values),
+        "is not allowed",
+    )
 
 
 def m_blank_required(draw, data):
-    return _set_cell(draw, data, lambda f: [c for c, p in _props(f).items() if p.required],
-                     lambda f, c: st.sampled_from(["", " ", "\t", " \t  "]), "missing value")
+    return _set_cell(
+        draw,
+        data,
+        lambda f: [c for c, p in _props(f).items() if p.required],
+        lambda f, c: st.sampled_from(["", " ", "\t", " \t  "]),
+        "missing value",
+    )
 
 
 def m_dangling_reference(draw, data):
@@ -647,9 +769,16 @@ def m_dangling_reference(draw, data):
         labels = _references(f)[c]
         known = set().union(*(data.keys(label) for label in labels))
         return st.one_of(FREE_TEXT, st.sampled_from(["XXX", "ZZZ", "UTO", "jpn", "JPN ", "IAEA_X"])).filter(
-            lambda t: t.strip() and ";" not in t and t.strip() not in known)
-    return _set_cell(draw, data, lambda f: [c for c in _references(f) if _props(f)[c].type in ("string", "list")],
-                     values, "refers to a missing|unknown country code")
+            lambda t: t.strip() and ";" not in t and t.strip() not in known
+        )
+
+    return _set_cell(
+        draw,
+        data,
+        lambda f: [c for c in _references(f) if _props(f)[c].type in ("string", "list")],
+        values,
+        "refers to a missing|unknown country code",
+    )
 
 
 def m_duplicate_key(draw, data):
@@ -687,8 +816,17 @@ def m_required_column_removed(draw, data):
     return Broken(f, 1, col, "missing required column", {f: data.rendered(f).text.encode("utf-8")})
 
 
-INVALID_UTF8 = [b"\xff", b"\xfe\xfe", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\xf5\x80\x80\x80",
-                b"\xc3", b"\xf0\x9f\x98"]
+INVALID_UTF8 = [
+    b"\xff",
+    b"\xfe\xfe",
+    b"\x80",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xe2\x82",
+    b"\xf5\x80\x80\x80",
+    b"\xc3",
+    b"\xf0\x9f\x98",
+]
 
 
 def _column_at(header: list[str], k: int) -> str:
@@ -723,8 +861,13 @@ def m_too_many_fields(draw, data):
     extra = draw(st.lists(st.one_of(st.just(""), FREE_TEXT), min_size=1, max_size=3))
     rows[i].extend(extra)
     r = data.rendered(f)
-    return Broken(f, r.record_line(i), "(row)", f"row has {len(header) + len(extra)} fields, the header has "
-                  f"{len(header)}", {f: r.text.encode("utf-8")})
+    return Broken(
+        f,
+        r.record_line(i),
+        "(row)",
+        f"row has {len(header) + len(extra)} fields, the header has {len(header)}",
+        {f: r.text.encode("utf-8")},
+    )
 
 
 def m_nul_byte(draw, data):
@@ -745,17 +888,23 @@ def m_blank_row(draw, data):
     empty = draw(st.booleans())
     rows.insert(j, [] if empty else [draw(st.sampled_from(["", " ", "\t", "  "])) for _ in header])
     r = data.rendered(f)
-    return Broken(f, r.record_line(j), "(row)", "blank line" if empty else "every field is empty",
-                  {f: r.text.encode("utf-8")})
+    return Broken(
+        f, r.record_line(j), "(row)", "blank line" if empty else "every field is empty", {f: r.text.encode("utf-8")}
+    )
 
 
 def m_line_break_in_a_code(draw, data):
     """A line break (Alt+Enter in a spreadsheet cell) inside a key or a reference."""
+
     def codes(f):  # node keys and references (a relationship file's other key columns are not codes)
         node = SCHEMA.node_for_file(f)
-        cols = ({node.key, *node.key_columns} if node else set()) | set(_references(f)) | {
-            c for c, p in _props(f).items() if p.references}
+        cols = (
+            ({node.key, *node.key_columns} if node else set())
+            | set(_references(f))
+            | {c for c, p in _props(f).items() if p.references}
+        )
         return [c for c in sorted(cols) if c in _props(f) and _props(f)[c].type in ("string", "list")]
+
     f, col, i = _with_rows(draw, data, codes)
     header, rows = data.tables[f]
     value = rows[i][header.index(col)].strip()
@@ -784,15 +933,25 @@ def m_no_records(draw, data):
     return Broken(f, 1, "(file)", "no records", {f: data.rendered(f).text.encode("utf-8")})
 
 
-MUTATIONS = {"non_numeric_number": m_not_a_number, "out_of_range_number": m_out_of_range,
-             "unknown_enum_value": m_unknown_enum, "blank_required_field": m_blank_required,
-             "duplicate_key": m_duplicate_key, "dangling_reference": m_dangling_reference,
-             "unknown_column": m_unknown_column, "required_column_removed": m_required_column_removed,
-             "invalid_utf8": m_invalid_utf8, "unterminated_quote": m_unterminated_quote,
-             "too_many_fields": m_too_many_fields,
-             # refusals the validator adds beyond the schema's types
-             "nul_byte": m_nul_byte, "blank_row": m_blank_row, "line_break_in_a_code": m_line_break_in_a_code,
-             "row_without_figures": m_row_without_figures, "file_without_records": m_no_records}
+MUTATIONS = {
+    "non_numeric_number": m_not_a_number,
+    "out_of_range_number": m_out_of_range,
+    "unknown_enum_value": m_unknown_enum,
+    "blank_required_field": m_blank_required,
+    "duplicate_key": m_duplicate_key,
+    "dangling_reference": m_dangling_reference,
+    "unknown_column": m_unknown_column,
+    "required_column_removed": m_required_column_removed,
+    "invalid_utf8": m_invalid_utf8,
+    "unterminated_quote": m_unterminated_quote,
+    "too_many_fields": m_too_many_fields,
+    # refusals the validator adds beyond the schema's types
+    "nul_byte": m_nul_byte,
+    "blank_row": m_blank_row,
+    "line_break_in_a_code": m_line_break_in_a_code,
+    "row_without_figures": m_row_without_figures,
+    "file_without_records": m_no_records,
+}
 if not any(AT_LEAST_ONE.values()):
     del MUTATIONS["row_without_figures"]
 if not any(getattr(spec, "min_rows", 0) for spec in SCHEMA.nodes.values()):
@@ -829,7 +988,8 @@ def _raw_controls(text: str) -> list[str]:
 @BROKEN
 @given(case=st.data())
 def test_invalid_datasets_are_refused_naming_the_file_line_and_field_and_the_cli_exits_1_without_output(
-        work, kind, case):
+    work, kind, case
+):
     data, broken = case.draw(broken_datasets(kind), label="dataset and mutation")
     with folder_of(data, work, broken.replace) as d:
         with pytest.raises(DataError) as caught:
@@ -852,8 +1012,8 @@ def test_invalid_datasets_are_refused_naming_the_file_line_and_field_and_the_cli
     lines = err.rstrip("\n").split("\n")
     assert lines[0] == f"{n} problem{'s' if n != 1 else ''} in data:"
     shown = [str(p) for p in problems[:200]]
-    assert lines[1:1 + len(shown)] == shown and len(lines) == 1 + len(shown) + (n > 200)
-    assert all(PROBLEM_LINE.match(x) for x in lines[1:1 + len(shown)])  # one `file:line: field: reason` each
+    assert lines[1 : 1 + len(shown)] == shown and len(lines) == 1 + len(shown) + (n > 200)
+    assert all(PROBLEM_LINE.match(x) for x in lines[1 : 1 + len(shown)])  # one `file:line: field: reason` each
     assert not _raw_controls(err.replace("\n", "")), "a drawn value reached the terminal unescaped"
     assert f"{broken.file}:{broken.line}: {one_line(broken.field)}: " in err
 
@@ -878,14 +1038,18 @@ def fuzzed_file(draw):
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, len(b)))
         op = draw(st.sampled_from(["insert", "delete", "replace", "truncate"]))
-        chunk = draw(st.one_of(st.binary(min_size=1, max_size=8),
-                               st.sampled_from([b'"', b",", b"\n", b"\r", b"\x00", b"\xef\xbb\xbf", b";", b"\t"])))
+        chunk = draw(
+            st.one_of(
+                st.binary(min_size=1, max_size=8),
+                st.sampled_from([b'"', b",", b"\n", b"\r", b"\x00", b"\xef\xbb\xbf", b";", b"\t"]),
+            )
+        )
         if op == "insert":
             b[at:at] = chunk
         elif op == "delete":
-            del b[at:at + len(chunk)]
+            del b[at : at + len(chunk)]
         elif op == "replace":
-            b[at:at + len(chunk)] = chunk
+            b[at : at + len(chunk)] = chunk
         else:
             del b[at:]
     return name, bytes(b)
@@ -894,7 +1058,8 @@ def fuzzed_file(draw):
 @FUZZ
 @given(case=fuzzed_file())
 def test_arbitrary_bytes_in_any_data_file_load_or_are_refused_with_a_data_error_never_another_exception(
-        fuzz_folder, case):
+    fuzz_folder, case
+):
     name, content = case
     path = fuzz_folder / name
     original = path.read_bytes()
@@ -908,11 +1073,12 @@ def test_arbitrary_bytes_in_any_data_file_load_or_are_refused_with_a_data_error_
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.sampled_from(['a', 'é', ' ', ',', '\n', '"', '\r', '\u2028', '\x85']), max_size=60))
+@given(text=st.text(alphabet=st.sampled_from(["a", "é", " ", ",", "\n", '"', "\r", "\u2028", "\x85"]), max_size=60))
 def test_the_fast_line_split_reads_exactly_the_records_and_lines_csv_reader_reads(text):
     """read._split_plain (str.split) gives csv.reader's records and start lines, and declines a text with a
     quote, a CR or a line longer than the field limit (here 12 characters, so that lines reach it)."""
     from graph_loader import read
+
     text = "h1,h2\n" + text
     limit, csv_limit = read.MAX_FIELD, csv.field_size_limit(12)
     read.MAX_FIELD = 12
@@ -958,7 +1124,6 @@ def refused_or_loaded(data: Data, work: Path, where: tuple[str, int, str]):
         return None
 
 
-
 @pytest.mark.parametrize("char", ["\x01", "\x0b", "\x1b", "\uffff"])
 def test_text_with_a_control_character_is_refused_where_it_is(work, char):
     """Found: C0 controls (but TAB/LF/CR) and U+FFFE/U+FFFF loaded, and the GraphML/GEXF exports wrote them raw
@@ -985,20 +1150,21 @@ def test_a_gexf_export_keeps_the_relationship_type(work):
     g, _ = load_graph(small_data(), work)
     back = export_and_read(g, "gexf", work)
     assert Counter(d.get("rel_type") for *_, d in back.edges(data=True)) == Counter(
-        d["type"] for *_, d in g.edges(data=True))
+        d["type"] for *_, d in g.edges(data=True)
+    )
 
 
 def test_an_int_beyond_64_bits_is_refused_by_the_loader(work):
     """Found: an int column without a maximum (Country.n_ports, SHARES_IGO.count, ...) took any whole number,
     but both stores hold 64 bits (Ladybug raised a raw RuntimeError; the Neo4j driver an OverflowError, so
     every sync failed). Now the loader refuses it, naming line and column."""
-    data = small_data(countries__csv={(0, "n_ports"): str(2 ** 63)})
+    data = small_data(countries__csv={(0, "n_ports"): str(2**63)})
     with folder_of(data, work) as d, pytest.raises(DataError) as caught:
         load(d)
     assert [(p.file, p.line, p.field) for p in caught.value.problems] == [("countries.csv", 2, "n_ports")]
     assert "too large" in caught.value.problems[0].message
-    g, _ = load_graph(small_data(countries__csv={(0, "n_ports"): str(2 ** 63 - 1)}), work)  # the largest held
-    assert max(d.get("n_ports", 0) for _, d in g.nodes(data=True) if d["label"] == "Country") == 2 ** 63 - 1
+    g, _ = load_graph(small_data(countries__csv={(0, "n_ports"): str(2**63 - 1)}), work)  # the largest held
+    assert max(d.get("n_ports", 0) for _, d in g.nodes(data=True) if d["label"] == "Country") == 2**63 - 1
 
 
 @pytest.mark.parametrize("kind", ["invalid_utf8", "unterminated_quote"])
@@ -1014,8 +1180,9 @@ def test_a_lone_cr_in_an_earlier_record_does_not_shift_the_reported_record(work,
         raw = (r.text[:off] + '"' + r.text[off:].replace('"', "")).encode("utf-8")
     with folder_of(data, work, {"countries.csv": raw}) as d, pytest.raises(DataError) as caught:
         load(d)
-    assert ("countries.csv", 5, "region") in {(p.file, p.line, p.field) for p in caught.value.problems}, \
+    assert ("countries.csv", 5, "region") in {(p.file, p.line, p.field) for p in caught.value.problems}, (
         caught.value.summary()
+    )
 
 
 @pytest.mark.parametrize("where", ["header", "key", "key-line-break"])

@@ -11,6 +11,7 @@ industry seminar CHN *proposed* 2008 (no month); A7 USA officer training MYS hel
 seminar, no target, 2008-02; A9 AUS officer training MYS planned 2009-04. Trade data cover 2008 and 2009 (one
 THA→PRK row), so the store's default risk year is 2009.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,6 @@ from queries.runner import Runner
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 REAL = ROOT / "data"
-
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
@@ -83,8 +83,12 @@ def tier_of(risk_row: dict, source: str = "assessment") -> str | None:
 
 def priority(risk_row: dict, requirement: str, years_uncovered: int, source: str = "assessment") -> float:
     """100 × T + 10 × S + Y + R (queries/coverage_gaps.cypher)."""
-    return (100 * TIER_POINTS[tier_of(risk_row, source)] + 10 * (requirement == "primary") + years_uncovered
-            + (risk_row["score"] or 0.0))
+    return (
+        100 * TIER_POINTS[tier_of(risk_row, source)]
+        + 10 * (requirement == "primary")
+        + years_uncovered
+        + (risk_row["score"] or 0.0)
+    )
 
 
 def approx(x):
@@ -114,8 +118,9 @@ def test_coverage_gaps_2008_are_the_needed_tools_nobody_held_or_planned(tiny, ri
         ("SGP", "officer_training", "if_necessary", ("AUS", "USA"), 5 + score(r, "SGP")),
     }
     got = rows(tiny, "coverage_gaps", year_from=2008, year_to=2008)
-    assert {(g["iso3"], g["tool"], g["requirement"], tuple(g["assigned_partners"])) for g in got} == \
-        {e[:4] for e in expected}
+    assert {(g["iso3"], g["tool"], g["requirement"], tuple(g["assigned_partners"])) for g in got} == {
+        e[:4] for e in expected
+    }
     by_key = {(g["iso3"], g["tool"]): g for g in got}
     for iso3, tool, _, _, priority in expected:
         g = by_key[(iso3, tool)]
@@ -124,8 +129,9 @@ def test_coverage_gaps_2008_are_the_needed_tools_nobody_held_or_planned(tiny, ri
         assert g["tier_source"] == "analysts"  # every recipient with a category has a 2008 assessment
         assert (g["last_covered"], g["years_uncovered"]) == (None, 5)
     assert {g["category"] for g in got if g["iso3"] == "CHN"} == {3}
-    assert [(g["iso3"], g["tool"]) for g in got] == \
-        [(g["iso3"], g["tool"]) for g in sorted(got, key=lambda g: (-g["priority"], g["iso3"], g["tool"]))]
+    assert [(g["iso3"], g["tool"]) for g in got] == [
+        (g["iso3"], g["tool"]) for g in sorted(got, key=lambda g: (-g["priority"], g["iso3"], g["tool"]))
+    ]
 
 
 def test_coverage_gaps_count_years_since_the_tool_was_last_delivered(tiny, risk):
@@ -134,10 +140,17 @@ def test_coverage_gaps_count_years_since_the_tool_was_last_delivered(tiny, risk)
     # covered. THA and MYS industry seminars were last held in 2008 (A1, A4): years_uncovered = 2009 − 2008 = 1.
     # Everything else was never delivered: 5 years. The 2008 assessments are still in force in 2009.
     got = {(g["iso3"], g["tool"]): g for g in rows(tiny, "coverage_gaps", year_from=2009, year_to=2009)}
-    assert set(got) == {("THA", "bilateral_discussion"), ("THA", "industry_seminar"),
-                        ("MYS", "legal_assistance"), ("MYS", "industry_seminar"),
-                        ("CHN", "officer_training"), ("CHN", "industry_seminar"), ("CHN", "legal_assistance"),
-                        ("SGP", "industry_seminar"), ("SGP", "officer_training")}
+    assert set(got) == {
+        ("THA", "bilateral_discussion"),
+        ("THA", "industry_seminar"),
+        ("MYS", "legal_assistance"),
+        ("MYS", "industry_seminar"),
+        ("CHN", "officer_training"),
+        ("CHN", "industry_seminar"),
+        ("CHN", "legal_assistance"),
+        ("SGP", "industry_seminar"),
+        ("SGP", "officer_training"),
+    }
     for iso3 in ("THA", "MYS"):
         g = got[(iso3, "industry_seminar")]
         assert (g["last_covered"], g["years_uncovered"]) == (2008, 1)
@@ -147,8 +160,10 @@ def test_coverage_gaps_count_years_since_the_tool_was_last_delivered(tiny, risk)
 
 def test_coverage_gaps_take_their_tiers_from_the_tier_source(tiny, risk):
     r = risk[2008]
-    by_model = {(g["iso3"], g["tool"]): g for g in rows(tiny, "coverage_gaps", year_from=2008, year_to=2008,
-                                                        tier_source="model")}
+    by_model = {
+        (g["iso3"], g["tool"]): g
+        for g in rows(tiny, "coverage_gaps", year_from=2008, year_to=2008, tier_source="model")
+    }
     # the model puts MYS and CHN in the High tier (test_risk.py), the analysts Low
     for (iso3, _tool), g in by_model.items():
         assert (g["risk_tier"], g["tier_source"]) == (r[iso3]["tier"], "model")
@@ -185,13 +200,19 @@ def test_assignment_gaps_2008_name_each_assigned_partner_that_did_not_deliver(ti
     #   JPN multilateral_seminar is assigned to every category but needed by none → left out
     got = rows(tiny, "assignment_gaps", year_from=2008, year_to=2008)
     assert {(g["iso3"], g["partner"], g["tool"]) for g in got} == {
-        ("THA", "AUS", "bilateral_discussion"), ("THA", "JPN", "bilateral_discussion"),
+        ("THA", "AUS", "bilateral_discussion"),
+        ("THA", "JPN", "bilateral_discussion"),
         ("THA", "USA", "bilateral_discussion"),
-        ("MYS", "AUS", "legal_assistance"), ("MYS", "USA", "legal_assistance"),
-        ("CHN", "AUS", "officer_training"), ("CHN", "USA", "officer_training"),
-        ("CHN", "AUS", "legal_assistance"), ("CHN", "USA", "legal_assistance"),
+        ("MYS", "AUS", "legal_assistance"),
+        ("MYS", "USA", "legal_assistance"),
+        ("CHN", "AUS", "officer_training"),
+        ("CHN", "USA", "officer_training"),
+        ("CHN", "AUS", "legal_assistance"),
+        ("CHN", "USA", "legal_assistance"),
         ("CHN", "JPN", "industry_seminar"),
-        ("SGP", "AUS", "officer_training"), ("SGP", "USA", "officer_training"), ("SGP", "JPN", "industry_seminar"),
+        ("SGP", "AUS", "officer_training"),
+        ("SGP", "USA", "officer_training"),
+        ("SGP", "JPN", "industry_seminar"),
     }
     assert all(g["delivered_by"] == [] and g["needed"] is not None for g in got)
     assert all(g["risk_score"] == approx(score(risk[2008], g["iso3"])) for g in got)
@@ -205,7 +226,8 @@ def test_assignment_gaps_without_needed_only_add_the_multilateral_seminar(tiny):
     extra = [g for g in every if g not in needed]
     # JPN is assigned the multilateral seminar in every category; no category lists it as a need
     assert {(g["iso3"], g["partner"], g["tool"], g["needed"]) for g in extra} == {
-        (c, "JPN", "multilateral_seminar", None) for c in ("THA", "MYS", "CHN", "SGP")}
+        (c, "JPN", "multilateral_seminar", None) for c in ("THA", "MYS", "CHN", "SGP")
+    }
     assert len(every) == len(needed) + 4
 
 
@@ -214,7 +236,8 @@ def test_assignment_gaps_say_who_delivered_instead(tiny):
     got = [g for g in rows(tiny, "assignment_gaps", year_from=2009, year_to=2009) if g["iso3"] == "MYS"]
     assert {(g["partner"], g["tool"]): g["delivered_by"] for g in got} == {
         ("USA", "officer_training"): ["AUS"],
-        ("USA", "legal_assistance"): [], ("AUS", "legal_assistance"): [],
+        ("USA", "legal_assistance"): [],
+        ("AUS", "legal_assistance"): [],
         ("JPN", "industry_seminar"): [],  # A4 was in 2008
     }
 
@@ -224,22 +247,34 @@ def test_partner_overlap_2008_finds_malaysia_officer_training_from_two_partners(
     # MYS officer training 2008: A2 (USA, held), A3 (AUS, planned), A7 (USA, held) → 2 partners, 3 activities.
     # Every other country/tool pair has one partner and one activity.
     assert rows(tiny, "partner_overlap") == [
-        {"iso3": "MYS", "country": "Malaysia", "tool": "officer_training", "n_partners": 2, "n_activities": 3,
-         "partners": ["AUS", "USA"], "activities": ["A2", "A3", "A7"]}]
+        {
+            "iso3": "MYS",
+            "country": "Malaysia",
+            "tool": "officer_training",
+            "n_partners": 2,
+            "n_activities": 3,
+            "partners": ["AUS", "USA"],
+            "activities": ["A2", "A3", "A7"],
+        }
+    ]
 
 
 def test_partner_overlap_max_activities_flags_any_pair_above_it(tiny):
     # max_activities 0: every targeted country/tool pair of 2008 (proposed offers count: A6); A8 targets nobody
     got = rows(tiny, "partner_overlap", max_activities=0)
     assert {(g["iso3"], g["tool"], tuple(g["activities"])) for g in got} == {
-        ("MYS", "officer_training", ("A2", "A3", "A7")), ("THA", "industry_seminar", ("A1",)),
-        ("THA", "legal_assistance", ("A5",)), ("MYS", "industry_seminar", ("A4",)),
-        ("CHN", "industry_seminar", ("A6",))}
+        ("MYS", "officer_training", ("A2", "A3", "A7")),
+        ("THA", "industry_seminar", ("A1",)),
+        ("THA", "legal_assistance", ("A5",)),
+        ("MYS", "industry_seminar", ("A4",)),
+        ("CHN", "industry_seminar", ("A6",)),
+    }
     assert got[0]["iso3"] == "MYS"  # most partners first
     # 2009 alone: A9 is one activity by one partner — flooding only when max_activities is 0
     assert rows(tiny, "partner_overlap", year_from=2009, year_to=2009) == []
-    assert [g["activities"] for g in rows(tiny, "partner_overlap", year_from=2009, year_to=2009,
-                                          max_activities=0)] == [["A9"]]
+    assert [g["activities"] for g in rows(tiny, "partner_overlap", year_from=2009, year_to=2009, max_activities=0)] == [
+        ["A9"]
+    ]
 
 
 # =================================================================================== schedule_conflicts
@@ -247,9 +282,20 @@ def test_schedule_conflicts_pair_two_partners_in_malaysia_in_march_2008(tiny):
     # Same country, year and month: only MYS 2008-03 (A2 USA officer training, A4 JPN industry seminar).
     # THA has A1 (March) and A5 (June); A6 has no month.
     assert rows(tiny, "schedule_conflicts") == [
-        {"iso3": "MYS", "country": "Malaysia", "year": 2008, "month": 3, "activity_a": "A2", "partner_a": "USA",
-         "tool_a": "officer_training", "activity_b": "A4", "partner_b": "JPN", "tool_b": "industry_seminar",
-         "same_partner": False}]
+        {
+            "iso3": "MYS",
+            "country": "Malaysia",
+            "year": 2008,
+            "month": 3,
+            "activity_a": "A2",
+            "partner_a": "USA",
+            "tool_a": "officer_training",
+            "activity_b": "A4",
+            "partner_b": "JPN",
+            "tool_b": "industry_seminar",
+            "same_partner": False,
+        }
+    ]
     assert rows(tiny, "schedule_conflicts", year_from=2009, year_to=2009) == []
 
 
@@ -258,30 +304,70 @@ def test_role_compliance_flags_us_legal_assistance_to_a_category_1_country(tiny)
     # Category 1 assigns only bilateral discussion to the USA; A5 is USA legal assistance to THA (category 1).
     # A1/A4/A6 are JPN industry seminars, assigned to JPN in categories 1–3; A2/A3/A7 are assigned officer training.
     assert rows(tiny, "role_compliance") == [
-        {"activity_id": "A5", "title": "Legal assistance Thailand", "partner": "USA", "iso3": "THA",
-         "country": "Thailand", "category": 1, "tool": "legal_assistance", "year": 2008, "status": "held",
-         "assigned_tools": ["bilateral_discussion"]}]
+        {
+            "activity_id": "A5",
+            "title": "Legal assistance Thailand",
+            "partner": "USA",
+            "iso3": "THA",
+            "country": "Thailand",
+            "category": 1,
+            "tool": "legal_assistance",
+            "year": 2008,
+            "status": "held",
+            "assigned_tools": ["bilateral_discussion"],
+        }
+    ]
     assert rows(tiny, "role_compliance", year_from=2009, year_to=2009) == []
 
 
 # ========================================================================================= risk_ranking
 def ranking_from_risk_py(risk_rows: dict) -> list[tuple]:
-    out = [(r["iso3"], r["year"], r["score"], r["exposure"], r["weakness"], r["tier"], tier_of(r),
-            *((r["contributions"] if r["score"] is not None else r["exposure_contributions"])[f]
-              for f in ("technology", "trade", "geography", "ties")), "; ".join(r["missing"]))
-           for r in risk_rows.values() if r["exposure"] is not None]
+    out = [
+        (
+            r["iso3"],
+            r["year"],
+            r["score"],
+            r["exposure"],
+            r["weakness"],
+            r["tier"],
+            tier_of(r),
+            *(
+                (r["contributions"] if r["score"] is not None else r["exposure_contributions"])[f]
+                for f in ("technology", "trade", "geography", "ties")
+            ),
+            "; ".join(r["missing"]),
+        )
+        for r in risk_rows.values()
+        if r["exposure"] is not None
+    ]
     return sorted(out, key=lambda t: (-(t[2] if t[2] is not None else -1), -t[3], t[0]))
 
 
 def ranking(got: list[dict]) -> list[tuple]:
-    return [(g["iso3"], g["year"], g["score"], g["exposure"], g["weakness"], g["model_tier"], g["risk_tier"],
-             g["technology"], g["trade"], g["geography"], g["ties"], g["missing"]) for g in got]
+    return [
+        (
+            g["iso3"],
+            g["year"],
+            g["score"],
+            g["exposure"],
+            g["weakness"],
+            g["model_tier"],
+            g["risk_tier"],
+            g["technology"],
+            g["trade"],
+            g["geography"],
+            g["ties"],
+            g["missing"],
+        )
+        for g in got
+    ]
 
 
 def test_risk_ranking_for_a_year_equals_risk_py(tiny, risk):
     got = rows(tiny, "risk_ranking", year=2008)
-    assert ranking(got) == [tuple(approx(v) if isinstance(v, float) else v for v in t)
-                            for t in ranking_from_risk_py(risk[2008])]
+    assert ranking(got) == [
+        tuple(approx(v) if isinstance(v, float) else v for v in t) for t in ranking_from_risk_py(risk[2008])
+    ]
     for g in got:  # the contributions sum to the risk, or to the exposure (each rounded to 9 decimals by the runner)
         total = g["score"] if g["score"] is not None else g["exposure"]
         assert g["technology"] + g["trade"] + g["geography"] + g["ties"] == pytest.approx(total, abs=5e-9)
@@ -293,8 +379,9 @@ def test_risk_ranking_without_a_year_or_with_0_uses_the_default_year(tiny, risk)
     # the tiny data's latest trade year is 2009 (THA→PRK), the default risk year of the build
     default = rows(tiny, "risk_ranking")
     assert {g["year"] for g in default} == {2009}
-    assert ranking(default) == [tuple(approx(v) if isinstance(v, float) else v for v in t)
-                                for t in ranking_from_risk_py(risk[2009])]
+    assert ranking(default) == [
+        tuple(approx(v) if isinstance(v, float) else v for v in t) for t in ranking_from_risk_py(risk[2009])
+    ]
     assert rows(tiny, "risk_ranking", year=0) == default
     assert rows(tiny, "risk_ranking", year=1990) == []
 
@@ -302,25 +389,38 @@ def test_risk_ranking_without_a_year_or_with_0_uses_the_default_year(tiny, risk)
 # ====================================================================================== country_profile
 def test_country_profile_of_malaysia_gathers_everything_about_it(tiny, risk):
     (p,) = rows(tiny, "country_profile", iso3="MYS")
-    assert (p["iso3"], p["country"], p["roles"], p["category"], p["objective"], p["assessed_tier"]) == \
-        ("MYS", "Malaysia", "recipient", 2, "Establish strict legal system", "Low")
+    assert (p["iso3"], p["country"], p["roles"], p["category"], p["objective"], p["assessed_tier"]) == (
+        "MYS",
+        "Malaysia",
+        "recipient",
+        2,
+        "Establish strict legal system",
+        "Low",
+    )
     assert [(a["assessment_id"], a["category"], a["laws"]) for a in p["assessments"]] == [("A-MYS", 2, "no")]
     assert sorted(a["activity_id"] for a in p["activities"]) == ["A2", "A3", "A4", "A7", "A9"]
-    assert sorted((q["request_id"], q["tool"]) for q in p["requests"]) == \
-        [("R2", "officer_training"), ("R3", None)]
+    assert sorted((q["request_id"], q["tool"]) for q in p["requests"]) == [("R2", "officer_training"), ("R3", None)]
     assert [(k["contact_id"], k["leaving_year"], k["leaving_month"]) for k in p["contacts"]] == [("C1", 2009, 6)]
     # category 2 needs legal assistance, officer training and industry seminars; only legal assistance was never
     # held or planned in Malaysia
     assert p["never_delivered"] == ["legal_assistance"]
-    assert (p["risk_year"], p["risk_score"], p["risk_tier"]) == \
-        (2009, approx(score(risk[2009], "MYS")), risk[2009]["MYS"]["tier"])
+    assert (p["risk_year"], p["risk_score"], p["risk_tier"]) == (
+        2009,
+        approx(score(risk[2009], "MYS")),
+        risk[2009]["MYS"]["tier"],
+    )
 
 
 def test_country_profile_of_laos_has_no_category_and_empty_lists(tiny):
     (p,) = rows(tiny, "country_profile", iso3="LAO")
     assert (p["country"], p["category"], p["objective"], p["assessed_tier"]) == ("Laos", None, None, None)
-    assert (p["assessments"], p["activities"], p["requests"], p["contacts"], p["never_delivered"]) == \
-        ([], [], [], [], [])
+    assert (p["assessments"], p["activities"], p["requests"], p["contacts"], p["never_delivered"]) == (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
 
 
 def test_country_profile_of_an_unknown_country_is_empty_and_iso3_is_required(tiny):
@@ -346,21 +446,24 @@ def test_ties_of_thailand_to_china_in_2008(tiny):
 
 def test_ties_follow_the_year(tiny):
     # 2009: no alliance or IGO data for 2009; trade only THA→PRK (10, IMF_DOTS); the distance is timeless
-    assert [(g["concern_iso3"], g["tie"], g["strength"]) for g in rows(tiny, "ties_to_concern", iso3="THA",
-                                                                       year=2009)] == \
-        [("CHN", "distance", 3000.0), ("PRK", "trade_exports", 10.0)]
+    assert [
+        (g["concern_iso3"], g["tie"], g["strength"]) for g in rows(tiny, "ties_to_concern", iso3="THA", year=2009)
+    ] == [("CHN", "distance", 3000.0), ("PRK", "trade_exports", 10.0)]
     # 1955: the rivalry is active (a negative tie)
-    assert [(g["tie"], g["strength"], g["detail"]) for g in rows(tiny, "ties_to_concern", iso3="THA",
-                                                                 year=1955)] == \
-        [("distance", 3000.0, "capital to capital"), ("rivalry", -1.0, "Fixture rivalry")]
+    assert [(g["tie"], g["strength"], g["detail"]) for g in rows(tiny, "ties_to_concern", iso3="THA", year=1955)] == [
+        ("distance", 3000.0, "capital to capital"),
+        ("rivalry", -1.0, "Fixture rivalry"),
+    ]
 
 
 def test_ties_of_all_countries_include_concern_to_concern_and_skip_non_concerns(tiny):
     got = rows(tiny, "ties_to_concern")
-    assert ("CHN", "PRK", "alliance", 1.0, "defense") in \
-        [(g["iso3"], g["concern_iso3"], g["tie"], g["strength"], g["detail"]) for g in got]
-    assert ("LAO", "CHN", "border", 1.0, "land") in \
-        [(g["iso3"], g["concern_iso3"], g["tie"], g["strength"], g["detail"]) for g in got]
+    assert ("CHN", "PRK", "alliance", 1.0, "defense") in [
+        (g["iso3"], g["concern_iso3"], g["tie"], g["strength"], g["detail"]) for g in got
+    ]
+    assert ("LAO", "CHN", "border", 1.0, "land") in [
+        (g["iso3"], g["concern_iso3"], g["tie"], g["strength"], g["detail"]) for g in got
+    ]
     assert {g["concern_iso3"] for g in got} == {"CHN", "PRK"}  # MYS–THA trade and border are not ties of concern
 
 
@@ -391,7 +494,8 @@ def test_unmet_requests_are_the_equipment_request_and_the_coordination_complaint
     # R3 MYS coordination (2009-12): not a request (kind coordination) → not a need, not listed.
     got = rows(tiny, "unmet_requests")
     assert [(g["request_id"], g["iso3"], g["kind"], g["tool"], g["meeting"], g["matching_offers"]) for g in got] == [
-        ("R1", "THA", "request", "equipment", "M1", [])]
+        ("R1", "THA", "request", "equipment", "M1", [])
+    ]
 
 
 def test_unmet_requests_only_count_answers_up_to_as_of_year(tiny):
@@ -401,8 +505,12 @@ def test_unmet_requests_only_count_answers_up_to_as_of_year(tiny):
 
 # ================================================================================ meeting_participation
 def test_meeting_participation_lists_countries_the_organisation_and_the_absent(tiny):
-    expected = [("IAEA", "organisation", "attended"), ("MYS", "country", "attended"),
-                ("THA", "country", "attended"), ("SGP", "country", "invited_absent")]
+    expected = [
+        ("IAEA", "organisation", "attended"),
+        ("MYS", "country", "attended"),
+        ("THA", "country", "attended"),
+        ("SGP", "country", "invited_absent"),
+    ]
     got = rows(tiny, "meeting_participation")
     assert [(g["participant"], g["participant_kind"], g["status"]) for g in got] == expected
     assert {(g["meeting_id"], g["date"], g["year"]) for g in got} == {("M1", "2009-12-11", 2009)}
@@ -416,10 +524,22 @@ def test_handover_risk_finds_the_malaysian_contact_leaving_within_six_months(tin
     # Planned/proposed activities in MYS from 2009-01 on: A9 (planned 2009-04); A3 (2008-05) is earlier.
     # C2 (THA) has no leaving date.
     assert rows(tiny, "handover_risk", as_of_year=2009, as_of_month=1, months=6) == [
-        {"contact_id": "C1", "name": "Malaysian POC", "title": "Principal Assistant Secretary", "iso3": "MYS",
-         "country": "Malaysia", "leaving_from_year": 2009, "leaving_from_month": 6, "leaving_year": 2009,
-         "leaving_month": 6, "months_left": 5, "months_to_latest": 5, "n_activities": 1,
-         "activities": ["A9"]}]
+        {
+            "contact_id": "C1",
+            "name": "Malaysian POC",
+            "title": "Principal Assistant Secretary",
+            "iso3": "MYS",
+            "country": "Malaysia",
+            "leaving_from_year": 2009,
+            "leaving_from_month": 6,
+            "leaving_year": 2009,
+            "leaving_month": 6,
+            "months_left": 5,
+            "months_to_latest": 5,
+            "n_activities": 1,
+            "activities": ["A9"],
+        }
+    ]
 
 
 def test_handover_risk_is_empty_once_the_contact_left_or_beyond_the_window(tiny):
@@ -439,21 +559,27 @@ def test_unreached_high_risk_are_the_high_tier_recipients_nothing_held_or_planne
     assert got, "the tiny data should have at least one unreached High-tier recipient in 2008"
     assert {g["iso3"] for g in got} == high - {"THA", "MYS"} == {"CHN"}
     for g in got:
-        assert (g["risk_tier"], g["tier_source"], g["risk_score"], g["last_reached"]) == \
-            ("High", "model", approx(score(r, g["iso3"])), None)
+        assert (g["risk_tier"], g["tier_source"], g["risk_score"], g["last_reached"]) == (
+            "High",
+            "model",
+            approx(score(r, g["iso3"])),
+            None,
+        )
     assert [g["risk_score"] for g in got] == sorted((g["risk_score"] for g in got), reverse=True)
 
 
 def test_the_assessed_high_countries_nothing_reached_in_2008_are_thailand_and_the_philippines(real):
     got = rows(real, "unreached_high_risk", year_from=2008, year_to=2008)
     assert [(g["iso3"], g["risk_tier"], g["tier_source"], g["last_reached"]) for g in got] == [
-        ("PHL", "High", "analysts", 2007), ("THA", "High", "analysts", 2007)]
+        ("PHL", "High", "analysts", 2007),
+        ("THA", "High", "analysts", 2007),
+    ]
 
 
 def test_the_2008_gap_list_is_led_by_the_high_risk_countries(real):
     got = rows(real, "coverage_gaps", year_from=2008, year_to=2008)
     leading = [g for g in got if g["risk_tier"] == "High"]
-    assert got[:len(leading)] == leading and {g["iso3"] for g in leading} == {"PHL", "THA"}
+    assert got[: len(leading)] == leading and {g["iso3"] for g in leading} == {"PHL", "THA"}
 
 
 # ========================================================================================== role_matrix
@@ -466,12 +592,13 @@ def test_role_matrix_has_the_21_assignments_of_the_proposal(tiny):
 
 
 def test_role_matrix_for_category_1(tiny):
-    assert [(g["partner"], g["tool"], g["assignment"], g["needed"]) for g in rows(tiny, "role_matrix", category=1)] \
-        == [("AUS", "bilateral_discussion", "primary", "primary"),
-            ("JPN", "bilateral_discussion", "primary", "primary"),
-            ("JPN", "industry_seminar", "if_necessary", "if_necessary"),
-            ("JPN", "multilateral_seminar", "primary", None),
-            ("USA", "bilateral_discussion", "primary", "primary")]
+    assert [(g["partner"], g["tool"], g["assignment"], g["needed"]) for g in rows(tiny, "role_matrix", category=1)] == [
+        ("AUS", "bilateral_discussion", "primary", "primary"),
+        ("JPN", "bilateral_discussion", "primary", "primary"),
+        ("JPN", "industry_seminar", "if_necessary", "if_necessary"),
+        ("JPN", "multilateral_seminar", "primary", None),
+        ("USA", "bilateral_discussion", "primary", "primary"),
+    ]
     assert {g["objective"] for g in rows(tiny, "role_matrix", category=1)} == {"Increase awareness of government"}
 
 
@@ -495,20 +622,27 @@ def test_an_unknown_query_is_refused(tiny):
 
 
 def test_an_unknown_parameter_is_refused(tiny):
-    assert one_line_error(lambda: tiny.run("coverage_gaps", {"nope": 1})) == \
-        "coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, tier_source)"
+    assert (
+        one_line_error(lambda: tiny.run("coverage_gaps", {"nope": 1}))
+        == "coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, tier_source)"
+    )
 
 
 def test_an_ill_typed_parameter_is_refused(tiny):
-    assert one_line_error(lambda: tiny.run("coverage_gaps", {"year_from": "abc"})) == \
-        "parameter year_from: 'abc' is not a valid int"
-    assert one_line_error(lambda: tiny.run("assignment_gaps", {"needed_only": "maybe"})) == \
-        "parameter needed_only: 'maybe' is not a valid bool"
+    assert (
+        one_line_error(lambda: tiny.run("coverage_gaps", {"year_from": "abc"}))
+        == "parameter year_from: 'abc' is not a valid int"
+    )
+    assert (
+        one_line_error(lambda: tiny.run("assignment_gaps", {"needed_only": "maybe"}))
+        == "parameter needed_only: 'maybe' is not a valid bool"
+    )
 
 
 def test_free_form_read_queries_run(tiny):
-    assert tiny.run_text("MATCH (c:Country) WHERE c.recipient = $r RETURN count(c) AS n ORDER BY n",
-                         {"r": True}).rows == [{"n": 5}]
+    assert tiny.run_text(
+        "MATCH (c:Country) WHERE c.recipient = $r RETURN count(c) AS n ORDER BY n", {"r": True}
+    ).rows == [{"n": 5}]
 
 
 class Recording:
@@ -522,8 +656,14 @@ class Recording:
         return self.store.query(text, params)
 
 
-@pytest.mark.parametrize("text", ["CREATE (n:Country {iso3:'ZZZ'})", "MATCH (n) DETACH DELETE n",
-                                  "MATCH (c:Country) SET c.name = 'x' RETURN c.iso3 AS iso3 ORDER BY iso3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CREATE (n:Country {iso3:'ZZZ'})",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (c:Country) SET c.name = 'x' RETURN c.iso3 AS iso3 ORDER BY iso3",
+    ],
+)
 def test_a_free_form_write_is_refused_before_running_and_changes_nothing(tiny, text):
     count = "MATCH (n) RETURN count(n) AS n ORDER BY n"
     before = tiny.run_text(count).rows
@@ -533,8 +673,9 @@ def test_a_free_form_write_is_refused_before_running_and_changes_nothing(tiny, t
     assert message.startswith("only read queries are accepted; refused before running: ")
     assert store.texts == []
     assert tiny.run_text(count).rows == before
-    assert tiny.run_text("MATCH (c:Country) WHERE c.iso3 = 'ZZZ' OR c.name = 'x' RETURN count(c) AS n "
-                         "ORDER BY n").rows == [{"n": 0}]
+    assert tiny.run_text(
+        "MATCH (c:Country) WHERE c.iso3 = 'ZZZ' OR c.name = 'x' RETURN count(c) AS n ORDER BY n"
+    ).rows == [{"n": 0}]
 
 
 def test_the_embedded_store_itself_is_read_only(tiny):
@@ -552,15 +693,19 @@ def test_an_engine_error_becomes_one_line(tiny):
 def test_a_runaway_query_stops_at_the_timeout(real):
     quick = Runner(store=EmbeddedStore(real.store.folder, timeout_ms=200), registry=real.registry)
     start = time.monotonic()
-    message = one_line_error(lambda: quick.run_text(
-        "MATCH (a:Country)-[:TRADES_WITH*1..2]-(b:Country)-[:TRADES_WITH*1..2]-(c:Country) "
-        "RETURN count(*) AS n ORDER BY n"))
+    message = one_line_error(
+        lambda: quick.run_text(
+            "MATCH (a:Country)-[:TRADES_WITH*1..2]-(b:Country)-[:TRADES_WITH*1..2]-(c:Country) "
+            "RETURN count(*) AS n ORDER BY n"
+        )
+    )
     elapsed = time.monotonic() - start
     assert message == "engine error: query stopped after the 0.2 s timeout (OUTREACH_QUERY_TIMEOUT_MS)"
     assert elapsed < 5, f"took {elapsed:.1f} s"
     # the handle is still usable afterwards
-    assert quick.run_text("MATCH (c:Country) WHERE c.iso3 = 'MYS' RETURN c.name AS name ORDER BY name").rows == \
-        [{"name": "Malaysia"}]
+    assert quick.run_text("MATCH (c:Country) WHERE c.iso3 = 'MYS' RETURN c.name AS name ORDER BY name").rows == [
+        {"name": "Malaysia"}
+    ]
 
 
 # ========================================================================================== store cache
@@ -592,6 +737,7 @@ def test_old_stores_are_pruned_least_recently_used_first_never_a_recent_one(tmp_
     import time
 
     from graph_loader.stores.embedded import ensure_built, prune
+
     made = [ensure_built(f"s{i}", lambda: three_countries, tmp_path) for i in range(4)]
     now = time.time()
     for i, folder in enumerate(made):  # s0 used longest ago, s3 just now
@@ -607,6 +753,7 @@ def test_a_temporary_variant_store_is_removed_when_dropped(three_countries):
     import gc
 
     from graph_loader.stores.embedded import store_for_graph
+
     store = store_for_graph(three_countries, "variant", temporary=True)
     folder = store.folder
     assert (folder / "db").exists()
@@ -620,10 +767,19 @@ def test_a_temporary_variant_store_is_removed_when_dropped(three_countries):
 def three_countries():
     """A graph small enough to build a store from in a fraction of a second."""
     import networkx as nx
+
     g = nx.MultiDiGraph()
     for iso3 in ("AUS", "JPN", "USA"):
-        g.add_node(f"Country:{iso3}", label="Country", iso3=iso3, name=iso3, recipient=False, concern=False,
-                   partner=True, source="test")
+        g.add_node(
+            f"Country:{iso3}",
+            label="Country",
+            iso3=iso3,
+            name=iso3,
+            recipient=False,
+            concern=False,
+            partner=True,
+            source="test",
+        )
     return g
 
 
@@ -693,8 +849,14 @@ def test_concurrent_builders_build_once(tmp_path, three_countries):
 
 # ======================================================================================= command line
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "queries", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "queries", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -711,15 +873,32 @@ def test_cli_list_describes_every_query_with_params_and_returns(cache):
     listed = {q["name"]: q for q in json.loads(done.stdout)}
     reg = load_registry()
     assert set(listed) == set(reg) and {
-        "assignment_gaps", "country_profile", "coverage_gaps", "handover_risk", "meeting_participation",
-        "partner_overlap", "risk_ranking", "role_compliance", "role_matrix", "schedule_conflicts",
-        "ties_to_concern", "unmet_requests", "unreached_high_risk"} <= set(listed)
+        "assignment_gaps",
+        "country_profile",
+        "coverage_gaps",
+        "handover_risk",
+        "meeting_participation",
+        "partner_overlap",
+        "risk_ranking",
+        "role_compliance",
+        "role_matrix",
+        "schedule_conflicts",
+        "ties_to_concern",
+        "unmet_requests",
+        "unreached_high_risk",
+    } <= set(listed)
     for name, q in reg.items():
         assert listed[name]["returns"] == list(q.returns)
-        assert [(p["name"], p["type"], p["default"], p["required"]) for p in listed[name]["params"]] == \
-            [(p.name, p.type, p.default, p.required) for p in q.params]
-    assert listed["coverage_gaps"]["params"][0] == {"name": "year_from", "type": "int", "default": 2008,
-                                                    "required": False, "help": "first year of the window"}
+        assert [(p["name"], p["type"], p["default"], p["required"]) for p in listed[name]["params"]] == [
+            (p.name, p.type, p.default, p.required) for p in q.params
+        ]
+    assert listed["coverage_gaps"]["params"][0] == {
+        "name": "year_from",
+        "type": "int",
+        "default": 2008,
+        "required": False,
+        "help": "first year of the window",
+    }
 
 
 def test_cli_coverage_gaps_json_rows_have_exactly_the_header_columns(real_gaps_2008):
@@ -733,8 +912,11 @@ def test_cli_coverage_gaps_2008_name_the_category_1_countries_without_bilateral_
     # Malaysia, Singapore, Korea, Hong Kong, India, Viet Nam, Indonesia — of category 1 only VNM and IDN.
     bilateral = {g["iso3"] for g in real_gaps_2008 if g["tool"] == "bilateral_discussion"}
     assert bilateral == {"THA", "PHL", "MNG", "KHM", "LAO", "MMR", "BRN", "BGD", "LKA"}
-    assert all(g["category"] == 1 and g["requirement"] == "primary"
-               for g in real_gaps_2008 if g["tool"] == "bilateral_discussion")
+    assert all(
+        g["category"] == 1 and g["requirement"] == "primary"
+        for g in real_gaps_2008
+        if g["tool"] == "bilateral_discussion"
+    )
 
 
 def test_cli_coverage_gaps_2008_malaysia_lacks_legal_assistance(real_gaps_2008):
@@ -756,10 +938,18 @@ def test_cli_coverage_gaps_priorities_use_the_2008_risk_and_tiers(real, real_gap
     ranked = {g["iso3"]: g for g in rows(real, "risk_ranking", year=2008)}
     for g in real_gaps_2008:
         r = ranked[g["iso3"]]
-        assert (g["risk_score"], g["risk_tier"], g["tier_source"]) == (approx(r["score"]), r["risk_tier"],
-                                                                       r["tier_source"])
-        assert g["priority"] == pytest.approx(100 * TIER_POINTS[r["risk_tier"]] + 10 * (g["requirement"] == "primary")
-                                              + g["years_uncovered"] + r["score"], abs=1e-8)
+        assert (g["risk_score"], g["risk_tier"], g["tier_source"]) == (
+            approx(r["score"]),
+            r["risk_tier"],
+            r["tier_source"],
+        )
+        assert g["priority"] == pytest.approx(
+            100 * TIER_POINTS[r["risk_tier"]]
+            + 10 * (g["requirement"] == "primary")
+            + g["years_uncovered"]
+            + r["score"],
+            abs=1e-8,
+        )
 
 
 def test_cli_csv_header_is_the_columns(real):
@@ -770,13 +960,18 @@ def test_cli_csv_header_is_the_columns(real):
     assert len(table) > 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (("run", "nope"), "error: unknown query 'nope' (try: python -m queries list)"),
-    (("run", "coverage_gaps", "--param", "nope=1"),
-     "error: coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, "
-     "tier_source)"),
-    (("run", "coverage_gaps", "--param", "year_from=abc"), "error: parameter year_from: 'abc' is not a valid int"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("run", "nope"), "error: unknown query 'nope' (try: python -m queries list)"),
+        (
+            ("run", "coverage_gaps", "--param", "nope=1"),
+            "error: coverage_gaps: unknown parameter 'nope' (expected one of: year_from, year_to, min_priority, "
+            "tier_source)",
+        ),
+        (("run", "coverage_gaps", "--param", "year_from=abc"), "error: parameter year_from: 'abc' is not a valid int"),
+    ],
+)
 def test_cli_errors_exit_2_with_one_line_on_stderr(cache, args, message):
     done = cli(*args)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", message + "\n")
@@ -788,10 +983,27 @@ def test_astop_vi_had_16_countries_and_the_iaea_and_indonesia_stayed_away(real):
     # but did not attend". Para 2 names 14 delegations at DAS/AS level plus China and Canada.
     got = rows(real, "meeting_participation", meeting_id="ASTOP-VI")
     attended = {g["participant"] for g in got if g["status"] == "attended" and g["participant_kind"] == "country"}
-    assert attended == {"AUS", "BRN", "MMR", "KHM", "KOR", "LAO", "MYS", "NZL", "PHL", "SGP", "THA", "USA", "VNM",
-                        "JPN", "CHN", "CAN"}
-    assert [(g["participant"], g["status"]) for g in got if g["participant_kind"] == "organisation"] == \
-        [("IAEA", "attended")]
+    assert attended == {
+        "AUS",
+        "BRN",
+        "MMR",
+        "KHM",
+        "KOR",
+        "LAO",
+        "MYS",
+        "NZL",
+        "PHL",
+        "SGP",
+        "THA",
+        "USA",
+        "VNM",
+        "JPN",
+        "CHN",
+        "CAN",
+    }
+    assert [(g["participant"], g["status"]) for g in got if g["participant_kind"] == "organisation"] == [
+        ("IAEA", "attended")
+    ]
     assert [g["participant"] for g in got if g["status"] == "invited_absent"] == ["IDN"]
     assert len(got) == 18 and {g["meeting_id"] for g in got} == {"ASTOP-VI"}
 
@@ -799,9 +1011,10 @@ def test_astop_vi_had_16_countries_and_the_iaea_and_indonesia_stayed_away(real):
 def test_handover_risk_names_shazryll_and_the_malaysian_commodity_training(real):
     # cable 003, para 23–24: Shazryll, the GoM point of contact, moves on "in the next six months" (from
     # December 2009: window 2009-12 to 2010-06, so he may leave now); a CIT was proposed for January 2010.
-    assert [(g["contact_id"], g["name"], g["iso3"], g["months_left"], g["months_to_latest"], g["activities"])
-            for g in rows(real, "handover_risk")] == \
-        [("MYS-SHAZRYLL", "Shazryll bin Zahiran", "MYS", 0, 6, ["USA-2010-MYS-CIT"])]
+    assert [
+        (g["contact_id"], g["name"], g["iso3"], g["months_left"], g["months_to_latest"], g["activities"])
+        for g in rows(real, "handover_risk")
+    ] == [("MYS-SHAZRYLL", "Shazryll bin Zahiran", "MYS", 0, 6, ["USA-2010-MYS-CIT"])]
 
 
 def test_unmet_requests_include_the_philippine_cargo_equipment_request(real):
@@ -809,8 +1022,13 @@ def test_unmet_requests_include_the_philippine_cargo_equipment_request(real):
     # identification"; para 24: Malaysia's complaint about donors flooding it is coordination, not a need.
     got = {g["request_id"]: g for g in rows(real, "unmet_requests")}
     phl = got["REQ-PHL-2009-CARGO-EQUIPMENT"]
-    assert (phl["iso3"], phl["tool"], phl["meeting"], phl["year"], phl["month"]) == \
-        ("PHL", "equipment", "ASTOP-VI", 2009, 12)
+    assert (phl["iso3"], phl["tool"], phl["meeting"], phl["year"], phl["month"]) == (
+        "PHL",
+        "equipment",
+        "ASTOP-VI",
+        2009,
+        12,
+    )
     assert "REQ-MYS-2009-DONOR-COORDINATION" not in got
 
 
@@ -909,39 +1127,63 @@ ORDER BY coalesce(risk_score, -1.0) DESC, iso3, partner, tool""",
 }
 
 SCALE_PARAMS = {
-    "schedule_conflicts": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2003},
-                           {"year_from": 2009, "year_to": 2009}],
-    "coverage_matrix": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
-                        {"year_from": 2003, "year_to": 2003, "max_activities": 5},
-                        {"year_from": 2002, "year_to": 2002, "min_confidence": 0.9}],
-    "partner_overlap": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2001, "year_to": 2002, "max_activities": 0},
-                        {"year_from": 2003, "year_to": 2003, "max_activities": 5}],
-    "assignment_gaps": [{}, {"year_from": 2000, "year_to": 2004}, {"year_from": 2002, "year_to": 2002, "needed_only": False},
-                        {"year_from": 2000, "year_to": 2004, "needed_only": False}],
+    "schedule_conflicts": [
+        {},
+        {"year_from": 2000, "year_to": 2004},
+        {"year_from": 2002, "year_to": 2003},
+        {"year_from": 2009, "year_to": 2009},
+    ],
+    "coverage_matrix": [
+        {},
+        {"year_from": 2000, "year_to": 2004},
+        {"year_from": 2001, "year_to": 2002, "max_activities": 0},
+        {"year_from": 2003, "year_to": 2003, "max_activities": 5},
+        {"year_from": 2002, "year_to": 2002, "min_confidence": 0.9},
+    ],
+    "partner_overlap": [
+        {},
+        {"year_from": 2000, "year_to": 2004},
+        {"year_from": 2001, "year_to": 2002, "max_activities": 0},
+        {"year_from": 2003, "year_to": 2003, "max_activities": 5},
+    ],
+    "assignment_gaps": [
+        {},
+        {"year_from": 2000, "year_to": 2004},
+        {"year_from": 2002, "year_to": 2002, "needed_only": False},
+        {"year_from": 2000, "year_to": 2004, "needed_only": False},
+    ],
 }
 
 
 def synthetic(tmp_path_factory, name: str, *args: str):
     """A tools/synth.py folder (start year 2000), its graph and a runner on its store (session cache)."""
     from graph_loader.pipeline import load
+
     out = tmp_path_factory.mktemp(name) / "data"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "synth.py"), "--out", str(out), *args], check=True,
-                   capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "synth.py"), "--out", str(out), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return load(out)[0], Runner(data_dir=out)
 
 
 @pytest.fixture(scope="module")
 def synth_small(cache, tmp_path_factory):
     """30 countries, 5 years, 800 activities: small enough for the previous formulations."""
-    return synthetic(tmp_path_factory, "synth-small", "--countries", "30", "--years", "5", "--activities", "800",
-                     "--seed", "11")
+    return synthetic(
+        tmp_path_factory, "synth-small", "--countries", "30", "--years", "5", "--activities", "800", "--seed", "11"
+    )
 
 
 @pytest.fixture(scope="module")
 def synth_large(cache, tmp_path_factory):
     """60 countries, 10 years, 8,000 activities: the previous schedule_conflicts ran out of memory on its span."""
-    return synthetic(tmp_path_factory, "synth-large", "--countries", "60", "--years", "10", "--activities", "8000",
-                     "--seed", "3")
+    return synthetic(
+        tmp_path_factory, "synth-large", "--countries", "60", "--years", "10", "--activities", "8000", "--seed", "3"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PREVIOUS))
@@ -962,9 +1204,14 @@ def activities(g) -> list[dict]:
     out = []
     for n, d in g.nodes(data=True):
         if d["label"] == "Activity":
-            out.append(dict(d, partners=[g.nodes[u]["iso3"] for u, _, e in g.in_edges(n, data=True) if e["type"] == "CONDUCTS"],
-                            tools=[g.nodes[v]["tool_id"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "USES"],
-                            to=[g.nodes[v]["iso3"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "TARGETS"]))
+            out.append(
+                dict(
+                    d,
+                    partners=[g.nodes[u]["iso3"] for u, _, e in g.in_edges(n, data=True) if e["type"] == "CONDUCTS"],
+                    tools=[g.nodes[v]["tool_id"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "USES"],
+                    to=[g.nodes[v]["iso3"] for _, v, e in g.out_edges(n, data=True) if e["type"] == "TARGETS"],
+                )
+            )
     return out
 
 
@@ -979,12 +1226,30 @@ def expected_conflicts(g, year_from: int, year_to: int) -> list[dict]:
             if a["status"] == "cancelled" or a.get("month") is None or not year_from <= a["year"] <= year_to:
                 continue
             for b in acts:
-                if b["status"] != "cancelled" and (b["year"], b.get("month")) == (a["year"], a["month"]) \
-                        and a["activity_id"] < b["activity_id"]:
-                    rows += [{"iso3": c, "country": g.nodes[f"Country:{c}"]["name"], "year": a["year"], "month": a["month"],
-                              "activity_a": a["activity_id"], "partner_a": pa, "tool_a": ta,
-                              "activity_b": b["activity_id"], "partner_b": pb, "tool_b": tb, "same_partner": pa == pb}
-                             for pa in a["partners"] for ta in a["tools"] for pb in b["partners"] for tb in b["tools"]]
+                if (
+                    b["status"] != "cancelled"
+                    and (b["year"], b.get("month")) == (a["year"], a["month"])
+                    and a["activity_id"] < b["activity_id"]
+                ):
+                    rows += [
+                        {
+                            "iso3": c,
+                            "country": g.nodes[f"Country:{c}"]["name"],
+                            "year": a["year"],
+                            "month": a["month"],
+                            "activity_a": a["activity_id"],
+                            "partner_a": pa,
+                            "tool_a": ta,
+                            "activity_b": b["activity_id"],
+                            "partner_b": pb,
+                            "tool_b": tb,
+                            "same_partner": pa == pb,
+                        }
+                        for pa in a["partners"]
+                        for ta in a["tools"]
+                        for pb in b["partners"]
+                        for tb in b["tools"]
+                    ]
     return sorted(rows, key=lambda r: (r["iso3"], r["year"], r["month"], r["activity_a"], r["activity_b"]))
 
 
@@ -996,22 +1261,36 @@ def expected_overlap(g, year_from: int, year_to: int, max_activities: int) -> li
                 for t in a["tools"]:
                     groups[(c, t)][0].update(a["partners"])
                     groups[(c, t)][1].add(a["activity_id"])
-    rows = [{"iso3": c, "country": g.nodes[f"Country:{c}"]["name"], "tool": t, "n_partners": len(ps),
-             "n_activities": len(ids), "partners": sorted(ps), "activities": sorted(ids)}
-            for (c, t), (ps, ids) in groups.items() if len(ps) > 1 or len(ids) > max_activities]
+    rows = [
+        {
+            "iso3": c,
+            "country": g.nodes[f"Country:{c}"]["name"],
+            "tool": t,
+            "n_partners": len(ps),
+            "n_activities": len(ids),
+            "partners": sorted(ps),
+            "activities": sorted(ids),
+        }
+        for (c, t), (ps, ids) in groups.items()
+        if len(ps) > 1 or len(ids) > max_activities
+    ]
     return sorted(rows, key=lambda r: (-r["n_partners"], -r["n_activities"], r["iso3"], r["tool"]))
 
 
 def test_schedule_conflicts_over_a_long_window_of_thousands_of_activities(synth_large):
     g, runner = synth_large
     years = sorted({d["year"] for _, d in g.nodes(data=True) if d["label"] == "Activity"})
-    assert (years[0], years[-1]) == (2000, 2009) and sum(d["label"] == "Activity" for _, d in g.nodes(data=True)) == 8000
+    assert (years[0], years[-1]) == (2000, 2009) and sum(
+        d["label"] == "Activity" for _, d in g.nodes(data=True)
+    ) == 8000
     # (the previous formulation paired every two activities of a country before filtering and ran out of the
     # store's 512 MB buffer pool on this window)
     got = runner.run("schedule_conflicts", {"year_from": 2000, "year_to": 2020}).rows
     assert len(got) > 5000
     assert got == expected_conflicts(g, 2000, 2020)
-    assert runner.run("schedule_conflicts", {"year_from": 2004, "year_to": 2005}).rows == expected_conflicts(g, 2004, 2005)
+    assert runner.run("schedule_conflicts", {"year_from": 2004, "year_to": 2005}).rows == expected_conflicts(
+        g, 2004, 2005
+    )
     assert runner.run("schedule_conflicts", {}).rows == expected_conflicts(g, 2008, 2008)
 
 
@@ -1028,6 +1307,7 @@ def test_sync_batch_size_and_workers_have_one_default_for_the_command_line_and_s
 
     from graph_loader.cli import build_parser
     from graph_loader.stores import DEFAULT_BATCH, DEFAULT_WORKERS, neo4j_sync
+
     args = build_parser().parse_args(["sync"])
     assert args.batch_size == DEFAULT_BATCH == neo4j_sync.DEFAULT_BATCH == 10000
     assert args.workers == DEFAULT_WORKERS == neo4j_sync.DEFAULT_WORKERS == 2
@@ -1041,6 +1321,7 @@ def test_sync_batch_size_and_workers_have_one_default_for_the_command_line_and_s
 @pytest.mark.parametrize("value", ["0", "-3", "two"])
 def test_sync_refuses_a_batch_size_or_worker_count_below_one(flag, value, capsys):
     from graph_loader.cli import build_parser
+
     with pytest.raises(SystemExit) as e:
         build_parser().parse_args(["sync", flag, value])
     assert e.value.code == 2
@@ -1049,8 +1330,11 @@ def test_sync_refuses_a_batch_size_or_worker_count_below_one(flag, value, capsys
 
 def test_nested_folds_consecutive_rows_by_from_node_then_to_node_and_keeps_every_row_in_order():
     from graph_loader.stores.neo4j_sync import nested
-    rows = [{"f": f, "t": t, "p": {"i": i}} for i, (f, t) in
-            enumerate([("A", "X"), ("A", "X"), ("A", "Y"), ("B", "X"), ("A", "X")])]
+
+    rows = [
+        {"f": f, "t": t, "p": {"i": i}}
+        for i, (f, t) in enumerate([("A", "X"), ("A", "X"), ("A", "Y"), ("B", "X"), ("A", "X")])
+    ]
     assert nested(rows) == [
         {"f": "A", "ts": [{"t": "X", "ps": [{"i": 0}, {"i": 1}]}, {"t": "Y", "ps": [{"i": 2}]}]},
         {"f": "B", "ts": [{"t": "X", "ps": [{"i": 3}]}]},
@@ -1061,7 +1345,8 @@ def test_nested_folds_consecutive_rows_by_from_node_then_to_node_and_keeps_every
 
 def test_result_lists_are_sorted_by_their_json_text_as_before():
     from graph_loader.stores.embedded import normalise
-    odd = ["b", "a", "Ä", "ab", "a\"b", "a\\b", "中", "", "Z", "a b", "é", "\u2028", "\x7f", "😀"]
+
+    odd = ["b", "a", "Ä", "ab", 'a"b', "a\\b", "中", "", "Z", "a b", "é", "\u2028", "\x7f", "😀"]
     assert normalise(odd) == sorted(odd, key=lambda x: json.dumps(x, sort_keys=True, default=str))
     assert normalise([10, 9, 2.5]) == [10, 2.5, 9]  # mixed: by JSON text, as always
     assert [normalise(v) for v in ("x", 3, True, None)] == ["x", 3, True, None]
@@ -1074,9 +1359,10 @@ def test_rows_from_any_other_store_are_normalised_by_the_runner(tiny):
         def query(self, text, params=None):
             return ["n", "xs", "f"], [{"n": Decimal(3), "xs": ["b", "a"], "f": 0.1 + 0.2}]
 
-    assert Runner(store=Plain(), registry=tiny.registry).run_text("RETURN 1 AS n ORDER BY n").rows == \
-        [{"n": 3, "xs": ["a", "b"], "f": 0.3}]
+    assert Runner(store=Plain(), registry=tiny.registry).run_text("RETURN 1 AS n ORDER BY n").rows == [
+        {"n": 3, "xs": ["a", "b"], "f": 0.3}
+    ]
     assert EmbeddedStore.rows_normalised  # the embedded store normalises as it reads: not done twice
-    assert tiny.run_text("MATCH (c:Country) WHERE c.iso3 IN ['THA', 'MYS'] "
-                         "RETURN collect(c.iso3) AS xs, sum(c.category) AS n ORDER BY n").rows == \
-        [{"xs": ["MYS", "THA"], "n": 3}]
+    assert tiny.run_text(
+        "MATCH (c:Country) WHERE c.iso3 IN ['THA', 'MYS'] RETURN collect(c.iso3) AS xs, sum(c.category) AS n ORDER BY n"
+    ).rows == [{"xs": ["MYS", "THA"], "n": 3}]

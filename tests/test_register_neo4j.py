@@ -3,6 +3,7 @@
 Runs against the server of the neo4j_uri fixture ($NEO4J_URI, or a local one). Each test syncs a tiny copy
 first; the bookkeeping properties are removed at the end, so later syncs of other tests see plain data.
 """
+
 from __future__ import annotations
 
 import threading
@@ -29,8 +30,10 @@ def server(neo4j_uri, tiny_copy):
     reg = Neo4jRegister(settings, tiny_copy)
     yield settings, reg
     with reg.driver.session() as s:
-        s.run("MATCH (n) WHERE n.version IS NOT NULL OR n.changed_by IS NOT NULL "
-              "REMOVE n.version, n.changed_by, n.changed_at").consume()
+        s.run(
+            "MATCH (n) WHERE n.version IS NOT NULL OR n.changed_by IS NOT NULL "
+            "REMOVE n.version, n.changed_by, n.changed_at"
+        ).consume()
     reg.close()
 
 
@@ -50,10 +53,15 @@ def test_two_editors_of_one_version_one_wins_the_other_is_told_who_and_when(serv
     header, rows = reg.rows("activities", partner="AUS")
     a3 = next(r for r in rows if r["activity_id"] == "A3")
     assert a3["version"] is None  # written by sync, never by the register: version 0
-    alice = write(tmp_path / "alice.csv", HEAD + "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,held,"
-                  "2008,5,1,24 officers trained,fixture,0\n")
-    bob = write(tmp_path / "bob.csv", HEAD + "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,cancelled,"
-                "2008,5,1,postponed,fixture,0\n")
+    alice = write(
+        tmp_path / "alice.csv",
+        HEAD + "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,held,"
+        "2008,5,1,24 officers trained,fixture,0\n",
+    )
+    bob = write(
+        tmp_path / "bob.csv",
+        HEAD + "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,cancelled,2008,5,1,postponed,fixture,0\n",
+    )
     first = reg.record("activities", alice, by="alice", edit=True, force=True)
     assert first.saved, first.lines()
     after = node(reg, "Activity", "activity_id", "A3")
@@ -66,7 +74,8 @@ def test_two_editors_of_one_version_one_wins_the_other_is_told_who_and_when(serv
     assert not refused.saved
     assert [str(p) for p in refused.problems] == [
         f"bob.csv:2: version: A3 was changed since version 0: it is at version 1, changed by alice at "
-        f"{after['changed_at']} (expected the current version: read the row again and re-apply your edit)"]
+        f"{after['changed_at']} (expected the current version: read the row again and re-apply your edit)"
+    ]
     assert node(reg, "Activity", "activity_id", "A3") == after  # nothing lost, nothing overwritten
 
     # at the same moment, both on version 1: exactly one commits, the other gets the conflict
@@ -76,8 +85,11 @@ def test_two_editors_of_one_version_one_wins_the_other_is_told_who_and_when(serv
     def edit(who: str, status: str):
         r = Neo4jRegister(settings, reg.data_dir)
         try:
-            src = write(tmp_path / f"{who}2.csv", HEAD + f"A3,Officer training Malaysia (AU),AUS,MYS,officer_training,"
-                        f"{status},2008,5,1,by {who},fixture,1\n")
+            src = write(
+                tmp_path / f"{who}2.csv",
+                HEAD + f"A3,Officer training Malaysia (AU),AUS,MYS,officer_training,"
+                f"{status},2008,5,1,by {who},fixture,1\n",
+            )
             barrier.wait()
             results[who] = r.record("activities", src, by=who, edit=True, force=True)
         finally:
@@ -111,15 +123,18 @@ def test_csv_record_then_sync_and_neo4j_record_then_read_back_agree(server, tmp_
         assert s.run("MATCH (:Activity {activity_id: 'N1'})-[:TARGETS]->(c) RETURN c.iso3").single()[0] == "THA"
 
     # Neo4j record: read back, the row is the one the CSV path writes for the same input
-    n2_text = HEAD + "N2,Seminar Malaysia,JPN,MYS;THA,industry_seminar,planned,2009,11,0.5,\"two, parts\",plan,\n"
+    n2_text = HEAD + 'N2,Seminar Malaysia,JPN,MYS;THA,industry_seminar,planned,2009,11,0.5,"two, parts",plan,\n'
     got = reg.record("activities", write(tmp_path / "n2.csv", n2_text), by="bob")
     assert got.saved, got.lines()
     header, rows = reg.rows("activities")
     n2 = next(r for r in rows if r["activity_id"] == "N2")
     assert (n2["version"], n2["changed_by"]) == (1, "bob")
     assert record(data, "activities", write(tmp_path / "n2.csv", n2_text), by="bob").saved  # the CSV path
-    csv_row = next(e["after"] for e in __import__("graph_loader.register", fromlist=["read_log"]).read_log(data)
-                   if e["key"] == "N2")
+    csv_row = next(
+        e["after"]
+        for e in __import__("graph_loader.register", fromlist=["read_log"]).read_log(data)
+        if e["key"] == "N2"
+    )
     assert {c: n2[c] for c in header} == csv_row
     # the server's node is exactly the one a sync of the CSV writes: the sync writes nothing and keeps the version
     report = sync_graph(load(data)[0], settings, show_progress=False)
@@ -127,24 +142,31 @@ def test_csv_record_then_sync_and_neo4j_record_then_read_back_agree(server, tmp_
     kept = node(reg, "Activity", "activity_id", "N2")
     assert (kept["version"], kept["changed_by"]) == (1, "bob")
     with reg.driver.session() as s:
-        assert sorted(r[0] for r in s.run("MATCH (:Activity {activity_id: 'N2'})-[:TARGETS]->(c) RETURN c.iso3")) \
-            == ["MYS", "THA"]
+        assert sorted(r[0] for r in s.run("MATCH (:Activity {activity_id: 'N2'})-[:TARGETS]->(c) RETURN c.iso3")) == [
+            "MYS",
+            "THA",
+        ]
 
     # a CSV edit synced is a new version by "sync": an editor still on version 1 is refused
-    assert record(data, "activities", write(tmp_path / "n2e.csv", n2_text.replace("planned", "held")), by="bob",
-                  edit=True).saved
+    assert record(
+        data, "activities", write(tmp_path / "n2e.csv", n2_text.replace("planned", "held")), by="bob", edit=True
+    ).saved
     sync_graph(load(data)[0], settings, show_progress=False)
     synced = node(reg, "Activity", "activity_id", "N2")
     assert (synced["version"], synced["changed_by"], synced["status"]) == (2, "sync", "held")
-    stale = reg.record("activities", write(tmp_path / "stale.csv", n2_text.replace(",plan,\n", ",plan,1\n")),
-                       by="carol", edit=True)
+    stale = reg.record(
+        "activities", write(tmp_path / "stale.csv", n2_text.replace(",plan,\n", ",plan,1\n")), by="carol", edit=True
+    )
     assert not stale.saved and "changed by sync at " in str(stale.problems[0])
 
 
 def test_an_assessment_on_neo4j_updates_the_country_as_a_sync_would(server, tmp_path):
     settings, reg = server
-    src = write(tmp_path / "as.csv", "assessment_id,iso3,assessed_on,assessor,intention,laws,enforcement,"
-                "industry_cooperation,confidence,source\nX-THA,THA,2010-01-01,AUS,yes,no,unknown,unknown,0.8,review\n")
+    src = write(
+        tmp_path / "as.csv",
+        "assessment_id,iso3,assessed_on,assessor,intention,laws,enforcement,"
+        "industry_cooperation,confidence,source\nX-THA,THA,2010-01-01,AUS,yes,no,unknown,unknown,0.8,review\n",
+    )
     got = reg.record("assessments", src, by="carol")
     assert got.saved, got.lines()
     assert node(reg, "Country", "iso3", "THA")["category"] == 2

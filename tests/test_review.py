@@ -1,5 +1,6 @@
 """The annual review: a recipient is due when its last assessment is over a year old or outreach was held since it,
 and those activities' results are listed beside it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,13 @@ def test_the_tiny_recipients_are_due_a_year_after_their_2008_assessment(tiny_gra
     rows = {r["iso3"]: r for r in review.review(tiny_graph, date(2008, 12, 31))}
     assert rows["LAO"]["due"] == "never assessed"
     # assessed 2008-06-20; THA's A5 and MYS's A7 were held after it: results to weigh; CHN and SGP are not due yet
-    assert {i: [a["activity_id"] for a in r["held_since"]] for i, r in rows.items()} == \
-        {"LAO": [], "MYS": ["A7"], "THA": ["A5"], "CHN": [], "SGP": []}
+    assert {i: [a["activity_id"] for a in r["held_since"]] for i, r in rows.items()} == {
+        "LAO": [],
+        "MYS": ["A7"],
+        "THA": ["A5"],
+        "CHN": [],
+        "SGP": [],
+    }
     assert rows["THA"]["due"] == "1 activities held since, with results to weigh" and rows["CHN"]["due"] == ""
     later = {r["iso3"]: r for r in review.review(tiny_graph, date(2009, 12, 31))}
     assert later["SGP"]["due"].startswith("last assessed 1 year(s)")

@@ -3,6 +3,7 @@ other than 127.0.0.1 (checked on what the browser requests AND on what the tags,
 statistics are off in .streamlit/config.toml and the running server tells its pages so; and the Neo4j password
 never appears in any output, log, page or exception text — wrong port, wrong password, right password.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,15 @@ import pytest
 from conftest import REAL, ROOT, TINY, free_port, java_available, need, start_local_neo4j, stop_local_neo4j
 
 WAIT_MS = 180_000
-PAGES = [("", "Outreach Graph"), ("Network", "Network"), ("Coverage", "Coverage"), ("Risk", "Risk"),
-         ("Country_dossier", "Country dossier"), ("Queries", "Queries"), ("Briefing", "Briefing")]
+PAGES = [
+    ("", "Outreach Graph"),
+    ("Network", "Network"),
+    ("Coverage", "Coverage"),
+    ("Risk", "Risk"),
+    ("Country_dossier", "Country dossier"),
+    ("Queries", "Queries"),
+    ("Briefing", "Briefing"),
+]
 
 
 # ------------------------------------------------------------------------------------- what a page fetches
@@ -31,7 +39,9 @@ FETCH_IN_TEXT = re.compile(
     r"""(?:\b(?:src|href|srcset|action|formaction|poster|background|data)\s*=\s*["']?\s*"""
     r"""|url\(\s*["']?|@import\s+(?:url\(\s*)?["']?|\bfetch\(\s*["'`]|\bimportScripts\(\s*["'`]"""
     r"""|\bimport\(\s*["'`]|\bimport\s+[^;'"`]*?from\s*["'`]|\.open\(\s*["'`][A-Za-z]+["'`]\s*,\s*["'`]"""
-    r"""|new\s+(?:WebSocket|EventSource|Worker)\(\s*["'`])([^"'`\s)>]+)""", re.I)
+    r"""|new\s+(?:WebSocket|EventSource|Worker)\(\s*["'`])([^"'`\s)>]+)""",
+    re.I,
+)
 
 
 def outside(target: str, base: str = "http://127.0.0.1/") -> bool:
@@ -42,6 +52,7 @@ def outside(target: str, base: str = "http://127.0.0.1/") -> bool:
 
 class Tags(HTMLParser):
     """Every attribute of every tag that makes a browser fetch, and every <style>/<script> body."""
+
     FETCHING = {"src", "srcset", "action", "formaction", "poster", "background", "data", "xlink:href"}
 
     def __init__(self):
@@ -53,8 +64,9 @@ class Tags(HTMLParser):
     def handle_starttag(self, tag, attrs):
         for k, v in attrs:
             if v and (k in self.FETCHING or (k == "href" and tag in ("link", "base", "image", "use"))):
-                self.refs += [(tag, k, x.strip().split(" ")[0]) for x in v.split(",")] if k == "srcset" else \
-                             [(tag, k, v)]
+                self.refs += (
+                    [(tag, k, x.strip().split(" ")[0]) for x in v.split(",")] if k == "srcset" else [(tag, k, v)]
+                )
             if k == "style" and v and "url(" in v:
                 self.refs += [(tag, "style", m) for m in re.findall(r"url\(\s*[\"']?([^\"')]+)", v)]
         self._in = tag if tag in ("style", "script") else None
@@ -75,20 +87,27 @@ def outside_references(text: str, html: bool) -> list[str]:
         found += [f"<{t} {k}={v}>" for t, k, v in tags.refs if outside(v)]
         bodies = tags.bodies
     for body in bodies:
-        found += [m.group(1) for m in FETCH_IN_TEXT.finditer(body) if re.match(r"(?i)([a-z][a-z0-9+.-]*:)?//", m.group(1))
-                  and outside(m.group(1))]
+        found += [
+            m.group(1)
+            for m in FETCH_IN_TEXT.finditer(body)
+            if re.match(r"(?i)([a-z][a-z0-9+.-]*:)?//", m.group(1)) and outside(m.group(1))
+        ]
     return found
 
 
 def test_the_scanner_finds_what_a_browser_would_fetch_and_ignores_escaped_text():
-    bad = ('<img src="https://evil.example/x.png"><link rel=stylesheet href=//cdn.example/a.css>'
-           '<div style="background:url(http://evil.example/b)"></div><style>@import "https://x.example/c.css";</style>'
-           '<script>fetch("https://api.example/t"); x.open("POST", "http://t.example/")</script>'
-           '<img srcset="a.png 1x, https://e.example/b.png 2x">')
+    bad = (
+        '<img src="https://evil.example/x.png"><link rel=stylesheet href=//cdn.example/a.css>'
+        '<div style="background:url(http://evil.example/b)"></div><style>@import "https://x.example/c.css";</style>'
+        '<script>fetch("https://api.example/t"); x.open("POST", "http://t.example/")</script>'
+        '<img srcset="a.png 1x, https://e.example/b.png 2x">'
+    )
     assert len(outside_references(bad, html=True)) == 7
-    fine = ('<p>see https://www.mofa.go.jp/x and &lt;img src=https://evil&gt;</p><a href="#top">top</a>'
-            '<img src="data:image/png;base64,AAA="><script src="/static/app.js"></script>'
-            '<link href="http://127.0.0.1:8501/x.css" rel=stylesheet>')
+    fine = (
+        '<p>see https://www.mofa.go.jp/x and &lt;img src=https://evil&gt;</p><a href="#top">top</a>'
+        '<img src="data:image/png;base64,AAA="><script src="/static/app.js"></script>'
+        '<link href="http://127.0.0.1:8501/x.css" rel=stylesheet>'
+    )
     assert outside_references(fine, html=True) == []
 
 
@@ -141,15 +160,19 @@ def frame_references(pg) -> tuple[list[str], list[str]]:
         except Exception:  # noqa: BLE001 — a frame that went away while Streamlit reran
             continue
         SCANNED["refs"] += len(got["refs"])
-        bad += [f"{fr.url}: <{t} {k}={v[:120]}>" for t, k, v in got["refs"]
-                if re.search(r"(?i)(^|[\s(\"'])((https?|wss?|ftp):)?//", v)
-                and any(outside(x, got["base"]) for x in re.findall(r"(?:(?:https?|wss?|ftp):)?//[^\s\"')]+", v))]
+        bad += [
+            f"{fr.url}: <{t} {k}={v[:120]}>"
+            for t, k, v in got["refs"]
+            if re.search(r"(?i)(^|[\s(\"'])((https?|wss?|ftp):)?//", v)
+            and any(outside(x, got["base"]) for x in re.findall(r"(?:(?:https?|wss?|ftp):)?//[^\s\"')]+", v))
+        ]
         links += [u for u in got["links"] if outside(u, got["base"])]
     return bad, links
 
 
 def new_session_configs(frames: list[bytes]) -> list:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
     out = []
     for payload in frames:
         msg = ForwardMsg()
@@ -181,10 +204,12 @@ def download(pg, key: str, folder: Path) -> Path:
 @pytest.mark.browser
 def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_stay_off(tmp_path):
     from app_server import CHROMIUM, local, need_browser, open_page, running_app, settle
+
     need_browser()
     from playwright.sync_api import sync_playwright
 
     from test_browser import CHROMIUM_FLAGS, _choose
+
     downloads: list[Path] = []
     with running_app(tmp_path) as app, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -193,7 +218,9 @@ def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_
         requests, frames = [], []
         context.on("request", lambda r: requests.append(r.url))
         pg = context.new_page()
-        pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f) if isinstance(f, bytes) else None))
+        pg.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f) if isinstance(f, bytes) else None)
+        )
         bad, links = [], []
         for path, title in PAGES:
             open_page(pg, app.url, path, title)
@@ -211,7 +238,10 @@ def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_
                 b, lk = frame_references(pg)
                 bad, links = bad + b, links + lk
             if path == "Briefing":
-                downloads += [download(pg, "briefing_download", tmp_path), download(pg, "briefing_zip_download", tmp_path)]
+                downloads += [
+                    download(pg, "briefing_download", tmp_path),
+                    download(pg, "briefing_zip_download", tmp_path),
+                ]
         offline = browser.new_context(offline=True)
         opened = []
         offline.on("request", lambda r: opened.append(r.url))
@@ -221,8 +251,10 @@ def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_
         offline.close()
         browser.close()
     configs = new_session_configs(frames)
-    print(f"\noffline: {len(PAGES)} pages, {len(requests)} requests, {len(downloads)} downloads scanned, "
-          f"{len(configs)} sessions configured by the server, {SCANNED['refs']} fetchable references in the DOM")
+    print(
+        f"\noffline: {len(PAGES)} pages, {len(requests)} requests, {len(downloads)} downloads scanned, "
+        f"{len(configs)} sessions configured by the server, {SCANNED['refs']} fetchable references in the DOM"
+    )
     assert [u for u in requests if not local(u)] == []
     assert SCANNED["refs"] > 50 and bad == []  # the scripts, styles and fonts the pages load, all from 127.0.0.1
     assert links == [], sorted(set(links))  # not even a link to click away
@@ -239,12 +271,24 @@ def test_the_cli_exports_reference_no_other_host(tmp_path):
     made = []
     for fmt in ("graphml", "gexf", "json"):
         out = tmp_path / f"graph.{fmt}"
-        subprocess.run([sys.executable, "-m", "graph_loader", "export", "--data", str(REAL), "--format", fmt, "--out",
-                        str(out)], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "graph_loader", "export", "--data", str(REAL), "--format", fmt, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         made.append(out)
     out = tmp_path / "briefing.html"
-    subprocess.run([sys.executable, "-m", "graph_loader", "briefing", "--data", str(REAL), "--country", "MYS",
-                    "--out", str(out)], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "graph_loader", "briefing", "--data", str(REAL), "--country", "MYS", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     made += [out, tmp_path / "briefing_tables.zip"]
     for f in made:
         assert all(outside_references(t, html=f.suffix == ".html") == [] for t in file_texts(f)), f.name
@@ -253,7 +297,7 @@ def test_the_cli_exports_reference_no_other_host(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------- the password
-WRONG = f"wrong-{uuid.uuid4().hex}"   # what the clients are given
+WRONG = f"wrong-{uuid.uuid4().hex}"  # what the clients are given
 SERVER_PW = f"server-{uuid.uuid4().hex}"  # what the server really has
 
 
@@ -272,12 +316,14 @@ def launcher_logs(folder: Path) -> str:
 
 def test_settings_and_errors_never_show_the_password():
     from graph_loader.stores.neo4j_store import Neo4jError, Neo4jSettings, describe_error
+
     s = Neo4jSettings(uri="bolt://127.0.0.1:9", user="neo4j", password=WRONG)
     assert WRONG not in repr(s) and WRONG not in str(s) and "password" not in repr(s)
     e = describe_error(ValueError(f"bad value {WRONG}"), s)
     assert WRONG not in e and "***" in e
     with pytest.raises(Neo4jError) as err:
         from graph_loader.stores.neo4j_store import Neo4jStore
+
         Neo4jStore(s)
     assert WRONG not in str(err.value) and WRONG not in repr(err.value)
 
@@ -285,8 +331,9 @@ def test_settings_and_errors_never_show_the_password():
 def _cli(args: list[str], uri: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env.update(NEO4J_URI=uri, NEO4J_USERNAME="neo4j", NEO4J_PASSWORD=WRONG)
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=env, input=stdin,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=env, input=stdin, timeout=300
+    )
 
 
 def connect_when_unlocked(settings, attempts: int = 60):
@@ -295,6 +342,7 @@ def connect_when_unlocked(settings, attempts: int = 60):
     import time
 
     from graph_loader.stores.neo4j_store import Neo4jError, Neo4jStore
+
     for _ in range(attempts):
         try:
             return Neo4jStore(settings)
@@ -308,24 +356,50 @@ def connect_when_unlocked(settings, attempts: int = 60):
 @pytest.mark.neo4j
 def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server, tmp_path):
     from app_server import CHROMIUM, need_browser, open_page, running_app, settle
+
     closed = f"bolt://127.0.0.1:{free_port()}"
     unreachable = f"cannot reach Neo4j at {closed} (is the server running? ServiceUnavailable)"
-    refused = f"Neo4j at {auth_server['uri']} refused the credentials for user 'neo4j' (check NEO4J_USERNAME/NEO4J_PASSWORD)"
+    refused = (
+        f"Neo4j at {auth_server['uri']} refused the credentials for user 'neo4j' (check NEO4J_USERNAME/NEO4J_PASSWORD)"
+    )
     runs = {
         "sync, wrong port": (["-m", "graph_loader", "sync", "--data", str(TINY)], closed, None, 1, unreachable),
-        "sync, wrong password": (["-m", "graph_loader", "sync", "--data", str(TINY)], auth_server["uri"], None, 1, refused),
-        "sync, wrong password on stdin": (["-m", "graph_loader", "sync", "--data", str(TINY), "--password-stdin"],
-                                          auth_server["uri"], WRONG + "\n", 1, refused),
-        "query, wrong port": (["-m", "queries", "run", "coverage_gaps", "--backend", "neo4j", "--format", "csv"],
-                              closed, None, 2, unreachable),
-        "query, wrong password": (["-m", "queries", "run", "coverage_gaps", "--backend", "neo4j", "--format", "csv"],
-                                  auth_server["uri"], None, 2, refused),
+        "sync, wrong password": (
+            ["-m", "graph_loader", "sync", "--data", str(TINY)],
+            auth_server["uri"],
+            None,
+            1,
+            refused,
+        ),
+        "sync, wrong password on stdin": (
+            ["-m", "graph_loader", "sync", "--data", str(TINY), "--password-stdin"],
+            auth_server["uri"],
+            WRONG + "\n",
+            1,
+            refused,
+        ),
+        "query, wrong port": (
+            ["-m", "queries", "run", "coverage_gaps", "--backend", "neo4j", "--format", "csv"],
+            closed,
+            None,
+            2,
+            unreachable,
+        ),
+        "query, wrong password": (
+            ["-m", "queries", "run", "coverage_gaps", "--backend", "neo4j", "--format", "csv"],
+            auth_server["uri"],
+            None,
+            2,
+            refused,
+        ),
     }
     for what, (args, uri, stdin, code, line) in runs.items():
         out = _cli(args, uri, stdin)
         assert WRONG not in out.stdout + out.stderr, what
-        assert (out.returncode, [x for x in out.stderr.splitlines() if x.strip()]) == (code, [f"error: {line}"]), \
-            (what, out.stderr[-1500:])
+        assert (out.returncode, [x for x in out.stderr.splitlines() if x.strip()]) == (code, [f"error: {line}"]), (
+            what,
+            out.stderr[-1500:],
+        )
 
     # the app: a wrong password, then the right one; every frame of the Queries page and the server log
     need_browser()
@@ -335,13 +409,17 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
     from graph_loader.stores.neo4j_store import Neo4jSettings
     from graph_loader.stores.neo4j_sync import sync_graph
     from queries import Runner
+
     right = Neo4jSettings(uri=auth_server["uri"], user="neo4j", password=SERVER_PW)
     store = connect_when_unlocked(right)  # three wrong logins above lock the user for a few seconds
     sync_graph(load(TINY, risk_year=2008)[0], right, show_progress=False)
     n_rows = len(Runner("neo4j", store=store).run("coverage_gaps", {}).rows)
     store.close()
-    apps = {"right password": (auth_server["uri"], SERVER_PW), "wrong password": (auth_server["uri"], WRONG),
-            "wrong port": (closed, WRONG)}
+    apps = {
+        "right password": (auth_server["uri"], SERVER_PW),
+        "wrong password": (auth_server["uri"], WRONG),
+        "wrong port": (closed, WRONG),
+    }
     seen = {}
     for case, (uri, password) in apps.items():
         env = {"NEO4J_URI": uri, "NEO4J_USERNAME": "neo4j", "NEO4J_PASSWORD": password}
@@ -352,7 +430,7 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
             pg = browser.new_page()
             pg.set_default_timeout(WAIT_MS)
             open_page(pg, app.url, "Queries", "Queries")
-            pg.locator('.st-key-backend label', has_text="Neo4j server").click()
+            pg.locator(".st-key-backend label", has_text="Neo4j server").click()
             settle(pg)
             box = pg.locator('.st-key-query_name input[role="combobox"]')
             box.click()
@@ -368,8 +446,9 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
     for case, (password, html, text, log) in seen.items():
         assert password not in html and password not in log, case
         assert password not in text, case
-    assert "Neo4j cannot be used" not in seen["right password"][2] and \
-        re.search(rf"\b{n_rows} rows\b", seen["right password"][2])
+    assert "Neo4j cannot be used" not in seen["right password"][2] and re.search(
+        rf"\b{n_rows} rows\b", seen["right password"][2]
+    )
     assert f"Neo4j cannot be used ({refused}); queries run on the embedded store" in seen["wrong password"][2]
     assert f"Neo4j cannot be used ({unreachable}); queries run on the embedded store" in seen["wrong port"][2]
     logs = launcher_logs(auth_server["folder"])

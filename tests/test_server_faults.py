@@ -8,6 +8,7 @@ at once), and from the app's Queries page, which says it reconnected and shows t
 Network cuts go through a TCP relay on 127.0.0.1 between the driver and the server (no restart needed); the
 server itself is stopped and started once (a restart costs ~30-60 s), and every restart check shares it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,13 @@ class Server:
 
     def start(self) -> None:
         """Start again on the same database folder (no --fresh)."""
-        subprocess.run([str(ROOT / "tools" / "neo4j-local"), "start", "--port", str(self.port), "--dir",
-                        str(self.folder)], capture_output=True, text=True, timeout=600, check=True)
+        subprocess.run(
+            [str(ROOT / "tools" / "neo4j-local"), "start", "--port", str(self.port), "--dir", str(self.folder)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +63,7 @@ def graphs(tmp_path_factory):
     """tiny, and `changed`: tiny with rows removed, changed and added in nodes and relationships, so a sync
     from one to the other writes nodes, creates and re-writes relationships, and deletes both."""
     from graph_loader.pipeline import load
+
     changed = make_changed(tmp_path_factory.mktemp("changed") / "data")
     return {"tiny": load(TINY, risk_year=2008)[0], "changed": load(changed, risk_year=2008)[0]}
 
@@ -75,15 +82,44 @@ def _edit(path: Path, keep=lambda r: True, change=lambda r: None, add=()) -> Non
 
 def make_changed(dst: Path) -> Path:
     shutil.copytree(TINY, dst)
-    _edit(dst / "activities.csv", keep=lambda r: r["activity_id"] != "A9",
-          change=lambda r: r.update(title=r["title"] + " (revised)") if r["activity_id"] in ("A1", "A4") else None,
-          add=[{"activity_id": f"A{i}", "title": f"Seminar {i}", "partner": "JPN", "targets": "THA;MYS",
-                "tool": "industry_seminar", "programme": "JPN-IOS", "status": "planned", "year": "2010",
-                "month": str(i - 9), "confidence": "1", "source": "changed"} for i in range(10, 14)])
-    _edit(dst / "trade.csv", keep=lambda r: r["exporter"] != "SGP",
-          change=lambda r: r.update(value_usd_mn="123") if r["exporter"] == "MYS" else None,
-          add=[{"exporter": "THA", "importer": "SGP", "year": str(y), "value_usd_mn": "7", "dataset": "COW",
-                "estimate": "false", "source": "changed"} for y in (2005, 2006, 2007)])
+    _edit(
+        dst / "activities.csv",
+        keep=lambda r: r["activity_id"] != "A9",
+        change=lambda r: r.update(title=r["title"] + " (revised)") if r["activity_id"] in ("A1", "A4") else None,
+        add=[
+            {
+                "activity_id": f"A{i}",
+                "title": f"Seminar {i}",
+                "partner": "JPN",
+                "targets": "THA;MYS",
+                "tool": "industry_seminar",
+                "programme": "JPN-IOS",
+                "status": "planned",
+                "year": "2010",
+                "month": str(i - 9),
+                "confidence": "1",
+                "source": "changed",
+            }
+            for i in range(10, 14)
+        ],
+    )
+    _edit(
+        dst / "trade.csv",
+        keep=lambda r: r["exporter"] != "SGP",
+        change=lambda r: r.update(value_usd_mn="123") if r["exporter"] == "MYS" else None,
+        add=[
+            {
+                "exporter": "THA",
+                "importer": "SGP",
+                "year": str(y),
+                "value_usd_mn": "7",
+                "dataset": "COW",
+                "estimate": "false",
+                "source": "changed",
+            }
+            for y in (2005, 2006, 2007)
+        ],
+    )
     _edit(dst / "contacts.csv", keep=lambda r: r["contact_id"] != "C2")
     _edit(dst / "countries.csv", change=lambda r: r.update(n_ports="11") if r["iso3"] == "MYS" else None)
     return dst
@@ -91,6 +127,7 @@ def make_changed(dst: Path) -> Path:
 
 def settings(uri: str):
     from graph_loader.stores.neo4j_store import Neo4jSettings
+
     return Neo4jSettings(uri=uri)
 
 
@@ -100,6 +137,7 @@ def _app_page(monkeypatch, uri: str):
     tests are emptied first."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
     for k in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("NEO4J_URI", uri)
@@ -201,12 +239,14 @@ def recorded_writes(server, graphs, batch_size: int) -> list[str]:
     """The statements a sync from tiny to `changed` writes with `batch_size`, in order (the server holds
     `changed` afterwards)."""
     from graph_loader.stores.neo4j_sync import Syncer, sync_graph
+
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
     texts, original = [], Syncer._write
 
     def counting(self, text, params=None):
         texts.append(text)
         return original(self, text, params)
+
     Syncer._write = counting
     try:
         sync_graph(graphs["changed"], settings(server.uri), batch_size=batch_size, show_progress=False)
@@ -227,8 +267,12 @@ def stop_points(kinds: list[str]) -> dict[str, int]:
     """The write (0-based) as whose commit the network dies."""
     rel = [i for i, k in enumerate(kinds) if k == "relationship"]
     prune = [i for i, k in enumerate(kinds) if k == "prune"]
-    return {"the first node batch": 0, "a middle batch": len(kinds) // 2, "the last relationship batch": rel[-1],
-            "the first prune delete": prune[0]}
+    return {
+        "the first node batch": 0,
+        "a middle batch": len(kinds) // 2,
+        "the last relationship batch": rel[-1],
+        "the first prune delete": prune[0],
+    }
 
 
 def interrupted_sync(uri: str, graph, after: int, fault, batch_size: int = 2) -> str:
@@ -236,6 +280,7 @@ def interrupted_sync(uri: str, graph, after: int, fault, batch_size: int = 2) ->
     error line."""
     from graph_loader.stores.neo4j_store import Neo4jError
     from graph_loader.stores.neo4j_sync import Syncer, sync_graph
+
     original, count = Syncer._write, {"n": 0}
 
     def faulty(self, text, params=None):
@@ -243,6 +288,7 @@ def interrupted_sync(uri: str, graph, after: int, fault, batch_size: int = 2) ->
             fault()
         count["n"] += 1
         return original(self, text, params)
+
     Syncer._write = faulty
     try:
         with pytest.raises(Neo4jError) as err:
@@ -262,6 +308,7 @@ def test_a_sync_cut_off_as_any_batch_commits_is_repaired_by_the_next_sync(server
     misses anything: the database equals a clean sync."""
     from graph_loader.stores.neo4j_sync import sync_graph
     from test_neo4j import expected, snapshot
+
     at = stop_points(plan)[stop]
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
     relay = Relay(server.port)
@@ -285,6 +332,7 @@ def test_a_sync_whose_network_dies_before_any_one_of_its_writes_is_repaired_by_t
     sync in batches of 6), the sync fails in one line, and the next sync leaves exactly what a clean sync leaves."""
     from graph_loader.stores.neo4j_sync import sync_graph
     from test_neo4j import expected, snapshot
+
     want, start = expected(graphs["changed"]), expected(graphs["tiny"])
     writes = recorded_writes(server, graphs, batch_size=6)
     assert len(set(write_kinds(writes))) == 3  # node, relationship and prune batches all get cut before
@@ -320,6 +368,7 @@ def outage(server, graphs, plan):
     from graph_loader.stores.neo4j_sync import sync_graph
     from queries import QueryError, Runner
     from test_neo4j import snapshot
+
     seen: dict = {}
     sync_graph(graphs["tiny"], settings(server.uri), show_progress=False)
     busy_store, idle_store = Neo4jStore(settings(server.uri)), Neo4jStore(settings(server.uri))
@@ -331,8 +380,12 @@ def outage(server, graphs, plan):
             at = _run_gaps(_app_page(mp, server.uri), *WINDOWS[0])
             seen["app_before"] = [c.value for c in at.caption]
             middle = len(plan) // 2 + 1
-            seen["sync_error"] = interrupted_sync(server.uri, graphs["changed"], middle,
-                                                  lambda: server.stop(f"mid-sync, after write {middle} of {len(plan)}"))
+            seen["sync_error"] = interrupted_sync(
+                server.uri,
+                graphs["changed"],
+                middle,
+                lambda: server.stop(f"mid-sync, after write {middle} of {len(plan)}"),
+            )
             try:  # the server is down now
                 busy.run("coverage_gaps", {"year_from": WINDOWS[1][0], "year_to": WINDOWS[1][1]})
             except QueryError as e:
@@ -348,8 +401,12 @@ def outage(server, graphs, plan):
             seen["idle_after"] = idle.run("country_profile", {"iso3": "MYS"}).rows
             seen["idle_reconnected"] = idle_store.reconnected
             at = _run_gaps(at, *WINDOWS[1])
-            seen["app_after"] = {"errors": [e.value for e in at.error], "info": [i.value for i in at.info],
-                                 "captions": [c.value for c in at.caption], "shown": at.dataframe[0].value}
+            seen["app_after"] = {
+                "errors": [e.value for e in at.error],
+                "info": [i.value for i in at.info],
+                "captions": [c.value for c in at.caption],
+                "shown": at.dataframe[0].value,
+            }
     finally:
         busy_store.close()
         idle_store.close()
@@ -357,27 +414,36 @@ def outage(server, graphs, plan):
 
 
 def test_a_sync_stopped_by_the_server_going_down_says_so_in_one_line(server, outage):
-    assert re.fullmatch(rf"cannot reach Neo4j at {re.escape(server.uri)} \(is the server running\? "
-                        r"(ServiceUnavailable|SessionExpired)\) — sync interrupted; the next successful sync "
-                        r"repairs it", outage["sync_error"]), outage["sync_error"]
+    assert re.fullmatch(
+        rf"cannot reach Neo4j at {re.escape(server.uri)} \(is the server running\? "
+        r"(ServiceUnavailable|SessionExpired)\) — sync interrupted; the next successful sync "
+        r"repairs it",
+        outage["sync_error"],
+    ), outage["sync_error"]
 
 
 def test_after_the_restart_the_next_sync_repairs_the_half_synced_database(graphs, outage, plan):
     from test_neo4j import expected
+
     assert outage["half"] not in (expected(graphs["tiny"]), expected(graphs["changed"]))
     assert outage["repaired"] == expected(graphs["changed"])
     assert outage["repair"].written_nodes + outage["repair"].written_relationships > 0
-    print(f"\nsync plan tiny -> changed at batch_size=2: {len(plan)} writes "
-          f"({plan.count('node')} node, {plan.count('relationship')} relationship, {plan.count('prune')} prune)")
+    print(
+        f"\nsync plan tiny -> changed at batch_size=2: {len(plan)} writes "
+        f"({plan.count('node')} node, {plan.count('relationship')} relationship, {plan.count('prune')} prune)"
+    )
 
 
 def test_a_query_while_the_server_is_down_fails_in_one_line(server, outage):
-    assert outage["down_error"] == f"engine error: cannot reach Neo4j at {server.uri} (is the server running? " \
-                                   "ServiceUnavailable)"
+    assert (
+        outage["down_error"] == f"engine error: cannot reach Neo4j at {server.uri} (is the server running? "
+        "ServiceUnavailable)"
+    )
 
 
 def test_the_app_shows_that_line_while_the_server_is_down(outage):
     from ui.render import md
+
     assert outage["app_down_errors"] == [md(outage["down_error"])]
 
 
@@ -396,8 +462,12 @@ def test_the_app_says_it_reconnected_and_shows_the_rows(outage):
     want = outage["before"][WINDOWS[1]]
     app = outage["app_after"]
     assert app["errors"] == []
-    assert app["info"] == ["Reconnected to Neo4j: the server had gone away (restarted?) and the store opened a new "
-                           "connection; these rows come from the new connection."]
+    assert app["info"] == [
+        "Reconnected to Neo4j: the server had gone away (restarted?) and the store opened a new "
+        "connection; these rows come from the new connection."
+    ]
     assert any(c.startswith(f"{len(want)} rows") for c in app["captions"])
-    assert list(app["shown"]["iso3"]) == [r["iso3"] for r in want] and list(app["shown"]["tool"]) == [r["tool"] for r in want]
+    assert list(app["shown"]["iso3"]) == [r["iso3"] for r in want] and list(app["shown"]["tool"]) == [
+        r["tool"] for r in want
+    ]
     assert any(c.startswith(f"{len(outage['before'][WINDOWS[0]])} rows") for c in outage["app_before"])

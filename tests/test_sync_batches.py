@@ -4,6 +4,7 @@ The server's side of a sync is tested on a real Neo4j in test_neo4j.py and test_
 writes are recorded instead of sent (Syncer._write is the one place a batch reaches the server), so the
 order, the retries and the stop after a failure can be driven exactly.
 """
+
 from __future__ import annotations
 
 import threading
@@ -77,6 +78,7 @@ def test_a_failed_batch_stops_every_worker_before_its_next_batch_and_is_raised()
         elif n == 2:
             failing.set()
             raise server_error("Neo.ClientError.Statement.SyntaxError")
+
     s = Recording(2, fail=fail)
     with pytest.raises(Neo4jError, match="from the test"):
         s._created(WORK)
@@ -96,6 +98,7 @@ def test_the_first_failure_in_time_is_raised_not_the_first_submitted_workers():
             raise RuntimeError("write 1")
         second_failed.set()
         raise RuntimeError(f"write {n}")
+
     s = Recording(2, fail=fail)
     with pytest.raises(RuntimeError, match="write 2"):
         s._created(WORK)
@@ -109,6 +112,7 @@ def test_a_batch_aborted_as_a_deadlock_is_written_again(monkeypatch):
     def fail(n, text):
         if n in aborted:
             raise server_error(DEADLOCK)
+
     s = Recording(2, fail=fail)
     s._created(WORK)
     assert sorted(p["_key"] for _, ps in s.done for p in ps) == sorted(r["k"] for _, rs in WORK for r in rs)
@@ -120,6 +124,7 @@ def test_a_batch_deadlocked_on_every_attempt_fails_after_the_last_attempt(monkey
 
     def fail(n, text):
         raise server_error(DEADLOCK)
+
     s = Recording(1, fail=fail)
     with pytest.raises(TransientError, match="from the test"):
         s._created(WORK)
@@ -130,6 +135,7 @@ def test_another_transient_error_is_not_written_again():
     def fail(n, text):
         if n == 1:
             raise server_error("Neo.TransientError.General.MemoryPoolOutOfMemoryError")
+
     s = Recording(1, fail=fail)
     with pytest.raises(TransientError):
         s._created(WORK)
@@ -145,5 +151,7 @@ def test_rows_of_one_node_pair_are_side_by_side_so_a_batch_folds_them_into_one_e
     folded = neo4j_sync.nested(trade)
     assert sum(len(entry["ts"]) for entry in folded) == len(set(pairs))  # one entry per pair
     assert sorted(r["k"] for r in trade) == sorted(
-        f"{u[8:]}|{v[8:]}|{d['year']}|{d['dataset']}" for u, v, d in tiny_graph.edges(data=True)
-        if d["type"] == "TRADES_WITH")
+        f"{u[8:]}|{v[8:]}|{d['year']}|{d['dataset']}"
+        for u, v, d in tiny_graph.edges(data=True)
+        if d["type"] == "TRADES_WITH"
+    )

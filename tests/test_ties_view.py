@@ -1,5 +1,6 @@
 """The ties view: strengths of the tie kinds between two countries, their weighted sum, and the strongest path —
 the one whose product of strengths is largest, not the one with the fewest hops."""
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,8 @@ def test_the_strongest_path_beats_the_shortest_one():
     g = nx.Graph()
     for a, b, s in (("A", "Z", 0.05), ("A", "H", 0.6), ("H", "Z", 0.7)):
         g.add_edge(a, b, strength=s, kinds={"trade": s}, cost=-math.log(s))
-    assert nx.shortest_path(g, "A", "Z") == ["A", "Z"]             # one hop, strength 0.05
-    assert tv.strongest_path(g, "A", "Z") == ["A", "H", "Z"]       # 0.6 × 0.7 = 0.42
+    assert nx.shortest_path(g, "A", "Z") == ["A", "Z"]  # one hop, strength 0.05
+    assert tv.strongest_path(g, "A", "Z") == ["A", "H", "Z"]  # 0.6 × 0.7 = 0.42
     assert tv.strongest_path(g, "A", "nowhere") is None
 
 

@@ -3,6 +3,7 @@
 Each test copies the tiny fixture (tests/fixtures/tiny), breaks exactly one thing and pins the exact message.
 Line numbers are physical lines of the file (line 1 is the header).
 """
+
 from __future__ import annotations
 
 import csv
@@ -68,7 +69,9 @@ def test_broken_data_never_reaches_the_graph_builder(tiny_copy, tiny_dir, monkey
     calls = []
     real_build = pipeline.build_graph
     monkeypatch.setattr(pipeline, "build_graph", lambda ds: calls.append(ds) or real_build(ds))
-    edit(tiny_copy / "activities.csv", "held,2008,3,,,1,,fixture,outreach\nA2,", "held,abc,3,,,1,,fixture,outreach\nA2,")
+    edit(
+        tiny_copy / "activities.csv", "held,2008,3,,,1,,fixture,outreach\nA2,", "held,abc,3,,,1,,fixture,outreach\nA2,"
+    )
     with pytest.raises(DataError):
         pipeline.load(tiny_copy)
     assert calls == []
@@ -81,75 +84,111 @@ def test_an_unknown_country_code_in_trade_is_reported_as_not_iso(tiny_copy):
     edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW")
     assert problems(tiny_copy) == [
         "trade.csv:11: exporter: unknown country code 'XXX' "
-        "(expected an ISO 3166-1 alpha-3 code listed in countries.csv)"]
+        "(expected an ISO 3166-1 alpha-3 code listed in countries.csv)"
+    ]
 
 
 def test_an_unknown_country_code_in_countries_is_rejected_by_the_iso_check(tiny_copy):
-    edit(tiny_copy / "countries.csv", "THA,Thailand,true,false,false,10,1,2,fixture\n",
-         "THA,Thailand,true,false,false,10,1,2,fixture\nXXX,Nowhere,false,false,false,,,,fixture\n")
+    edit(
+        tiny_copy / "countries.csv",
+        "THA,Thailand,true,false,false,10,1,2,fixture\n",
+        "THA,Thailand,true,false,false,10,1,2,fixture\nXXX,Nowhere,false,false,false,,,,fixture\n",
+    )
     assert problems(tiny_copy) == [
-        "countries.csv:10: iso3: unknown country code 'XXX' (expected an ISO 3166-1 alpha-3 code)"]
+        "countries.csv:10: iso3: unknown country code 'XXX' (expected an ISO 3166-1 alpha-3 code)"
+    ]
 
 
 def test_a_duplicate_country_code_is_reported_with_the_line_of_the_first(tiny_copy):
-    edit(tiny_copy / "countries.csv", "USA,United States,false,false,true,,,,fixture\n",
-         "USA,United States,false,false,true,,,,fixture\nTHA,Thailand again,true,false,false,10,1,2,fixture\n")
+    edit(
+        tiny_copy / "countries.csv",
+        "USA,United States,false,false,true,,,,fixture\n",
+        "USA,United States,false,false,true,,,,fixture\nTHA,Thailand again,true,false,false,10,1,2,fixture\n",
+    )
     assert problems(tiny_copy) == ["countries.csv:11: iso3: duplicate key 'THA' (first on line 9)"]
 
 
 def test_a_duplicate_relationship_row_is_reported_with_the_line_of_the_first(tiny_copy):
-    edit(tiny_copy / "trade.csv", "THA,PRK,2009,10,IMF_DOTS,false,fixture\n",
-         "THA,PRK,2009,10,IMF_DOTS,false,fixture\nTHA,CHN,2008,7,COW,false,fixture\n")
+    edit(
+        tiny_copy / "trade.csv",
+        "THA,PRK,2009,10,IMF_DOTS,false,fixture\n",
+        "THA,PRK,2009,10,IMF_DOTS,false,fixture\nTHA,CHN,2008,7,COW,false,fixture\n",
+    )
     assert problems(tiny_copy) == [
-        "trade.csv:13: exporter+importer+year+dataset: duplicate row for THA/CHN/2008/COW (first on line 4)"]
+        "trade.csv:13: exporter+importer+year+dataset: duplicate row for THA/CHN/2008/COW (first on line 4)"
+    ]
 
 
 def test_an_activity_using_a_tool_that_does_not_exist_is_a_missing_reference(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,",
-         "JPN,THA,teleportation,JPN-IOS,,held,2008,3,")
+    edit(
+        tiny_copy / "activities.csv",
+        "JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,",
+        "JPN,THA,teleportation,JPN-IOS,,held,2008,3,",
+    )
     assert problems(tiny_copy) == [
-        "activities.csv:2: tool: 'teleportation' refers to a missing Tool (not in tools.csv)"]
+        "activities.csv:2: tool: 'teleportation' refers to a missing Tool (not in tools.csv)"
+    ]
 
 
 def test_a_valid_iso_code_that_is_not_in_countries_is_a_missing_reference(tiny_copy):
     edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "SGP,FRA,2008,200,COW")
-    assert problems(tiny_copy) == [
-        "trade.csv:11: importer: 'FRA' refers to a missing Country (not in countries.csv)"]
+    assert problems(tiny_copy) == ["trade.csv:11: importer: 'FRA' refers to a missing Country (not in countries.csv)"]
 
 
 def test_a_list_column_reports_the_one_missing_target(tiny_copy):
-    edit(tiny_copy / "activities.csv", "A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,THA;FRA,")
+    edit(
+        tiny_copy / "activities.csv",
+        "A1,Industry seminar Thailand,JPN,THA,",
+        "A1,Industry seminar Thailand,JPN,THA;FRA,",
+    )
     assert problems(tiny_copy) == [
-        "activities.csv:2: targets: 'FRA' refers to a missing Country (not in countries.csv)"]
+        "activities.csv:2: targets: 'FRA' refers to a missing Country (not in countries.csv)"
+    ]
 
 
 # -------------------------------------------------------------------------------------- types and ranges
 def test_a_year_that_is_not_a_number_is_a_wrong_type(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,")
+    edit(
+        tiny_copy / "activities.csv",
+        "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+        "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,",
+    )
     assert problems(tiny_copy) == ["activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100"]
 
 
 def test_a_category_of_five_is_out_of_range(tiny_copy):
     edit(tiny_copy / "assessments.csv", "A-MYS,MYS,2008-06-20,JPN,2,", "A-MYS,MYS,2008-06-20,JPN,5,")
-    assert problems(tiny_copy) == ["assessments.csv:3: category: 5 is out of range (expected a whole number from 1 to 4)"]
+    assert problems(tiny_copy) == [
+        "assessments.csv:3: category: 5 is out of range (expected a whole number from 1 to 4)"
+    ]
 
 
 def test_month_thirteen_is_out_of_range(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,2008,13,,,1,,fixture,outreach\nA2,")
+    edit(
+        tiny_copy / "activities.csv",
+        "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+        "JPN-IOS,,held,2008,13,,,1,,fixture,outreach\nA2,",
+    )
     assert problems(tiny_copy) == ["activities.csv:2: month: 13 is out of range (expected a whole number from 1 to 12)"]
 
 
 def test_a_flag_that_is_not_true_or_false_is_a_wrong_type(tiny_copy):
     edit(tiny_copy / "countries.csv", "AUS,Australia,false,false,true,", "AUS,Australia,false,false,maybe,")
     # only the flag: AUS is not also called "not a partner" by the activities and roles it delivers
-    assert problems(tiny_copy) == ["countries.csv:2: partner: 'maybe' is not true or false (expected true/false, yes/no or 1/0)"]
+    assert problems(tiny_copy) == [
+        "countries.csv:2: partner: 'maybe' is not true or false (expected true/false, yes/no or 1/0)"
+    ]
 
 
 def test_an_element_outside_its_enum_is_reported_with_the_allowed_values(tiny_copy):
-    edit(tiny_copy / "assessments.csv", "A-SGP,SGP,2008-06-20,JPN,4,yes,yes,yes,no,",
-         "A-SGP,SGP,2008-06-20,JPN,4,yes,yes,yes,perhaps,")
+    edit(
+        tiny_copy / "assessments.csv",
+        "A-SGP,SGP,2008-06-20,JPN,4,yes,yes,yes,no,",
+        "A-SGP,SGP,2008-06-20,JPN,4,yes,yes,yes,perhaps,",
+    )
     assert problems(tiny_copy) == [
-        "assessments.csv:4: industry_cooperation: 'perhaps' is not allowed (expected one of yes, no, unknown)"]
+        "assessments.csv:4: industry_cooperation: 'perhaps' is not allowed (expected one of yes, no, unknown)"
+    ]
 
 
 def test_a_missing_required_value_is_reported(tiny_copy):
@@ -205,11 +244,13 @@ def test_latin1_bytes_are_reported_as_unreadable_encoding_on_their_line(tiny_cop
     # only the cause: references into the unreadable countries.csv are not reported one by one
     assert problems(tiny_copy) == [
         "countries.csv:9: name: byte 0xef — 'ï' in Windows-1252 — is not valid UTF-8 (expected UTF-8 text "
-        "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"]
+        "throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
+    ]
 
 
 def test_an_unreadable_node_file_on_the_real_data_is_not_buried_under_its_references(tmp_path):
     import shutil
+
     data = tmp_path / "data"
     shutil.copytree(Path(__file__).resolve().parents[1] / "data", data)
     lines = (data / "countries.csv").read_bytes().count(b"\n")
@@ -219,7 +260,8 @@ def test_an_unreadable_node_file_on_the_real_data_is_not_buried_under_its_refere
         load(data)
     assert [str(p) for p in raised.value.problems] == [
         f"countries.csv:{lines + 1}: iso3: byte 0xe9 — 'é' in Windows-1252 — is not valid UTF-8 (expected "
-        "UTF-8 text throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"]
+        "UTF-8 text throughout: was the file, or a paste into it, saved as Windows-1252/Latin-1?)"
+    ]
 
 
 # ------------------------------------------------------------------------------------------ domain rules
@@ -227,7 +269,8 @@ def test_a_category_that_disagrees_with_its_four_elements_names_the_derived_cate
     edit(tiny_copy / "assessments.csv", "A-THA,THA,2008-06-20,JPN,1,no,", "A-THA,THA,2008-06-20,JPN,2,no,")
     assert problems(tiny_copy) == [
         "assessments.csv:2: category: 2 disagrees with the elements "
-        "(intention=no/laws=unknown/enforcement=unknown/industry_cooperation=unknown), which give category 1"]
+        "(intention=no/laws=unknown/enforcement=unknown/industry_cooperation=unknown), which give category 1"
+    ]
 
 
 def test_a_category_after_an_unknown_element_cannot_be_derived(tiny_copy):
@@ -235,37 +278,43 @@ def test_a_category_after_an_unknown_element_cannot_be_derived(tiny_copy):
     assert problems(tiny_copy) == [
         "assessments.csv:3: category: cannot follow from the elements "
         "(intention=unknown/laws=no/enforcement=unknown/industry_cooperation=unknown): an element before the "
-        "first 'no' is unknown (expected yes/no up to the first unmet element)"]
+        "first 'no' is unknown (expected yes/no up to the first unmet element)"
+    ]
 
 
 def test_a_tool_assigned_to_a_country_that_is_not_a_partner_is_rejected(tiny_copy):
     edit(tiny_copy / "role_sharing.csv", "USA,1,bilateral_discussion,", "THA,1,bilateral_discussion,")
     assert problems(tiny_copy) == [
-        "role_sharing.csv:2: partner: 'THA' is not a partner country (expected partner=true in countries.csv)"]
+        "role_sharing.csv:2: partner: 'THA' is not a partner country (expected partner=true in countries.csv)"
+    ]
 
 
 def test_a_partner_assigned_a_tool_that_does_not_exist_is_a_missing_reference(tiny_copy):
     edit(tiny_copy / "role_sharing.csv", "USA,1,bilateral_discussion,", "USA,1,teleportation,")
     assert problems(tiny_copy) == [
-        "role_sharing.csv:2: tool: 'teleportation' refers to a missing Tool (not in tools.csv)"]
+        "role_sharing.csv:2: tool: 'teleportation' refers to a missing Tool (not in tools.csv)"
+    ]
 
 
 def test_a_role_for_category_five_is_out_of_range(tiny_copy):
     edit(tiny_copy / "role_sharing.csv", "USA,1,bilateral_discussion,", "USA,5,bilateral_discussion,")
     assert problems(tiny_copy) == [
-        "role_sharing.csv:2: category: 5 is out of range (expected a whole number from 1 to 4)"]
+        "role_sharing.csv:2: category: 5 is out of range (expected a whole number from 1 to 4)"
+    ]
 
 
 def test_a_country_trading_with_itself_is_a_self_tie(tiny_copy):
     edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "SGP,SGP,2008,200,COW")
     assert problems(tiny_copy) == [
-        "trade.csv:11: importer: 'SGP' is the same country as exporter (expected two different countries)"]
+        "trade.csv:11: importer: 'SGP' is the same country as exporter (expected two different countries)"
+    ]
 
 
 def test_a_self_tie_in_a_pair_file_names_the_first_column(tiny_copy):
     edit(tiny_copy / "distances.csv", "MYS,THA,1200,", "THA,THA,1200,")
     assert problems(tiny_copy) == [
-        "distances.csv:5: iso3_b: 'THA' is the same country as iso3_a (expected two different countries)"]
+        "distances.csv:5: iso3_b: 'THA' is the same country as iso3_a (expected two different countries)"
+    ]
 
 
 def test_an_activity_date_outside_its_year_is_reported(tiny_copy):
@@ -281,32 +330,42 @@ def test_an_activity_date_outside_its_month_is_reported(tiny_copy):
 def test_a_period_that_ends_before_it_starts_is_reported(tiny_copy):
     edit(tiny_copy / "rivalries.csv", ",1950,1960,", ",1950,1940,")
     assert problems(tiny_copy) == [
-        "rivalries.csv:2: end_year: 1940 is before start_year 1950 (expected a later or equal year)"]
+        "rivalries.csv:2: end_year: 1940 is before start_year 1950 (expected a later or equal year)"
+    ]
 
 
 def test_a_contact_with_neither_country_nor_organisation_is_reported(tiny_copy):
     edit(tiny_copy / "contacts.csv", "C2,Thai POC,Director,MFA,THA,", "C2,Thai POC,Director,MFA,,")
-    assert problems(tiny_copy) == [
-        "contacts.csv:3: country: missing value (expected a country or an organisation)"]
+    assert problems(tiny_copy) == ["contacts.csv:3: country: missing value (expected a country or an organisation)"]
 
 
 # --------------------------------------------------------------------------------------- all at once
 def test_problems_in_two_files_are_reported_together_in_file_order(tiny_copy):
     edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "XXX,THA,2008,200,COW")
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,")
+    edit(
+        tiny_copy / "activities.csv",
+        "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+        "JPN-IOS,,held,abc,3,,,1,,fixture,outreach\nA2,",
+    )
     assert problems(tiny_copy) == [
         "activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100",
         "trade.csv:11: exporter: unknown country code 'XXX' "
-        "(expected an ISO 3166-1 alpha-3 code listed in countries.csv)"]
+        "(expected an ISO 3166-1 alpha-3 code listed in countries.csv)",
+    ]
 
 
 def test_several_problems_in_one_file_are_all_reported(tiny_copy):
-    edit(tiny_copy / "activities.csv", "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,", "JPN-IOS,,held,abc,13,,,1,,fixture,outreach\nA2,")
+    edit(
+        tiny_copy / "activities.csv",
+        "JPN-IOS,,held,2008,3,,,1,,fixture,outreach\nA2,",
+        "JPN-IOS,,held,abc,13,,,1,,fixture,outreach\nA2,",
+    )
     edit(tiny_copy / "activities.csv", ",2008-09-15,", ",2008-02-30,")
     assert problems(tiny_copy) == [
         "activities.csv:2: month: 13 is out of range (expected a whole number from 1 to 12)",
         "activities.csv:2: year: 'abc' is not a whole number from 1980 to 2100",
-        "activities.csv:8: date: '2008-02-30' is not a valid date (expected YYYY-MM-DD)"]
+        "activities.csv:8: date: '2008-02-30' is not a valid date (expected YYYY-MM-DD)",
+    ]
 
 
 def test_the_error_summary_counts_and_lists_every_problem(tiny_copy):
@@ -317,12 +376,14 @@ def test_the_error_summary_counts_and_lists_every_problem(tiny_copy):
     assert raised.value.summary() == (
         "2 problems in data:\n"
         "countries.csv:9: name: missing value (expected text)\n"
-        "trade.csv:11: importer: 'SGP' is the same country as exporter (expected two different countries)")
+        "trade.csv:11: importer: 'SGP' is the same country as exporter (expected two different countries)"
+    )
 
 
 # ------------------------------------------------------------------------------- what is tolerated
 def test_a_byte_order_mark_is_refused_in_each_file_and_tidied_files_load_whole(tiny_copy, tiny_dir):
     from graph_loader.tidy import tidy
+
     for name in ("countries.csv", "trade.csv"):
         path = tiny_copy / name
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
@@ -336,19 +397,24 @@ def test_a_byte_order_mark_is_refused_in_each_file_and_tidied_files_load_whole(t
 
 def test_a_byte_order_mark_is_refused_and_after_tidy_line_numbers_are_unchanged(tiny_copy):
     from graph_loader.tidy import tidy
+
     path = tiny_copy / "countries.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"THA,Thailand,", b"THA,,"))
     assert problems(tiny_copy) == [
         "countries.csv:1: (encoding): file starts with a UTF-8 byte-order mark, as Excel's 'CSV UTF-8' writes "
-        "(expected UTF-8 without one; python -m graph_loader tidy removes it)"]
+        "(expected UTF-8 without one; python -m graph_loader tidy removes it)"
+    ]
     assert [str(t) for t in tidy(tiny_copy)] == ["countries.csv: removed a byte-order mark"]
     assert problems(tiny_copy) == ["countries.csv:9: name: missing value (expected text)"]
 
 
 def _with_a_multiline_note(path: Path) -> None:
-    edit(path, "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,,fixture,outreach\n",
-         "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,"
-         '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture,outreach\n')  # lines 2-5
+    edit(
+        path,
+        "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,,fixture,outreach\n",
+        "A1,Industry seminar Thailand,JPN,THA,industry_seminar,JPN-IOS,,held,2008,3,,,1,"
+        '"first line of the note\nsecond line, with a comma\n\nfourth line after a blank one",fixture,outreach\n',
+    )  # lines 2-5
     # A2 is now on line 6, A3 on line 7
 
 
@@ -359,24 +425,33 @@ def test_a_multiline_note_with_a_blank_line_inside_its_quotes_is_kept_whole(tiny
     assert len(ds.tables["activities.csv"]) == n
     assert ds.tables["activities.csv"].lines == [2] + list(range(6, 6 + n - 1))  # lines 3-5 are the note
     assert g.nodes["Activity:A1"]["note"] == (
-        "first line of the note\nsecond line, with a comma\n\nfourth line after a blank one")
+        "first line of the note\nsecond line, with a comma\n\nfourth line after a blank one"
+    )
 
 
 def test_line_numbers_after_a_multiline_note_are_physical_lines(tiny_copy):
     _with_a_multiline_note(tiny_copy / "activities.csv")
-    edit(tiny_copy / "activities.csv", "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,2008,",
-         "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,abc,")
+    edit(
+        tiny_copy / "activities.csv",
+        "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,2008,",
+        "A3,Officer training Malaysia (AU),AUS,MYS,officer_training,,,planned,abc,",
+    )
     assert problems(tiny_copy) == ["activities.csv:7: year: 'abc' is not a whole number from 1980 to 2100"]
 
 
 def test_blank_lines_outside_quotes_are_refused_on_their_lines_and_tidy_removes_them(tiny_copy):
     from graph_loader.tidy import tidy
+
     _with_a_multiline_note(tiny_copy / "activities.csv")
-    edit(tiny_copy / "activities.csv", "fourth line after a blank one\",fixture,outreach\n",
-         "fourth line after a blank one\",fixture,outreach\n\n   \n")  # lines 6 and 7
+    edit(
+        tiny_copy / "activities.csv",
+        'fourth line after a blank one",fixture,outreach\n',
+        'fourth line after a blank one",fixture,outreach\n\n   \n',
+    )  # lines 6 and 7
     assert problems(tiny_copy) == [
         "activities.csv:6: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)",
-        "activities.csv:7: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)"]
+        "activities.csv:7: (row): blank line (expected a record; python -m graph_loader tidy removes blank lines)",
+    ]
     assert [str(t) for t in tidy(tiny_copy)] == ["activities.csv: removed 2 blank line(s)/row(s) (line 6, 7)"]
     g, _ = load(tiny_copy, risk_year=2008)  # the blank line inside the quoted note is part of the note: kept
     assert g.nodes["Activity:A1"]["note"].count("\n\n") == 1
@@ -391,13 +466,17 @@ def test_windows_line_endings_keep_line_numbers(tiny_copy):
 def test_an_activity_listing_the_same_target_twice_is_refused(tiny_copy):
     from graph_loader.errors import DataError
     from graph_loader.pipeline import load
+
     path = tiny_copy / "activities.csv"
-    text = path.read_text(encoding="utf-8").replace("A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,THA;MYS;THA,")
+    text = path.read_text(encoding="utf-8").replace(
+        "A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,THA;MYS;THA,"
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError) as e:
         load(tiny_copy)
     assert [str(p) for p in e.value.problems] == [
-        "activities.csv:2: targets: THA listed more than once (expected each target country once)"]
+        "activities.csv:2: targets: THA listed more than once (expected each target country once)"
+    ]
 
 
 def test_loading_pauses_the_garbage_collector_and_leaves_it_as_it_was_even_when_the_data_are_refused(tiny_copy):
@@ -406,12 +485,14 @@ def test_loading_pauses_the_garbage_collector_and_leaves_it_as_it_was_even_when_
     import gc
 
     from graph_loader import gcpause
+
     seen = []
     original = gcpause.gc.disable
 
     def disable():
         seen.append("paused")
         original()
+
     gcpause.gc.disable = disable
     try:
         assert gc.isenabled()
@@ -433,19 +514,28 @@ def test_loading_pauses_the_garbage_collector_and_leaves_it_as_it_was_even_when_
 def test_problems_are_listed_in_the_same_order_whichever_file_is_read_last(tiny_copy, monkeypatch):
     """The largest file is parsed from the start and checked last; its problems still take their place."""
     from graph_loader import validate as validation
-    edit(tiny_copy / "activities.csv", "A2,Officer training Malaysia (US),USA,MYS,",
-         "A1,Officer training Malaysia (US),USA,XXA,")                               # duplicate key, unknown target
-    edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "SGP,SGP,2008,200,COW")     # a rule (self-tie)
+
+    edit(
+        tiny_copy / "activities.csv",
+        "A2,Officer training Malaysia (US),USA,MYS,",
+        "A1,Officer training Malaysia (US),USA,XXA,",
+    )  # duplicate key, unknown target
+    edit(tiny_copy / "trade.csv", "SGP,THA,2008,200,COW", "SGP,SGP,2008,200,COW")  # a rule (self-tie)
     edit(tiny_copy / "countries.csv", "CHN,China,true,true,false,20,", "CHN,China,maybe,true,false,20,")  # read
-    edit(tiny_copy / "assessments.csv", "A-THA,THA,", "A-THA,ZZZ,")                   # a reference
+    edit(tiny_copy / "assessments.csv", "A-THA,THA,", "A-THA,ZZZ,")  # a reference
     orders = {}
     for last in ("trade.csv", "activities.csv", "countries.csv", "assessments.csv", "role_sharing.csv"):
         monkeypatch.setattr(validation, "_largest", lambda root, files, last=last: last)
         orders[last] = problems(tiny_copy)
     first = orders["trade.csv"]
     assert len(first) == 5 and all(found == first for found in orders.values())
-    assert [p.split(":")[0] for p in first] == ["activities.csv", "activities.csv", "assessments.csv",
-                                                "countries.csv", "trade.csv"]
+    assert [p.split(":")[0] for p in first] == [
+        "activities.csv",
+        "activities.csv",
+        "assessments.csv",
+        "countries.csv",
+        "trade.csv",
+    ]
 
 
 # ------------------------------------------------------------------- what a data file may be (the filesystem)
@@ -458,15 +548,19 @@ OUTSIDE_FILE = Path("/etc/passwd")
 def _link_out(data: Path) -> str:
     (data / "trade.csv").unlink()
     (data / "trade.csv").symlink_to(OUTSIDE_FILE)
-    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
-            f"inside {data})")
+    return (
+        f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+        f"inside {data})"
+    )
 
 
 def _link_to_dev_zero(data: Path) -> str:
     (data / "trade.csv").unlink()
     (data / "trade.csv").symlink_to("/dev/zero")
-    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
-            f"inside {data})")
+    return (
+        f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+        f"inside {data})"
+    )
 
 
 def _relative_link_out(data: Path) -> str:
@@ -474,8 +568,10 @@ def _relative_link_out(data: Path) -> str:
     secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     (data / "trade.csv").unlink()
     (data / "trade.csv").symlink_to(Path("..") / "secret.csv")
-    return (f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
-            f"inside {data})")
+    return (
+        f"trade.csv:0: (file): is a symbolic link to a file outside the data folder (expected a regular file "
+        f"inside {data})"
+    )
 
 
 def _fifo(data: Path) -> str:
@@ -515,9 +611,16 @@ def _link_loop(data: Path) -> str:
     return "trade.csv:0: (file): cannot be read (Too many levels of symbolic links)"
 
 
-FILESYSTEM = {"link-out-to-etc-passwd": _link_out, "link-to-dev-zero": _link_to_dev_zero,
-              "relative-link-out": _relative_link_out, "fifo": _fifo, "directory": _directory, "socket": _socket,
-              "dangling-link": _dangling_link, "link-loop": _link_loop}
+FILESYSTEM = {
+    "link-out-to-etc-passwd": _link_out,
+    "link-to-dev-zero": _link_to_dev_zero,
+    "relative-link-out": _relative_link_out,
+    "fifo": _fifo,
+    "directory": _directory,
+    "socket": _socket,
+    "dangling-link": _dangling_link,
+    "link-loop": _link_loop,
+}
 
 
 @pytest.mark.parametrize("make", FILESYSTEM.values(), ids=FILESYSTEM.keys())
@@ -529,8 +632,13 @@ def test_what_is_not_a_regular_file_inside_the_folder_is_refused_by_what_it_is(t
 @pytest.mark.parametrize("make", FILESYSTEM.values(), ids=FILESYSTEM.keys())
 def test_validate_in_a_real_process_exits_1_with_the_line_and_prints_nothing_of_the_file(tiny_copy, make):
     expected = make(tiny_copy)
-    done = subprocess.run([sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # a FIFO opened would hang here
+    done = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # a FIFO opened would hang here
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"1 problem in data:\n{expected}\n"
     assert "Traceback" not in done.stderr and "root:" not in done.stderr
@@ -553,14 +661,18 @@ def test_a_data_folder_reached_through_a_link_reads_its_links_inside_it(tiny_cop
 
 def test_every_kind_of_file_that_is_not_regular_is_named_for_what_it_is():
     from graph_loader.read import kind_problem
+
     assert kind_problem(stat.S_IFREG | 0o644) is None
-    assert {kind: kind_problem(kind | 0o644) for kind in (stat.S_IFDIR, stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK,
-                                                          stat.S_IFSOCK)} == {
+    assert {
+        kind: kind_problem(kind | 0o644)
+        for kind in (stat.S_IFDIR, stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK, stat.S_IFSOCK)
+    } == {
         stat.S_IFDIR: "is a directory, not a file (expected a regular CSV file)",
         stat.S_IFIFO: "is a named pipe (FIFO), not a regular file (expected a regular CSV file)",
         stat.S_IFCHR: "is a character device, not a regular file (expected a regular CSV file)",
         stat.S_IFBLK: "is a block device, not a regular file (expected a regular CSV file)",
-        stat.S_IFSOCK: "is a socket, not a regular file (expected a regular CSV file)"}
+        stat.S_IFSOCK: "is a socket, not a regular file (expected a regular CSV file)",
+    }
 
 
 def test_a_device_inside_the_folder_is_refused_as_a_device_without_being_read(tiny_copy):
@@ -570,7 +682,8 @@ def test_a_device_inside_the_folder_is_refused_as_a_device_without_being_read(ti
     except PermissionError:  # no CAP_MKNOD here: the mode alone is checked above
         return
     assert problems(tiny_copy) == [
-        "trade.csv:0: (file): is a character device, not a regular file (expected a regular CSV file)"]
+        "trade.csv:0: (file): is a character device, not a regular file (expected a regular CSV file)"
+    ]
 
 
 def _grow(path: Path, at_least: int) -> None:
@@ -580,8 +693,7 @@ def _grow(path: Path, at_least: int) -> None:
     assert path.stat().st_size >= at_least
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read_and_the_limit_is_configurable(tiny_copy,
-                                                                                               monkeypatch):
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_and_the_limit_is_configurable(tiny_copy, monkeypatch):
     _grow(tiny_copy / "trade.csv", 8000)
     size = (tiny_copy / "trade.csv").stat().st_size
     monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "0.005")  # 5,242 bytes: only the grown trade.csv is larger
@@ -590,7 +702,8 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read_and_the_limit_i
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
     assert problems(tiny_copy) == [
         f"trade.csv:0: (file): is {size:,} bytes, more than the limit of 5,242 bytes (OUTREACH_MAX_FILE_MB=0.005; "
-        "expected a smaller file, or a higher limit)"]
+        "expected a smaller file, or a higher limit)"
+    ]
     assert "trade.csv" not in reads
     monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "1")
     load(tiny_copy, risk_year=2008)
@@ -598,17 +711,25 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read_and_the_limit_i
 
 def test_the_default_size_limit_is_512_mb(tiny_copy, monkeypatch):
     from graph_loader.read import max_file_mb
+
     monkeypatch.delenv("OUTREACH_MAX_FILE_MB", raising=False)
     assert max_file_mb() == (512, "the default; set OUTREACH_MAX_FILE_MB to change it")
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "inf", "１"])
 def test_a_size_limit_that_is_not_a_positive_number_is_a_configuration_error(tiny_copy, value):
-    done = subprocess.run([sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "OUTREACH_MAX_FILE_MB": value})
+    done = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "validate", "--data", str(tiny_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "OUTREACH_MAX_FILE_MB": value},
+    )
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (f"error: OUTREACH_MAX_FILE_MB={value!r} is not a number of megabytes above 0 "
-                           "(expected e.g. 512)\n")
+    assert done.stderr == (
+        f"error: OUTREACH_MAX_FILE_MB={value!r} is not a number of megabytes above 0 (expected e.g. 512)\n"
+    )
 
 
 def test_several_refused_files_are_reported_together_and_nothing_is_loaded(tiny_copy):
@@ -622,7 +743,8 @@ def test_several_refused_files_are_reported_together_and_nothing_is_loaded(tiny_
         "tools.csv:1: (encoding): bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE), which is "
         "invisible and changes the order in which the text around it is displayed, so one key or name can "
         "display as another (expected text without direction controls)",
-        "trade.csv:0: (file): is a named pipe (FIFO), not a regular file (expected a regular CSV file)"]
+        "trade.csv:0: (file): is a named pipe (FIFO), not a regular file (expected a regular CSV file)",
+    ]
 
 
 # ------------------------------------------------------------------------------ tidy reads what validate reads
@@ -633,11 +755,18 @@ def test_tidy_refuses_a_link_out_of_the_folder_and_writes_nothing_through_it(tin
     (tiny_copy / "trade.csv").unlink()
     (tiny_copy / "trade.csv").symlink_to(outside)
     (tiny_copy / "tools.csv").write_bytes(b"\xef\xbb\xbf" + (TINY / "tools.csv").read_bytes())
-    done = subprocess.run([sys.executable, "-m", "graph_loader", "tidy", "--data", str(tiny_copy)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "graph_loader", "tidy", "--data", str(tiny_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == (f"1 problem in data:\ntrade.csv:0: (file): is a symbolic link to a file outside the data "
-                           f"folder (expected a regular file inside {tiny_copy})\n")
+    assert done.stderr == (
+        f"1 problem in data:\ntrade.csv:0: (file): is a symbolic link to a file outside the data "
+        f"folder (expected a regular file inside {tiny_copy})\n"
+    )
     assert outside.read_bytes() == before and (tiny_copy / "trade.csv").is_symlink()
     assert (tiny_copy / "tools.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # refused whole: nothing tidied
 
@@ -645,6 +774,7 @@ def test_tidy_refuses_a_link_out_of_the_folder_and_writes_nothing_through_it(tin
 @pytest.mark.parametrize("make", [_fifo, _directory, _link_to_dev_zero, _dangling_link], ids=lambda f: f.__name__)
 def test_tidy_refuses_what_validate_refuses_without_hanging(tiny_copy, make):
     from graph_loader.tidy import tidy
+
     expected = make(tiny_copy)
     with pytest.raises(DataError) as raised:
         tidy(tiny_copy)
@@ -653,6 +783,7 @@ def test_tidy_refuses_what_validate_refuses_without_hanging(tiny_copy, make):
 
 def test_tidy_rewrites_the_file_a_link_inside_the_folder_points_to_and_keeps_the_link(tiny_copy):
     from graph_loader.tidy import tidy
+
     (tiny_copy / "trade-2008.csv").write_bytes(b"\xef\xbb\xbf" + (TINY / "trade.csv").read_bytes())
     (tiny_copy / "trade.csv").unlink()
     (tiny_copy / "trade.csv").symlink_to("trade-2008.csv")
@@ -663,6 +794,7 @@ def test_tidy_rewrites_the_file_a_link_inside_the_folder_points_to_and_keeps_the
 
 def test_tidy_over_the_size_limit_is_refused(tiny_copy, monkeypatch):
     from graph_loader.tidy import tidy
+
     _grow(tiny_copy / "trade.csv", 8000)
     monkeypatch.setenv("OUTREACH_MAX_FILE_MB", "0.005")
     with pytest.raises(DataError) as raised:
@@ -671,18 +803,34 @@ def test_tidy_over_the_size_limit_is_refused(tiny_copy, monkeypatch):
 
 
 # -------------------------------------------------------------------------------- files named by what they are
-@pytest.mark.parametrize("head, expected", [
-    (b"BZh91AY&SY\x00\x01", "is a bzip2-compressed file, not CSV text (expected CSV text: decompress it first, "
-                             "e.g. with bunzip2)"),
-    (b"\xfd7zXZ\x00\x00\x04", "is an xz-compressed file, not CSV text (expected CSV text: decompress it first, "
-                              "e.g. with unxz)"),
-    (b"\x28\xb5\x2f\xfd\x24\x00", "is a zstd-compressed file, not CSV text (expected CSV text: decompress it "
-                                   "first, e.g. with unzstd)"),
-    (b"7z\xbc\xaf\x27\x1c\x00\x04", "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)"),
-    (b"\x1f\x8b\x08\x00", "is a gzip-compressed file (bytes 1F 8B), not CSV text (expected CSV text: decompress "
-                          "it first, e.g. with gunzip)"),
-    (b"%PDF-1.4\n", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"),
-], ids=["bzip2", "xz", "zstd", "7z", "gzip", "pdf"])
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (
+            b"BZh91AY&SY\x00\x01",
+            "is a bzip2-compressed file, not CSV text (expected CSV text: decompress it first, e.g. with bunzip2)",
+        ),
+        (
+            b"\xfd7zXZ\x00\x00\x04",
+            "is an xz-compressed file, not CSV text (expected CSV text: decompress it first, e.g. with unxz)",
+        ),
+        (
+            b"\x28\xb5\x2f\xfd\x24\x00",
+            "is a zstd-compressed file, not CSV text (expected CSV text: decompress it first, e.g. with unzstd)",
+        ),
+        (
+            b"7z\xbc\xaf\x27\x1c\x00\x04",
+            "is a 7z archive, not CSV text (expected CSV text: extract the CSV file from it)",
+        ),
+        (
+            b"\x1f\x8b\x08\x00",
+            "is a gzip-compressed file (bytes 1F 8B), not CSV text (expected CSV text: decompress "
+            "it first, e.g. with gunzip)",
+        ),
+        (b"%PDF-1.4\n", "is a PDF document, not CSV text (expected CSV text: export the table as CSV, not as PDF)"),
+    ],
+    ids=["bzip2", "xz", "zstd", "7z", "gzip", "pdf"],
+)
 def test_a_compressed_file_an_archive_or_a_pdf_is_named_by_its_magic_bytes(tiny_copy, head, expected):
     (tiny_copy / "contacts.csv").write_bytes(head + bytes(range(256)))
     assert problems(tiny_copy) == [f"contacts.csv:1: (file): {expected}"]
@@ -692,7 +840,8 @@ def test_a_real_gzip_file_is_named_as_gzip_not_as_windows_1252_bytes(tiny_copy):
     (tiny_copy / "trade.csv").write_bytes(gzip.compress((TINY / "trade.csv").read_bytes()))
     assert problems(tiny_copy) == [
         "trade.csv:1: (file): is a gzip-compressed file (bytes 1F 8B), not CSV text (expected CSV text: decompress "
-        "it first, e.g. with gunzip)"]
+        "it first, e.g. with gunzip)"
+    ]
 
 
 def test_a_header_that_starts_like_bzip2_is_still_text(tiny_copy):
@@ -711,7 +860,8 @@ def test_a_bidirectional_control_anywhere_is_refused_with_its_name_line_and_fiel
     assert problems(tiny_copy) == [
         f"countries.csv:6: name: bidirectional control character U+{ord(char):04X} ({unicodedata.name(char)}), "
         "which is invisible and changes the order in which the text around it is displayed, so one key or name "
-        "can display as another (expected text without direction controls)"]
+        "can display as another (expected text without direction controls)"
+    ]
 
 
 def test_a_bidirectional_control_in_a_key_that_would_display_as_another_key_is_refused(tiny_copy):
@@ -720,64 +870,159 @@ def test_a_bidirectional_control_in_a_key_that_would_display_as_another_key_is_r
     assert problems(tiny_copy) == [
         "activities.csv:3: activity_id: bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE), which is "
         "invisible and changes the order in which the text around it is displayed, so one key or name can "
-        "display as another (expected text without direction controls)"]
+        "display as another (expected text without direction controls)"
+    ]
 
 
 # ----------------------------------------------------------------------------- one grammar for numbers and dates
-@pytest.mark.parametrize("file, old, new, expected", [
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,\uff12\uff10\uff10\uff18,200,COW",
-     "trade.csv:11: year: '２００８' is not a whole number from 1980 to 2100 (written with the non-ASCII digit '２' "
-     "(U+FF12); expected the digits 0-9)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,\uff11\uff10\uff10,COW",
-     "trade.csv:11: value_usd_mn: '１００' is not a number >= 0 (written with the non-ASCII digit '１' (U+FF11); "
-     "expected the digits 0-9)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,\u0663,COW",
-     "trade.csv:11: value_usd_mn: '٣' is not a number >= 0 (written with the non-ASCII digit '٣' (U+0663); "
-     "expected the digits 0-9)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2_008,200,COW",
-     "trade.csv:11: year: '2_008' is not a whole number from 1980 to 2100 ('_' groups digits in Python, not in "
-     "data; expected digits without separators)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,1_000,COW",
-     "trade.csv:11: value_usd_mn: '1_000' is not a number >= 0 ('_' groups digits in Python, not in data; "
-     "expected digits without separators)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,nan,COW",
-     "trade.csv:11: value_usd_mn: 'nan' is not a finite number (expected a number >= 0)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,-Infinity,COW",
-     "trade.csv:11: value_usd_mn: '-Infinity' is not a finite number (expected a number >= 0)"),
-    ("trade.csv", "SGP,THA,2008,200,COW", "SGP,THA,2008,1e999,COW",
-     "trade.csv:11: value_usd_mn: '1e999' is not a finite number (expected a number >= 0)"),
-    ("meetings.csv", "2009-12-11,2009", "2009-W50-5,2009",
-     "meetings.csv:2: date: '2009-W50-5' is not a valid date (expected YYYY-MM-DD)"),
-    ("meetings.csv", "2009-12-11,2009", "20091211,2009",
-     "meetings.csv:2: date: '20091211' is not a valid date (expected YYYY-MM-DD)"),
-    ("meetings.csv", "2009-12-11,2009", "２００９-12-11,2009",
-     "meetings.csv:2: date: '２００９-12-11' is not a valid date (expected YYYY-MM-DD)"),
-], ids=["fullwidth-year", "fullwidth-value", "arabic-indic-value", "underscore-year", "underscore-value", "nan",
-        "infinity", "overflow", "iso-week-date", "basic-date", "fullwidth-date"])
+@pytest.mark.parametrize(
+    "file, old, new, expected",
+    [
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,\uff12\uff10\uff10\uff18,200,COW",
+            "trade.csv:11: year: '２００８' is not a whole number from 1980 to 2100 (written with the non-ASCII digit '２' "
+            "(U+FF12); expected the digits 0-9)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,\uff11\uff10\uff10,COW",
+            "trade.csv:11: value_usd_mn: '１００' is not a number >= 0 (written with the non-ASCII digit '１' (U+FF11); "
+            "expected the digits 0-9)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,\u0663,COW",
+            "trade.csv:11: value_usd_mn: '٣' is not a number >= 0 (written with the non-ASCII digit '٣' (U+0663); "
+            "expected the digits 0-9)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2_008,200,COW",
+            "trade.csv:11: year: '2_008' is not a whole number from 1980 to 2100 ('_' groups digits in Python, not in "
+            "data; expected digits without separators)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,1_000,COW",
+            "trade.csv:11: value_usd_mn: '1_000' is not a number >= 0 ('_' groups digits in Python, not in data; "
+            "expected digits without separators)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,nan,COW",
+            "trade.csv:11: value_usd_mn: 'nan' is not a finite number (expected a number >= 0)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,-Infinity,COW",
+            "trade.csv:11: value_usd_mn: '-Infinity' is not a finite number (expected a number >= 0)",
+        ),
+        (
+            "trade.csv",
+            "SGP,THA,2008,200,COW",
+            "SGP,THA,2008,1e999,COW",
+            "trade.csv:11: value_usd_mn: '1e999' is not a finite number (expected a number >= 0)",
+        ),
+        (
+            "meetings.csv",
+            "2009-12-11,2009",
+            "2009-W50-5,2009",
+            "meetings.csv:2: date: '2009-W50-5' is not a valid date (expected YYYY-MM-DD)",
+        ),
+        (
+            "meetings.csv",
+            "2009-12-11,2009",
+            "20091211,2009",
+            "meetings.csv:2: date: '20091211' is not a valid date (expected YYYY-MM-DD)",
+        ),
+        (
+            "meetings.csv",
+            "2009-12-11,2009",
+            "２００９-12-11,2009",
+            "meetings.csv:2: date: '２００９-12-11' is not a valid date (expected YYYY-MM-DD)",
+        ),
+    ],
+    ids=[
+        "fullwidth-year",
+        "fullwidth-value",
+        "arabic-indic-value",
+        "underscore-year",
+        "underscore-value",
+        "nan",
+        "infinity",
+        "overflow",
+        "iso-week-date",
+        "basic-date",
+        "fullwidth-date",
+    ],
+)
 def test_numbers_and_dates_follow_the_one_ascii_grammar(tiny_copy, file, old, new, expected):
     edit(tiny_copy / file, old, new)
     assert problems(tiny_copy) == [expected]
 
 
-@pytest.mark.parametrize("text, int_value, float_value", [
-    ("2008", 2008, 2008.0), ("+2008", 2008, 2008.0), ("-0", 0, -0.0), ("007", 7, 7.0), ("1.", None, 1.0),
-    (".5", None, 0.5), ("1e3", None, 1000.0), ("-1.5E-2", None, -0.015), ("1e999", None, float("inf")),
-    ("２００８", None, None), ("٣", None, None), ("1_000", None, None), ("inf", None, None), ("nan", None, None),
-    (" 1", None, None), ("1 ", None, None), ("1\n", None, None), ("", None, None), (".", None, None),
-    ("1e", None, None), ("e5", None, None), ("0x10", None, None), ("1.2.3", None, None), ("+-1", None, None),
-])
+@pytest.mark.parametrize(
+    "text, int_value, float_value",
+    [
+        ("2008", 2008, 2008.0),
+        ("+2008", 2008, 2008.0),
+        ("-0", 0, -0.0),
+        ("007", 7, 7.0),
+        ("1.", None, 1.0),
+        (".5", None, 0.5),
+        ("1e3", None, 1000.0),
+        ("-1.5E-2", None, -0.015),
+        ("1e999", None, float("inf")),
+        ("２００８", None, None),
+        ("٣", None, None),
+        ("1_000", None, None),
+        ("inf", None, None),
+        ("nan", None, None),
+        (" 1", None, None),
+        ("1 ", None, None),
+        ("1\n", None, None),
+        ("", None, None),
+        (".", None, None),
+        ("1e", None, None),
+        ("e5", None, None),
+        ("0x10", None, None),
+        ("1.2.3", None, None),
+        ("+-1", None, None),
+    ],
+)
 def test_the_grammar_reads_only_ascii_decimal_numbers(text, int_value, float_value):
     from graph_loader import grammar
+
     assert grammar.parse_int(text) == int_value and grammar.is_int(text) is (int_value is not None)
     assert grammar.parse_float(text) == float_value and grammar.is_float(text) is (float_value is not None)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("2008-02-29", date(2008, 2, 29)), ("2009-02-29", None), ("2009-W50-5", None), ("20091211", None),
-    ("2009-12-1", None), ("2009-12-11T00:00", None), ("2009-12-11\n", None), ("２００９-12-11", None),
-    ("2009-1２-11", None), ("0000-01-01", None)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("2008-02-29", date(2008, 2, 29)),
+        ("2009-02-29", None),
+        ("2009-W50-5", None),
+        ("20091211", None),
+        ("2009-12-1", None),
+        ("2009-12-11T00:00", None),
+        ("2009-12-11\n", None),
+        ("２００９-12-11", None),
+        ("2009-1２-11", None),
+        ("0000-01-01", None),
+    ],
+)
 def test_the_grammar_reads_only_calendar_dates_written_yyyy_mm_dd(text, value):
     from graph_loader import grammar
+
     assert grammar.parse_date(text) == value
 
 
@@ -786,31 +1031,43 @@ def test_an_activity_targeting_a_nation_of_concern_is_refused(tiny_copy):
     edit(tiny_copy / "activities.csv", "A5,Legal assistance Thailand,USA,THA,", "A5,Legal assistance Thailand,USA,PRK,")
     assert problems(tiny_copy) == [
         "activities.csv:6: targets: 'PRK' is not a recipient country (expected recipient=true in countries.csv: "
-        "an activity reaches recipients, not partners or nations of concern)"]
+        "an activity reaches recipients, not partners or nations of concern)"
+    ]
 
 
 def test_an_activity_targeting_a_partner_among_recipients_is_refused_for_that_country_only(tiny_copy):
-    edit(tiny_copy / "activities.csv", "A1,Industry seminar Thailand,JPN,THA,", "A1,Industry seminar Thailand,JPN,USA;THA,")
+    edit(
+        tiny_copy / "activities.csv",
+        "A1,Industry seminar Thailand,JPN,THA,",
+        "A1,Industry seminar Thailand,JPN,USA;THA,",
+    )
     assert problems(tiny_copy) == [
         "activities.csv:2: targets: 'USA' is not a recipient country (expected recipient=true in countries.csv: "
-        "an activity reaches recipients, not partners or nations of concern)"]
+        "an activity reaches recipients, not partners or nations of concern)"
+    ]
 
 
 def test_the_recipient_rule_binds_targets_only_not_the_other_relationships_into_countries(tiny_copy):
     """Partners and nations of concern still attend meetings, host them and trade; a partner still conducts."""
     path = tiny_copy / "meeting_participants.csv"
-    path.write_text(path.read_text(encoding="utf-8") + "M1,JPN,attended,,,fixture\nM1,PRK,invited_absent,,,fixture\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "M1,JPN,attended,,,fixture\nM1,PRK,invited_absent,,,fixture\n",
+        encoding="utf-8",
+    )
     g, _ = load(tiny_copy, risk_year=2008)
-    assert {u for u, _, d in g.in_edges("Meeting:M1", data=True) if d["type"] == "ATTENDED"} >= {"Country:JPN",
-                                                                                                 "Country:PRK"}
+    assert {u for u, _, d in g.in_edges("Meeting:M1", data=True) if d["type"] == "ATTENDED"} >= {
+        "Country:JPN",
+        "Country:PRK",
+    }
     edit(tiny_copy / "activities.csv", "A1,Industry seminar Thailand,JPN,", "A1,Industry seminar Thailand,THA,")
     assert problems(tiny_copy) == [
-        "activities.csv:2: partner: 'THA' is not a partner country (expected partner=true in countries.csv)"]
+        "activities.csv:2: partner: 'THA' is not a partner country (expected partner=true in countries.csv)"
+    ]
 
 
 def test_the_schema_states_the_recipient_rule_as_data():
     from graph_loader.schema import load_schema
+
     rels = load_schema().rels
     assert rels["TARGETS"].to_where == {"recipient": True}
     assert [r for r, spec in rels.items() if spec.to_where] == ["TARGETS"]

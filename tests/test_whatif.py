@@ -1,5 +1,6 @@
 """What-if planning: planned activities go into a copy, get a stable store key, and change the coverage
 queries' answer on the variant store (the Coverage page's what-if mode)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,18 +18,23 @@ def test_planned_activities_are_added_to_a_copy(tiny_graph):
     assert h.nodes[aid]["source"] == whatif.WHATIF_SOURCE
     assert sorted(d["type"] for *_, d in h.in_edges(aid, data=True)) == ["CONDUCTS"]
     assert sorted((v, d["type"]) for _, v, d in h.out_edges(aid, data=True)) == [
-        ("Country:MYS", "TARGETS"), ("Tool:legal_assistance", "USES")]
+        ("Country:MYS", "TARGETS"),
+        ("Tool:legal_assistance", "USES"),
+    ]
     assert (tiny_graph.number_of_nodes(), tiny_graph.number_of_edges()) == (n, m)
     assert h.number_of_nodes() == n + 1 and h.number_of_edges() == m + 3
 
 
-@pytest.mark.parametrize("bad, why", [
-    ({"partner": "THA", "target": "MYS", "tool": "legal_assistance", "year": 2008}, "not a partner"),
-    ({"partner": "USA", "target": "XXX", "tool": "legal_assistance", "year": 2008}, "not a country"),
-    ({"partner": "USA", "target": "MYS", "tool": "nope", "year": 2008}, "not a tool"),
-    ({"partner": "USA", "target": "MYS", "tool": "legal_assistance", "year": 2008, "month": 13}, "not 1–12"),
-    ({"partner": "USA", "target": "MYS", "tool": "legal_assistance"}, "needs year"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ({"partner": "THA", "target": "MYS", "tool": "legal_assistance", "year": 2008}, "not a partner"),
+        ({"partner": "USA", "target": "XXX", "tool": "legal_assistance", "year": 2008}, "not a country"),
+        ({"partner": "USA", "target": "MYS", "tool": "nope", "year": 2008}, "not a tool"),
+        ({"partner": "USA", "target": "MYS", "tool": "legal_assistance", "year": 2008, "month": 13}, "not 1–12"),
+        ({"partner": "USA", "target": "MYS", "tool": "legal_assistance"}, "needs year"),
+    ],
+)
 def test_bad_plans_are_refused_with_a_clear_message(tiny_graph, bad, why):
     with pytest.raises(whatif.WhatIfError, match=why):
         whatif.with_planned(tiny_graph, [bad])
@@ -47,9 +53,11 @@ def test_coverage_recomputes_on_the_variant_store(tiny_graph, tmp_path, monkeypa
     monkeypatch.setenv("OUTREACH_CACHE", str(tmp_path))
     from graph_loader.stores.embedded import store_for_graph
     from queries import Runner
+
     window = {"year_from": 2008, "year_to": 2008}
-    gaps = lambda g, key: {(r["iso3"], r["tool"]) for r in
-                           Runner(store=store_for_graph(g, key)).run("coverage_gaps", window).rows}
+    gaps = lambda g, key: {
+        (r["iso3"], r["tool"]) for r in Runner(store=store_for_graph(g, key)).run("coverage_gaps", window).rows
+    }
     before = gaps(tiny_graph, "base-" + whatif.graph_fingerprint(tiny_graph))
     assert ("MYS", "legal_assistance") in before
     variant = whatif.with_planned(tiny_graph, PLAN)

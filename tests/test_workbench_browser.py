@@ -1,6 +1,7 @@
 """Queries as a workbench, in a real Chromium: a free-form query with a parameter is run and saved, and after a
 restart of the app it is in the library with a form of its own; the Network page's GraphML download parses.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,16 @@ from app_server import need_browser, open_page, running_app, settle
 from conftest import TINY
 
 pytestmark = pytest.mark.browser
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 QUERY = "MATCH (c:Country) WHERE c.iso3 = $iso RETURN c.iso3 AS iso3, c.name AS name"
 
 
@@ -18,6 +27,7 @@ QUERY = "MATCH (c:Country) WHERE c.iso3 = $iso RETURN c.iso3 AS iso3, c.name AS 
 def chromium():
     need_browser()
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         yield browser
@@ -43,16 +53,24 @@ def test_a_saved_query_is_in_the_library_after_a_restart(tmp_path, chromium):
         pg.locator(".st-key-run_cypher button").click()
         settle(pg)
         pg.get_by_text("Save as query").click()
-        for field, text in (("save_name", "country_by_code"), ("save_title", "A country by its code"),
-                            ("save_description", "Name of one country.")):
+        for field, text in (
+            ("save_name", "country_by_code"),
+            ("save_title", "A country by its code"),
+            ("save_description", "Name of one country."),
+        ):
             pg.locator(f".st-key-{field} input").fill(text)  # (Enter would submit the form)
         pg.get_by_role("button", name="Save").click()
         settle(pg)
         assert "Saved country_by_code" in " ".join(pg.locator('[data-testid="stAlert"]').all_inner_texts())
         pg.close()
-    assert (tmp_path / "saved" / "country_by_code.cypher").read_text(encoding="utf-8").startswith(
-        "// A country by its code\n// description: Name of one country.\n// params:\n"
-        "//   iso: string = MYS — saved from the console\n// returns: iso3, name\n")
+    assert (
+        (tmp_path / "saved" / "country_by_code.cypher")
+        .read_text(encoding="utf-8")
+        .startswith(
+            "// A country by its code\n// description: Name of one country.\n// params:\n"
+            "//   iso: string = MYS — saved from the console\n// returns: iso3, name\n"
+        )
+    )
     with running_app(tmp_path / "second", env) as app:  # a restart: a new server process
         pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
         open_page(pg, app.url, "Queries", "Queries")
@@ -70,6 +88,7 @@ def test_a_saved_query_is_in_the_library_after_a_restart(tmp_path, chromium):
 
 def test_the_network_view_downloads_as_graphml_that_parses(tmp_path, chromium):
     import networkx as nx
+
     with running_app(tmp_path, {"OUTREACH_DATA": str(TINY)}) as app:
         pg = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         open_page(pg, app.url, "Network", "Network")

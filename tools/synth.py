@@ -18,6 +18,7 @@ years (3 % drop out). At world scale (200 countries, 25 years, density 0.65) tha
 Explicit --countries/--years/--activities override the scale. A manifest (synth_manifest.json: arguments,
 row counts per file, generation seconds) is written next to the CSV files; the loader ignores it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,29 +38,70 @@ import pycountry
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "data"
 COPIED = ("categories.csv", "tools.csv", "category_needs.csv", "role_sharing.csv")
-SCALES = {"small": {"countries": 30, "years": 5, "activities": 500},
-          "world": {"countries": 200, "years": 25, "activities": 50_000}}
+SCALES = {
+    "small": {"countries": 30, "years": 5, "activities": 500},
+    "world": {"countries": 200, "years": 25, "activities": 50_000},
+}
 CONCERN = ("CHN", "PRK", "IRN")
 CORE_PARTNERS = ("JPN", "USA", "AUS")
 DONORS = ("GBR", "DEU", "CAN", "FRA", "NZL")
-KNOWN_CAPITALS = {"JPN": (35.68, 139.69), "USA": (38.90, -77.04), "AUS": (-35.30, 149.10),
-                  "CHN": (39.90, 116.40), "PRK": (39.02, 125.75), "IRN": (35.69, 51.39),
-                  "GBR": (51.51, -0.13), "DEU": (52.52, 13.40), "CAN": (45.42, -75.70),
-                  "FRA": (48.86, 2.35), "NZL": (-41.29, 174.78)}
-LANGUAGES = ("English", "French", "Spanish", "Arabic", "Portuguese", "Russian", "Chinese", "Malay", "Hindi",
-             "Swahili", "German", "Persian", "Korean", "Japanese", "Thai", "Turkish")
-TOOLS = ("bilateral_discussion", "legal_assistance", "officer_training", "industry_seminar",
-         "multilateral_seminar", "equipment")
+KNOWN_CAPITALS = {
+    "JPN": (35.68, 139.69),
+    "USA": (38.90, -77.04),
+    "AUS": (-35.30, 149.10),
+    "CHN": (39.90, 116.40),
+    "PRK": (39.02, 125.75),
+    "IRN": (35.69, 51.39),
+    "GBR": (51.51, -0.13),
+    "DEU": (52.52, 13.40),
+    "CAN": (45.42, -75.70),
+    "FRA": (48.86, 2.35),
+    "NZL": (-41.29, 174.78),
+}
+LANGUAGES = (
+    "English",
+    "French",
+    "Spanish",
+    "Arabic",
+    "Portuguese",
+    "Russian",
+    "Chinese",
+    "Malay",
+    "Hindi",
+    "Swahili",
+    "German",
+    "Persian",
+    "Korean",
+    "Japanese",
+    "Thai",
+    "Turkish",
+)
+TOOLS = (
+    "bilateral_discussion",
+    "legal_assistance",
+    "officer_training",
+    "industry_seminar",
+    "multilateral_seminar",
+    "equipment",
+)
 TOOL_WEIGHTS = (0.2, 0.15, 0.25, 0.2, 0.12, 0.08)
-ORGS = (("IAEA", "International Atomic Energy Agency", "international organisation"),
-        ("ASEAN", "Association of Southeast Asian Nations", "regional organisation"),
-        ("ARF", "ASEAN Regional Forum", "forum"),
-        ("UN_1540", "UN Security Council 1540 Committee", "committee"),
-        ("WCO", "World Customs Organization", "international organisation"))
-TOPICS = (("north_korea", "North Korea"), ("iran", "Iran"), ("unscr_1540", "UNSCR 1540 implementation"),
-          ("transshipment", "Transshipment controls"), ("catch_all", "Catch-all controls"),
-          ("icp", "Internal compliance programmes"), ("licensing", "Licensing systems"),
-          ("enforcement", "Customs enforcement"))
+ORGS = (
+    ("IAEA", "International Atomic Energy Agency", "international organisation"),
+    ("ASEAN", "Association of Southeast Asian Nations", "regional organisation"),
+    ("ARF", "ASEAN Regional Forum", "forum"),
+    ("UN_1540", "UN Security Council 1540 Committee", "committee"),
+    ("WCO", "World Customs Organization", "international organisation"),
+)
+TOPICS = (
+    ("north_korea", "North Korea"),
+    ("iran", "Iran"),
+    ("unscr_1540", "UNSCR 1540 implementation"),
+    ("transshipment", "Transshipment controls"),
+    ("catch_all", "Catch-all controls"),
+    ("icp", "Internal compliance programmes"),
+    ("licensing", "Licensing systems"),
+    ("enforcement", "Customs enforcement"),
+)
 ELEMENTS = ("intention", "laws", "enforcement", "industry_cooperation")
 
 
@@ -108,8 +150,15 @@ def b(x: bool) -> str:
     return "true" if x else "false"
 
 
-def generate(out: Path, countries: int = 200, years: int = 25, activities: int = 50_000, seed: int = 1,
-             start_year: int = 2000, trade_density: float = 0.65) -> dict:
+def generate(
+    out: Path,
+    countries: int = 200,
+    years: int = 25,
+    activities: int = 50_000,
+    seed: int = 1,
+    start_year: int = 2000,
+    trade_density: float = 0.65,
+) -> dict:
     if countries < 8:
         raise SystemExit("synth: --countries must be at least 8 (3 nations of concern, 3 partners, recipients)")
     if years < 1 or not 1980 <= start_year <= 2100 - years:
@@ -136,7 +185,7 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
     rnd.shuffle(pool)
     if countries > len(fixed) + len(pool):
         raise SystemExit(f"synth: at most {len(fixed) + len(pool)} countries (ISO 3166-1 has no more)")
-    isos = sorted(fixed + pool[:countries - len(fixed)])
+    isos = sorted(fixed + pool[: countries - len(fixed)])
     others = [c for c in isos if c not in fixed]
     n_recip = max(2, round(0.75 * len(others)))
     recipients = set(rnd.sample(others, min(n_recip, len(others)))) | {"CHN"}
@@ -151,8 +200,19 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             lat[i] = math.degrees(math.asin(rnd.uniform(-0.9, 0.9)))
             lng[i] = rnd.uniform(-180, 180)
     mass = rng.lognormal(mean=0.0, sigma=1.4, size=n)  # economic size (GDP-like, relative)
-    for c, m in (("USA", 60.0), ("CHN", 50.0), ("JPN", 20.0), ("DEU", 15.0), ("GBR", 10.0), ("FRA", 10.0),
-                 ("AUS", 6.0), ("CAN", 6.0), ("IRN", 2.5), ("PRK", 0.05), ("NZL", 0.8)):
+    for c, m in (
+        ("USA", 60.0),
+        ("CHN", 50.0),
+        ("JPN", 20.0),
+        ("DEU", 15.0),
+        ("GBR", 10.0),
+        ("FRA", 10.0),
+        ("AUS", 6.0),
+        ("CAN", 6.0),
+        ("IRN", 2.5),
+        ("PRK", 0.05),
+        ("NZL", 0.8),
+    ):
         if c in idx:
             mass[idx[c]] = m
     langs = {}
@@ -167,14 +227,52 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         large = min(n_ports, rnd.randint(0, 5))
         medium = min(n_ports - large, rnd.randint(0, 10))
         landlocked = n_ports == 0
-        rows.append([c, pc.name, getattr(pc, "alpha_2", ""), region, sub, b(c in recipients), b(c in CONCERN),
-                     b(c in partners), f"Capital of {pc.name}", f"{lat[i]:.4f}", f"{lng[i]:.4f}", b(landlocked),
-                     ";".join(ls), "" if rnd.random() < 0.05 else n_ports,
-                     "" if rnd.random() < 0.05 else large, "" if rnd.random() < 0.05 else medium, src,
-                     "" if rnd.random() < 0.8 else "synthetic country facts"])
-    w.write("countries.csv", ["iso3", "name", "iso2", "region", "subregion", "recipient", "concern", "partner",
-                              "capital", "lat", "lng", "landlocked", "official_languages", "n_ports",
-                              "n_large_ports", "n_medium_ports", "source", "note"], rows)
+        rows.append(
+            [
+                c,
+                pc.name,
+                getattr(pc, "alpha_2", ""),
+                region,
+                sub,
+                b(c in recipients),
+                b(c in CONCERN),
+                b(c in partners),
+                f"Capital of {pc.name}",
+                f"{lat[i]:.4f}",
+                f"{lng[i]:.4f}",
+                b(landlocked),
+                ";".join(ls),
+                "" if rnd.random() < 0.05 else n_ports,
+                "" if rnd.random() < 0.05 else large,
+                "" if rnd.random() < 0.05 else medium,
+                src,
+                "" if rnd.random() < 0.8 else "synthetic country facts",
+            ]
+        )
+    w.write(
+        "countries.csv",
+        [
+            "iso3",
+            "name",
+            "iso2",
+            "region",
+            "subregion",
+            "recipient",
+            "concern",
+            "partner",
+            "capital",
+            "lat",
+            "lng",
+            "landlocked",
+            "official_languages",
+            "n_ports",
+            "n_large_ports",
+            "n_medium_ports",
+            "source",
+            "note",
+        ],
+        rows,
+    )
     recip_list = sorted(recipients)
 
     # --------------------------------------------------------------------------------------- country years
@@ -184,14 +282,24 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         eci0 = float(np.clip(rng.normal(0.3 * math.log(m), 0.8), -3, 3))
         ht0 = float(np.clip(rng.normal(12 + 5 * math.log1p(m), 8), 0, 70))
         for t, y in enumerate(yrs):
-            exp = m * 20_000 * 1.05 ** t * rnd.lognormvariate(0, 0.1)
+            exp = m * 20_000 * 1.05**t * rnd.lognormvariate(0, 0.1)
             imp = exp * rnd.uniform(0.8, 1.25)
-            rows.append([c, y, "" if rnd.random() < 0.02 else f"{exp:.3f}",
-                         "" if rnd.random() < 0.03 and t > 0 else f"{imp:.3f}",
-                         "" if rnd.random() < 0.05 else f"{np.clip(eci0 + rnd.gauss(0, 0.1), -4.9, 4.9):.6f}",
-                         "" if rnd.random() < 0.08 else f"{np.clip(ht0 + rnd.gauss(0, 1.5), 0, 100):.4f}", src])
-    w.write("country_years.csv", ["iso3", "year", "exports_world_usd_mn", "imports_world_usd_mn", "eci",
-                                  "hightech_exports_pct", "source"], rows)
+            rows.append(
+                [
+                    c,
+                    y,
+                    "" if rnd.random() < 0.02 else f"{exp:.3f}",
+                    "" if rnd.random() < 0.03 and t > 0 else f"{imp:.3f}",
+                    "" if rnd.random() < 0.05 else f"{np.clip(eci0 + rnd.gauss(0, 0.1), -4.9, 4.9):.6f}",
+                    "" if rnd.random() < 0.08 else f"{np.clip(ht0 + rnd.gauss(0, 1.5), 0, 100):.4f}",
+                    src,
+                ]
+            )
+    w.write(
+        "country_years.csv",
+        ["iso3", "year", "exports_world_usd_mn", "imports_world_usd_mn", "eci", "hightech_exports_pct", "source"],
+        rows,
+    )
 
     # ------------------------------------------------------------------------------------- pairs: geometry
     ia, ib = np.triu_indices(n, 1)  # undirected pairs a < b (isos is sorted, so codes compare the same way)
@@ -207,8 +315,9 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
     for p in sorted(near):
         a, bb = isos[ia[p]], isos[ib[p]]
         d = dist[p]
-        kind = "land" if d < 900 and rnd.random() < 0.6 else rnd.choice(("sea_12mi", "sea_24mi", "sea_150mi",
-                                                                           "sea_400mi"))
+        kind = (
+            "land" if d < 900 and rnd.random() < 0.6 else rnd.choice(("sea_12mi", "sea_24mi", "sea_150mi", "sea_400mi"))
+        )
         if kind == "land":
             land.add(p)
         fy = "" if rnd.random() < 0.1 else rnd.randint(1816, 1995)
@@ -224,12 +333,21 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         for p in range(len(ia)):
             d = dist[p]
             mind = 0.0 if p in land else max(0.0, d - gap[p])
-            chunk.append([isos[ia[p]], isos[ib[p]], f"{d * noise[p]:.1f}", "" if blank[p] < 0.01 else f"{d:.1f}",
-                          "" if blank[p] > 0.97 else f"{mind:.1f}", src])
+            chunk.append(
+                [
+                    isos[ia[p]],
+                    isos[ib[p]],
+                    f"{d * noise[p]:.1f}",
+                    "" if blank[p] < 0.01 else f"{d:.1f}",
+                    "" if blank[p] > 0.97 else f"{mind:.1f}",
+                    src,
+                ]
+            )
             if len(chunk) == 50_000:
                 yield chunk
                 chunk = []
         yield chunk
+
     w.write("distances.csv", ["iso3_a", "iso3_b", "dist_km", "distcap_km", "mindist_km", "source"], dist_rows())
 
     # ------------------------------------------------------------------------------------------------ trade
@@ -251,7 +369,7 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
 
     def trade_rows():
         for t, y in enumerate(yrs):
-            growth = 1.05 ** t
+            growth = 1.05**t
             for dataset in ("IMF_DOTS", "COW"):
                 if dataset == "COW" and y not in cow_years:
                     continue
@@ -261,8 +379,10 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
                 vtxt = np.char.mod("%.3f", vals).tolist()
                 etxt = np.where(est < 0.07, "true", np.where(est > 0.99, "", "false")).tolist()
                 yield [[a, bb, y, v, dataset, e, src] for a, bb, v, e in zip(na[keep], nb[keep], vtxt, etxt)]
-    w.write("trade.csv", ["exporter", "importer", "year", "value_usd_mn", "dataset", "estimate", "source"],
-            trade_rows())
+
+    w.write(
+        "trade.csv", ["exporter", "importer", "year", "value_usd_mn", "dataset", "estimate", "source"], trade_rows()
+    )
 
     # ------------------------------------------------------------------------------------ alliances & IGOs
     region = {c: region_of(lat[idx[c]], lng[idx[c]])[0] for c in isos}
@@ -287,8 +407,11 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         for y in range(first, al_end + 1):
             for x, z in ((a, bb), (bb, a)):
                 rows.append([x, z, y, *map(b, kinds), src])
-    w.write("alliances.csv", ["iso3_a", "iso3_b", "year", "defense", "offense", "neutrality", "nonaggression",
-                              "consultation", "source"], rows)
+    w.write(
+        "alliances.csv",
+        ["iso3_a", "iso3_b", "year", "defense", "offense", "neutrality", "nonaggression", "consultation", "source"],
+        rows,
+    )
 
     igo_end = yrs[min(len(yrs) - 1, 14)] if years > 3 else last  # IGO data end earlier too
     key_set = set(CONCERN) | set(partners)
@@ -307,6 +430,7 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
                 yield chunk
                 chunk = []
         yield chunk
+
     w.write("shared_igos.csv", ["iso3_a", "iso3_b", "year", "count", "source"], igo_rows())
 
     # ------------------------------------------------------------------------- language, colonial, rivalry
@@ -330,8 +454,9 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
         a, bb = isos[ia[p]], isos[ib[p]]
         start = rnd.randint(1816, 2005)
         end = "" if rnd.random() < 0.3 else min(2010, rnd.randint(start, start + 80))
-        rows.append([a, bb, f"{a}-{bb} rivalry", start, end, rnd.choice(("spatial", "positional", "spatial;positional")),
-                     src])
+        rows.append(
+            [a, bb, f"{a}-{bb} rivalry", start, end, rnd.choice(("spatial", "positional", "spatial;positional")), src]
+        )
     w.write("rivalries.csv", ["iso3_a", "iso3_b", "name", "start_year", "end_year", "kind", "source"], rows)
 
     rows, seen = [], set()
@@ -344,8 +469,9 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             continue
         seen.add((a, k, y, kind))
         rows.append([a, k, y, kind, round(rnd.uniform(0.1, 0.9), 2), round(rnd.uniform(0.4, 0.9), 2), "", src])
-    w.write("historical_ties.csv", ["iso3_a", "iso3_b", "year", "kind", "strength", "confidence", "note", "source"],
-            rows)
+    w.write(
+        "historical_ties.csv", ["iso3_a", "iso3_b", "year", "kind", "strength", "confidence", "note", "source"], rows
+    )
 
     # ----------------------------------------------------------------------- organisations, meetings, topics
     orgs = ORGS[: 2 if countries < 20 else len(ORGS)]
@@ -359,8 +485,18 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             d = date(y, rnd.randint(1, 12), rnd.randint(1, 28))
             host = rnd.choice(partners + recip_list[:10])
             meetings.setdefault(y, []).append(mid)
-            rows.append([mid, f"Export control dialogue {y} #{j + 1}", "" if rnd.random() < 0.1 else d.isoformat(), y,
-                         host, f"Capital of {pycountry.countries.get(alpha_3=host).name}", "", src])
+            rows.append(
+                [
+                    mid,
+                    f"Export control dialogue {y} #{j + 1}",
+                    "" if rnd.random() < 0.1 else d.isoformat(),
+                    y,
+                    host,
+                    f"Capital of {pycountry.countries.get(alpha_3=host).name}",
+                    "",
+                    src,
+                ]
+            )
             who = sorted(set(partners) | set(rnd.sample(recip_list, min(len(recip_list), rnd.randint(5, 40)))))
             for c in who:
                 st = rnd.choices(("attended", "invited_absent", "announced"), (0.85, 0.1, 0.05))[0]
@@ -370,15 +506,22 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             for t, _ in rnd.sample(TOPICS, rnd.randint(1, 3)):
                 mtopics.append([mid, t, src])
     w.write("meetings.csv", ["meeting_id", "name", "date", "year", "host", "venue", "chair", "source"], rows)
-    w.write("meeting_participants.csv", ["meeting_id", "participant", "status", "representation", "note", "source"],
-            parts)
+    w.write(
+        "meeting_participants.csv", ["meeting_id", "participant", "status", "representation", "note", "source"], parts
+    )
     w.write("meeting_topics.csv", ["meeting_id", "topic_id", "source"], mtopics)
 
     # --------------------------------------------------------------------------------------- programmes
     progs = {p: [f"{p}-P{k}" for k in range(1, 4)] for p in partners}
-    w.write("programmes.csv", ["programme_id", "name", "owner", "agency", "description", "source"],
-            [[pid, f"{p} outreach programme {k + 1}", p, rnd.choice(("", "Ministry of Trade", "Customs")),
-              "", src] for p in partners for k, pid in enumerate(progs[p])])
+    w.write(
+        "programmes.csv",
+        ["programme_id", "name", "owner", "agency", "description", "source"],
+        [
+            [pid, f"{p} outreach programme {k + 1}", p, rnd.choice(("", "Ministry of Trade", "Customs")), "", src]
+            for p in partners
+            for k, pid in enumerate(progs[p])
+        ],
+    )
 
     # --------------------------------------------------------------------------------------- activities
     pw = [0.35, 0.3, 0.2] + [0.15 / max(1, n_donors)] * n_donors
@@ -388,32 +531,97 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
     for i in range(activities):
         p, tool, y = p_choice[i], t_choice[i], rnd.choice(yrs)
         if tool == "multilateral_seminar":
-            targets = "" if rnd.random() < 0.3 else ";".join(sorted(rnd.sample(recip_list, min(len(recip_list),
-                                                                                              rnd.randint(2, 6)))))
+            targets = (
+                ""
+                if rnd.random() < 0.3
+                else ";".join(sorted(rnd.sample(recip_list, min(len(recip_list), rnd.randint(2, 6)))))
+            )
         else:
-            targets = rnd.choice(recip_list) if rnd.random() < 0.9 else ";".join(
-                sorted(rnd.sample(recip_list, min(2, len(recip_list)))))
+            targets = (
+                rnd.choice(recip_list)
+                if rnd.random() < 0.9
+                else ";".join(sorted(rnd.sample(recip_list, min(2, len(recip_list)))))
+            )
         month = rnd.randint(1, 12) if rnd.random() < 0.8 else ""
         day = date(y, month, rnd.randint(1, 28)).isoformat() if month and rnd.random() < 0.4 else ""
         status = rnd.choices(("held", "planned", "proposed", "cancelled"), (0.6, 0.2, 0.15, 0.05))[0]
-        rows.append([f"ACT{i + 1:07d}", f"{tool.replace('_', ' ').capitalize()} by {p} ({targets or 'regional'})",
-                     p, targets, tool, rnd.choice(progs[p]) if rnd.random() < 0.7 else "",
-                     rnd.choice(meetings[y]) if rnd.random() < 0.05 else "", status, y, month, day,
-                     "" if rnd.random() < 0.7 else "Venue TBC", round(rnd.uniform(0.5, 1.0), 2), "", src])
-    w.write("activities.csv", ["activity_id", "title", "partner", "targets", "tool", "programme", "meeting", "status",
-                               "year", "month", "date", "venue", "confidence", "note", "source"], rows)
+        rows.append(
+            [
+                f"ACT{i + 1:07d}",
+                f"{tool.replace('_', ' ').capitalize()} by {p} ({targets or 'regional'})",
+                p,
+                targets,
+                tool,
+                rnd.choice(progs[p]) if rnd.random() < 0.7 else "",
+                rnd.choice(meetings[y]) if rnd.random() < 0.05 else "",
+                status,
+                y,
+                month,
+                day,
+                "" if rnd.random() < 0.7 else "Venue TBC",
+                round(rnd.uniform(0.5, 1.0), 2),
+                "",
+                src,
+            ]
+        )
+    w.write(
+        "activities.csv",
+        [
+            "activity_id",
+            "title",
+            "partner",
+            "targets",
+            "tool",
+            "programme",
+            "meeting",
+            "status",
+            "year",
+            "month",
+            "date",
+            "venue",
+            "confidence",
+            "note",
+            "source",
+        ],
+        rows,
+    )
 
     # ---------------------------------------------------------------------------------------- requests
     rows = []
     for i in range(max(5, activities // 20)):
         y = rnd.choice(yrs)
-        rows.append([f"REQ{i + 1:06d}", rnd.choice(recip_list), rnd.choice(meetings[y]) if rnd.random() < 0.3 else "",
-                     rnd.choice(TOOLS) if rnd.random() < 0.8 else "",
-                     rnd.choices(("assistance", "timing", "coordination"), (0.7, 0.15, 0.15))[0],
-                     "Asked for help with export controls", y, rnd.randint(1, 12) if rnd.random() < 0.7 else "",
-                     round(rnd.uniform(0.5, 1.0), 2), "", src])
-    w.write("requests.csv", ["request_id", "country", "meeting", "tool", "kind", "summary", "year", "month",
-                             "confidence", "note", "source"], rows)
+        rows.append(
+            [
+                f"REQ{i + 1:06d}",
+                rnd.choice(recip_list),
+                rnd.choice(meetings[y]) if rnd.random() < 0.3 else "",
+                rnd.choice(TOOLS) if rnd.random() < 0.8 else "",
+                rnd.choices(("assistance", "timing", "coordination"), (0.7, 0.15, 0.15))[0],
+                "Asked for help with export controls",
+                y,
+                rnd.randint(1, 12) if rnd.random() < 0.7 else "",
+                round(rnd.uniform(0.5, 1.0), 2),
+                "",
+                src,
+            ]
+        )
+    w.write(
+        "requests.csv",
+        [
+            "request_id",
+            "country",
+            "meeting",
+            "tool",
+            "kind",
+            "summary",
+            "year",
+            "month",
+            "confidence",
+            "note",
+            "source",
+        ],
+        rows,
+    )
 
     # ---------------------------------------------------------------------------------------- contacts
     rows, k = [], 0
@@ -423,12 +631,40 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             org = rnd.random() < 0.03
             poc = rnd.random() < 0.6
             ly = rnd.randint(start_year, last + 2) if poc and rnd.random() < 0.4 else ""
-            rows.append([f"C{k:06d}", f"Official {k}", rnd.choice(("Director", "Deputy Director", "Officer")),
-                         "Ministry of Foreign Affairs", "" if org else c, orgs[0][0] if org else "",
-                         rnd.choice(meetings[rnd.choice(yrs)]) if rnd.random() < 0.2 else "", b(poc), ly,
-                         rnd.randint(1, 12) if ly and rnd.random() < 0.6 else "", "", src])
-    w.write("contacts.csv", ["contact_id", "name", "title", "agency", "country", "organisation", "meeting",
-                             "export_control_poc", "leaving_year", "leaving_month", "note", "source"], rows)
+            rows.append(
+                [
+                    f"C{k:06d}",
+                    f"Official {k}",
+                    rnd.choice(("Director", "Deputy Director", "Officer")),
+                    "Ministry of Foreign Affairs",
+                    "" if org else c,
+                    orgs[0][0] if org else "",
+                    rnd.choice(meetings[rnd.choice(yrs)]) if rnd.random() < 0.2 else "",
+                    b(poc),
+                    ly,
+                    rnd.randint(1, 12) if ly and rnd.random() < 0.6 else "",
+                    "",
+                    src,
+                ]
+            )
+    w.write(
+        "contacts.csv",
+        [
+            "contact_id",
+            "name",
+            "title",
+            "agency",
+            "country",
+            "organisation",
+            "meeting",
+            "export_control_poc",
+            "leaving_year",
+            "leaving_month",
+            "note",
+            "source",
+        ],
+        rows,
+    )
 
     # -------------------------------------------------------------------------------------- assessments
     rows = []
@@ -438,20 +674,57 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
             y = rnd.choice(yrs)
             elems = ["yes"] * (cat - 1) + ["no"] + [rnd.choice(("yes", "no", "unknown")) for _ in range(4 - cat)]
             risk = ("High" if rnd.random() < 0.5 else "Low") if cat == 1 else rnd.choice(("Low", ""))
-            rows.append([f"AS-{c}-{j + 1}", c, date(y, rnd.randint(1, 12), rnd.randint(1, 28)).isoformat(),
-                         rnd.choice(CORE_PARTNERS), cat, *elems, risk, round(rnd.uniform(0.5, 0.95), 2), "", src])
+            rows.append(
+                [
+                    f"AS-{c}-{j + 1}",
+                    c,
+                    date(y, rnd.randint(1, 12), rnd.randint(1, 28)).isoformat(),
+                    rnd.choice(CORE_PARTNERS),
+                    cat,
+                    *elems,
+                    risk,
+                    round(rnd.uniform(0.5, 0.95), 2),
+                    "",
+                    src,
+                ]
+            )
             if rnd.random() < 0.3:
                 cat = min(4, cat + 1)  # a later assessment may find the country more mature
-    w.write("assessments.csv", ["assessment_id", "iso3", "assessed_on", "assessor", "category", *ELEMENTS,
-                                "risk_assessed", "confidence", "note", "source"], rows)
+    w.write(
+        "assessments.csv",
+        [
+            "assessment_id",
+            "iso3",
+            "assessed_on",
+            "assessor",
+            "category",
+            *ELEMENTS,
+            "risk_assessed",
+            "confidence",
+            "note",
+            "source",
+        ],
+        rows,
+    )
 
     seconds = time.perf_counter() - t0
-    manifest = {"args": {"countries": countries, "years": years, "activities": activities, "seed": seed,
-                         "start_year": start_year, "trade_density": trade_density},
-                "countries": {"concern": list(CONCERN), "partners": partners, "recipients": len(recipients)},
-                "rows": dict(sorted(w.counts.items())), "total_rows": sum(w.counts.values()),
-                "bytes": sum((out / f).stat().st_size for f in w.counts), "seconds": round(seconds, 3),
-                "numpy": np.__version__, "python": sys.version.split()[0]}
+    manifest = {
+        "args": {
+            "countries": countries,
+            "years": years,
+            "activities": activities,
+            "seed": seed,
+            "start_year": start_year,
+            "trade_density": trade_density,
+        },
+        "countries": {"concern": list(CONCERN), "partners": partners, "recipients": len(recipients)},
+        "rows": dict(sorted(w.counts.items())),
+        "total_rows": sum(w.counts.values()),
+        "bytes": sum((out / f).stat().st_size for f in w.counts),
+        "seconds": round(seconds, 3),
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+    }
     (out / "synth_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 
@@ -459,23 +732,31 @@ def generate(out: Path, countries: int = 200, years: int = 25, activities: int =
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python tools/synth.py", description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder to write (created; files are overwritten)")
-    ap.add_argument("--scale", choices=sorted(SCALES), default="world",
-                    help="preset sizes (small: 30/5/500, world: 200/25/50000)")
+    ap.add_argument(
+        "--scale", choices=sorted(SCALES), default="world", help="preset sizes (small: 30/5/500, world: 200/25/50000)"
+    )
     ap.add_argument("--countries", type=int)
     ap.add_argument("--years", type=int)
     ap.add_argument("--activities", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--start-year", type=int, default=2000)
-    ap.add_argument("--trade-density", type=float, default=0.65,
-                    help="share of directed country pairs that trade (gravity-ranked); 0.65 ≈ 1M rows at world scale")
+    ap.add_argument(
+        "--trade-density",
+        type=float,
+        default=0.65,
+        help="share of directed country pairs that trade (gravity-ranked); 0.65 ≈ 1M rows at world scale",
+    )
     a = ap.parse_args(argv)
     size = dict(SCALES[a.scale])
     for k in size:
         if getattr(a, k) is not None:
             size[k] = getattr(a, k)
     m = generate(a.out, seed=a.seed, start_year=a.start_year, trade_density=a.trade_density, **size)
-    print(f"synth: wrote {m['total_rows']:,} rows ({m['bytes'] / 1e6:.1f} MB) to {a.out} in {m['seconds']:.1f} s "
-          f"(trade.csv: {m['rows']['trade.csv']:,} rows)", file=sys.stderr)
+    print(
+        f"synth: wrote {m['total_rows']:,} rows ({m['bytes'] / 1e6:.1f} MB) to {a.out} in {m['seconds']:.1f} s "
+        f"(trade.csv: {m['rows']['trade.csv']:,} rows)",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ URL's query parameters, so a link reproduces the analyst's view and a reload kee
 defaults. Pages read it as a `Context` and pass its values to the queries (tier_source, the window) and to the
 pure functions (the year, the model).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -15,8 +16,14 @@ from . import state
 
 TIER_SOURCES = {"assessment": "Analysts' assessment (else the model)", "model": "Model"}
 # query parameter -> Context field
-URL = {"from": "year_from", "to": "year_to", "tiers": "tier_source", "model": "model", "confidence": "min_confidence",
-       "backend": "backend"}
+URL = {
+    "from": "year_from",
+    "to": "year_to",
+    "tiers": "tier_source",
+    "model": "model",
+    "confidence": "min_confidence",
+    "backend": "backend",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Context:
     meeting); tier_source: 'assessment' (the analysts' tier where an assessment is in force, else the model's)
     or 'model'; model: a preset of graph_loader/risk_weights.yaml; min_confidence: below it a delivered cell
     is marked unconfirmed; backend: embedded or neo4j."""
+
     year_from: int = 2008
     year_to: int = 2009
     tier_source: str = "assessment"
@@ -39,11 +47,16 @@ class Context:
 
     def describe(self) -> str:
         """One line for captions and briefings."""
-        tiers = "analysts' tiers where assessed, else the model's" if self.tier_source == "assessment" else \
-            "the model's tiers"
-        return (f"{self.year_from}–{self.year_to} · {tiers} · risk model {self.model}"
-                + (f" · confidence ≥ {self.min_confidence:g}" if self.min_confidence else "")
-                + f" · {self.backend} backend")
+        tiers = (
+            "analysts' tiers where assessed, else the model's"
+            if self.tier_source == "assessment"
+            else "the model's tiers"
+        )
+        return (
+            f"{self.year_from}–{self.year_to} · {tiers} · risk model {self.model}"
+            + (f" · confidence ≥ {self.min_confidence:g}" if self.min_confidence else "")
+            + f" · {self.backend} backend"
+        )
 
 
 def from_params(params: dict, presets: list[str], years: tuple[int, int]) -> tuple[Context, list[str]]:
@@ -86,6 +99,7 @@ def current() -> Context:
     ss = st.session_state
     if "ctx" not in ss:
         from graph_loader.risk import presets
+
         ctx, problems = from_params(dict(st.query_params), list(presets()), _years())
         ss["ctx"], ss["ctx_problems"] = ctx, problems
         ss["backend"] = ctx.backend
@@ -100,8 +114,12 @@ def _years() -> tuple[int, int]:
 def _seed(ctx: Context) -> None:
     """Widget values from the context (a page switch drops widget state; the context stays)."""
     ss = st.session_state
-    for key, value in (("ctx_years", (ctx.year_from, ctx.year_to)), ("ctx_tier_source", ctx.tier_source),
-                       ("ctx_model_name", ctx.model), ("ctx_min_confidence", ctx.min_confidence)):
+    for key, value in (
+        ("ctx_years", (ctx.year_from, ctx.year_to)),
+        ("ctx_tier_source", ctx.tier_source),
+        ("ctx_model_name", ctx.model),
+        ("ctx_min_confidence", ctx.min_confidence),
+    ):
         if key not in ss:
             ss[key] = value
 
@@ -117,6 +135,7 @@ def _reset() -> None:
 def sidebar() -> Context:
     """Draw the analysis context in the sidebar and return it (every page calls this first)."""
     from graph_loader.risk import presets
+
     ctx = current()
     _seed(ctx)
     found = presets()
@@ -124,16 +143,34 @@ def sidebar() -> Context:
     sb.header("Analysis context")
     for problem in st.session_state.pop("ctx_problems", []):
         sb.warning(f"Ignored a link parameter that does not fit: {problem}")
-    y0, y1 = sb.slider("Year window", *_years(), key="ctx_years",
-                       help="Every page's window: coverage, network, dossier, briefing; risk is that of its last year.")
-    tier_source = sb.radio("Risk tiers from", list(TIER_SOURCES), key="ctx_tier_source",
-                           format_func=TIER_SOURCES.get,
-                           help="'Analysts' assessment' uses the tier of the assessment in force in the window's "
-                                "last year where there is one (Annex I from 2008), else the model's.")
-    model = sb.selectbox("Risk model", list(found), key="ctx_model_name",
-                         help=" · ".join(f"{name}: {m.why}" for name, m in found.items()))
-    confidence = sb.slider("Confidence threshold", 0.0, 1.0, step=0.05, key="ctx_min_confidence",
-                           help="A delivered cell resting only on readings below it is marked unconfirmed.")
+    y0, y1 = sb.slider(
+        "Year window",
+        *_years(),
+        key="ctx_years",
+        help="Every page's window: coverage, network, dossier, briefing; risk is that of its last year.",
+    )
+    tier_source = sb.radio(
+        "Risk tiers from",
+        list(TIER_SOURCES),
+        key="ctx_tier_source",
+        format_func=TIER_SOURCES.get,
+        help="'Analysts' assessment' uses the tier of the assessment in force in the window's "
+        "last year where there is one (Annex I from 2008), else the model's.",
+    )
+    model = sb.selectbox(
+        "Risk model",
+        list(found),
+        key="ctx_model_name",
+        help=" · ".join(f"{name}: {m.why}" for name, m in found.items()),
+    )
+    confidence = sb.slider(
+        "Confidence threshold",
+        0.0,
+        1.0,
+        step=0.05,
+        key="ctx_min_confidence",
+        help="A delivered cell resting only on readings below it is marked unconfirmed.",
+    )
     sb.button("Reset to defaults", key="ctx_reset", on_click=_reset)
     backend = state.backend_sidebar()
     ctx = Context(int(y0), int(y1), tier_source, model, float(confidence), backend)

@@ -1,4 +1,5 @@
 """Small rendering helpers shared by the pages: tables with CSV download, markdown-safe text, views."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,15 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([[display_value(r.get(c)) for c in columns] for r in rows], columns=columns)
 
 
-def table(rows: list[dict], columns: list[str], key: str, file_name: str | None = None,
-          empty: str = "No rows.", height: int | str = "auto", column_config: dict | None = None) -> None:
+def table(
+    rows: list[dict],
+    columns: list[str],
+    key: str,
+    file_name: str | None = None,
+    empty: str = "No rows.",
+    height: int | str = "auto",
+    column_config: dict | None = None,
+) -> None:
     """Rows as a table (text only, never HTML) with a spreadsheet-safe CSV download below it."""
     if not rows:
         st.caption(empty)
@@ -48,10 +56,17 @@ def table(rows: list[dict], columns: list[str], key: str, file_name: str | None 
     download(rows, columns, key, file_name=file_name)
 
 
-def download(rows: list[dict], columns: list[str], key: str, label: str = "Download CSV",
-             file_name: str | None = None) -> None:
-    st.download_button(label, to_csv(rows, columns), file_name=file_name or f"{key}.csv", mime="text/csv",
-                       key=f"csv_{key}", disabled=not rows)
+def download(
+    rows: list[dict], columns: list[str], key: str, label: str = "Download CSV", file_name: str | None = None
+) -> None:
+    st.download_button(
+        label,
+        to_csv(rows, columns),
+        file_name=file_name or f"{key}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        disabled=not rows,
+    )
 
 
 def view(html: str, height: int = 700) -> None:

@@ -4,6 +4,7 @@ st.cache_resource holds objects (graph, stores, Neo4j driver); st.cache_data hol
 (backend, query, parameters). The backend choice lives in st.session_state["backend"], set by the
 sidebar switch every page draws (persisted for the session across page switches).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -23,18 +24,21 @@ BACKEND_LABELS = {"embedded": "Embedded (in-process, zero set-up)", "neo4j": "Ne
 def model_name() -> str | None:
     """The risk model of the analysis context (None: the default preset, which the plain build uses)."""
     from graph_loader.risk import default_preset
+
     name = st.session_state.get("ctx_model_name")
     return None if not name or name == default_preset() else name
 
 
 def _model(name: str | None):
     from graph_loader.risk import load_model
+
     return None if name is None else load_model(name)
 
 
 @st.cache_resource(show_spinner="Loading and validating data/ (first load only) …", max_entries=3)
 def _graph(model: str | None):
     from graph_loader.pipeline import load
+
     return load(DATA_DIR, _model(model))
 
 
@@ -48,6 +52,7 @@ def graph():
 def _embedded_store(model: str | None):
     from graph_loader.stores.embedded import store_for_data
     from queries.sandbox import pool
+
     store = store_for_data(DATA_DIR, _model(model))
     pool().warm(store.spec())
     return store
@@ -63,12 +68,14 @@ def embedded_store():
 def variant_store(key: str, _variant):
     """Embedded store of an in-memory graph variant (what-if), built once per key."""
     from graph_loader.stores.embedded import store_for_graph
+
     return store_for_graph(_variant, key, temporary=True)  # removed from disk when the cache drops it
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)
 def _base_fingerprint(model: str | None) -> str:
     from graph_loader.whatif import graph_fingerprint
+
     return graph_fingerprint(_graph(model)[0])
 
 
@@ -81,6 +88,7 @@ def registry():
     """The library (queries/) and the analysts' saved queries (queries.registry.user_folder()); cleared when a
     query is saved or deleted."""
     from queries.registry import load_registry, user_folder
+
     return load_registry(saved=user_folder())
 
 
@@ -115,6 +123,7 @@ def neo4j_status() -> tuple[bool, str]:
 def _neo4j_key() -> str:
     """The Neo4j settings in use (secrets, else environment) as a cache key; the password only as a hash."""
     import hashlib
+
     secrets = neo4j_settings()
     values = [secrets.get(k) or os.environ.get(k) or "" for k in NEO4J_KEYS]
     i = NEO4J_KEYS.index("NEO4J_PASSWORD")
@@ -127,6 +136,7 @@ def _neo4j_store(key: str):
     """One store per distinct settings for the life of the process (it reconnects by itself after a server
     restart). A failure raises, and st.cache_resource does not cache it."""
     from graph_loader.stores.neo4j_store import Neo4jStore
+
     return Neo4jStore.from_env(neo4j_settings() or None)
 
 
@@ -145,6 +155,7 @@ def neo4j_connection() -> tuple[object | None, str]:
     A working store is kept (not re-created every minute: that leaked one driver and its connections per
     minute), and it is keyed by the settings, so changed NEO4J_* values get their own store."""
     import time
+
     key, failures = _neo4j_key(), _neo4j_failures()
     failed = failures.get(key)
     if failed and time.monotonic() - failed[0] < NEO4J_RETRY_S:
@@ -169,8 +180,10 @@ def reconnect_notice(before: int) -> str:
     """One line when the Neo4j store reconnected since `before` (a neo4j_reconnects() value), else ''."""
     if neo4j_reconnects() <= before:
         return ""
-    return ("Reconnected to Neo4j: the server had gone away (restarted?) and the store opened a new connection; "
-            "these rows come from the new connection.")
+    return (
+        "Reconnected to Neo4j: the server had gone away (restarted?) and the store opened a new connection; "
+        "these rows come from the new connection."
+    )
 
 
 def debug_checksum() -> str | None:
@@ -179,6 +192,7 @@ def debug_checksum() -> str | None:
     if not os.environ.get("OUTREACH_DEBUG_CHECKSUM"):
         return None
     from graph_loader.whatif import graph_checksum
+
     return graph_checksum(graph()[0])
 
 
@@ -194,10 +208,15 @@ def backend_sidebar() -> str:
     """Draw the backend switch (same key on every page) and return the backend in use."""
     ok, reason = neo4j_status()
     label = lambda b: BACKEND_LABELS[b] + ("" if b == "embedded" or ok else " — unavailable")
-    st.sidebar.radio("Query backend", ["embedded", "neo4j"], key="backend", format_func=label,
-                     persist_state="session",
-                     help="Where the Cypher library runs. Embedded needs nothing installed; Neo4j needs "
-                          "NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD.")
+    st.sidebar.radio(
+        "Query backend",
+        ["embedded", "neo4j"],
+        key="backend",
+        format_func=label,
+        persist_state="session",
+        help="Where the Cypher library runs. Embedded needs nothing installed; Neo4j needs "
+        "NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD.",
+    )
     if not ok:
         st.sidebar.caption(f"Neo4j unavailable: {reason}.")
     if st.session_state.get("backend") == "neo4j" and backend() == "embedded":
@@ -208,11 +227,13 @@ def backend_sidebar() -> str:
 
 def runner(which: str | None = None):
     from queries import Runner
+
     which = which or backend()
     if which == "neo4j":
         store, why = neo4j_connection()
         if store is None:
             from queries import QueryError
+
             raise QueryError(f"Neo4j cannot be used: {why}")
         return Runner("neo4j", store=store, registry=registry())
     return Runner("embedded", store=embedded_store(), registry=registry())
@@ -223,8 +244,9 @@ def _freeze(params: dict) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run_cached(which: str, name: str, params_json: str, server: str = "",
-                model: str | None = None) -> tuple[list[str], list[dict], bool]:
+def _run_cached(
+    which: str, name: str, params_json: str, server: str = "", model: str | None = None
+) -> tuple[list[str], list[dict], bool]:
     res = runner(which).run(name, json.loads(params_json))
     return res.columns, res.rows, res.more
 
@@ -238,13 +260,19 @@ def query(name: str, **params) -> tuple[list[str], list[dict]]:
 def query_capped(name: str, **params) -> tuple[list[str], list[dict], bool]:
     """state.query and whether fetching stopped at the row cap (the rows are then the first ones)."""
     which = backend()
-    return _run_cached(which, name, _freeze(params), _neo4j_key() if which == "neo4j" else "",
-                       model_name() if which == "embedded" else None)
+    return _run_cached(
+        which,
+        name,
+        _freeze(params),
+        _neo4j_key() if which == "neo4j" else "",
+        model_name() if which == "embedded" else None,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _run_variant(key: str, name: str, params_json: str) -> tuple[list[str], list[dict]]:
     from queries import Runner
+
     store = variant_store(key, None)  # built by variant_runner() before any query of this key
     res = Runner("embedded", store=store, registry=registry()).run(name, json.loads(params_json))
     return res.columns, res.rows
@@ -252,6 +280,7 @@ def _run_variant(key: str, name: str, params_json: str) -> tuple[list[str], list
 
 def _md(text) -> str:
     from .render import md
+
     return md(text)
 
 
@@ -273,12 +302,14 @@ def variant_query(key: str, variant, name: str, **params) -> tuple[list[str], li
 @st.cache_resource(show_spinner=False, max_entries=3)
 def _risk_inputs(model: str | None):
     from graph_loader.risk import risk_inputs
+
     return risk_inputs(_graph(model)[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _risk_rows(year: int, model: str | None) -> list[dict]:
     from graph_loader import risk
+
     inp = _risk_inputs(model)
     return risk.rank_rows(inp, risk.scored_year(inp, year), _model(model))
 
@@ -290,6 +321,7 @@ def risk_inputs():
 
 def schema_styles() -> dict:
     from graph_loader.schema import load_schema
+
     return load_schema().styles
 
 
@@ -301,6 +333,7 @@ def risk_rows(year: int) -> list[dict]:
 def tiers(year: int, source: str) -> dict[str, tuple[str | None, str]]:
     """{iso3: (tier, 'analysts' | 'model')} of the recipients for `year` from `source` (risk.tiers_by_source)."""
     from graph_loader.risk import tiers_by_source
+
     return tiers_by_source(risk_rows(year), source)
 
 
@@ -309,6 +342,7 @@ def choices() -> dict:
     """Options for the pages' selects, read once from the graph: countries (iso3 → name), partners,
     recipients, tools, programmes, labels, relationship types, activity/trade year bounds, risk years."""
     from graph_loader.graph import edge_values
+
     g, ds = graph()
     by_label: dict[str, list] = {}
     for _, d in g.nodes(data=True):
@@ -316,16 +350,19 @@ def choices() -> dict:
     countries = {d["iso3"]: d["name"] for d in sorted(by_label["Country"], key=lambda d: d["name"])}
     years = [d["year"] for lb in ("Activity", "Meeting", "Request") for d in by_label.get(lb, [])]
     years += edge_values(g, "TRADES_WITH", "year")
-    return {"countries": countries,
-            "partners": sorted(d["iso3"] for d in by_label["Country"] if d.get("partner")),
-            "recipients": [i for i in countries if g.nodes[f"Country:{i}"].get("recipient")],
-            "tools": sorted(d["tool_id"] for d in by_label.get("Tool", [])),
-            "programmes": sorted(d["programme_id"] for d in by_label.get("Programme", [])),
-            "labels": list(ds.schema.nodes), "rel_types": list(ds.schema.rels),
-            "years": (min(years), max(years)),
-            "activity_years": (min(d["year"] for d in by_label["Activity"]), max(d["year"] for d in by_label["Activity"])),
-            "risk_years": sorted({d["year"] for d in by_label.get("RiskScore", [])}),
-            "risk_year": g.graph.get("risk_year")}
+    return {
+        "countries": countries,
+        "partners": sorted(d["iso3"] for d in by_label["Country"] if d.get("partner")),
+        "recipients": [i for i in countries if g.nodes[f"Country:{i}"].get("recipient")],
+        "tools": sorted(d["tool_id"] for d in by_label.get("Tool", [])),
+        "programmes": sorted(d["programme_id"] for d in by_label.get("Programme", [])),
+        "labels": list(ds.schema.nodes),
+        "rel_types": list(ds.schema.rels),
+        "years": (min(years), max(years)),
+        "activity_years": (min(d["year"] for d in by_label["Activity"]), max(d["year"] for d in by_label["Activity"])),
+        "risk_years": sorted({d["year"] for d in by_label.get("RiskScore", [])}),
+        "risk_year": g.graph.get("risk_year"),
+    }
 
 
 def country_label(iso3: str) -> str:

@@ -18,6 +18,7 @@ Python API (for the app pages and the command line):
   ``export_plan(data_dir, partner, out, statuses=None, store=None)``, ``register_rows(data_dir, kind)`` (register.plans).
 - ``read_log(data_dir)``, ``replay(start_dir, entries, out_dir)``, ``versions(entries, filename)`` (register.log).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,14 +29,41 @@ from .log import ReplayError, read_log, replay, versions
 from .plans import export_plan, import_plan, register_rows, template_rows, write_template
 
 
-def check(data_dir: Path | str | None, rows: list[dict], window_months: int | None = None,
-          input_name: str = "entries", tier_source: str = "assessment") -> CheckReport:
+def check(
+    data_dir: Path | str | None,
+    rows: list[dict],
+    window_months: int | None = None,
+    input_name: str = "entries",
+    tier_source: str = "assessment",
+) -> CheckReport:
     """Check activity rows (dicts of CSV strings) against the data folder's register; nothing is written."""
     from ..pipeline import load
+
     g, _ = load(data_dir)
     return check_activities(g, rows, input_name=input_name, window_months=window_months, tier_source=tier_source)
 
 
-__all__ = ["CheckReport", "EntryCheck", "Finding", "GapEffect", "check_activities", "gap_rows", "register_of",
-           "KINDS", "EmbeddedRegister", "Entry", "RecordResult", "record", "ReplayError", "read_log", "replay",
-           "versions", "export_plan", "import_plan", "register_rows", "template_rows", "write_template", "check"]
+__all__ = [
+    "CheckReport",
+    "EntryCheck",
+    "Finding",
+    "GapEffect",
+    "check_activities",
+    "gap_rows",
+    "register_of",
+    "KINDS",
+    "EmbeddedRegister",
+    "Entry",
+    "RecordResult",
+    "record",
+    "ReplayError",
+    "read_log",
+    "replay",
+    "versions",
+    "export_plan",
+    "import_plan",
+    "register_rows",
+    "template_rows",
+    "write_template",
+    "check",
+]

@@ -10,6 +10,7 @@
 Exit codes: 0 saved (or, with --check-only, valid and no warning); 1 refused (problems, a conflict, or warnings
 without --force: nothing written); 2 a configuration error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,12 @@ def _store(a):
     if getattr(a, "backend", "embedded") == "neo4j":
         from ..stores.neo4j_store import Neo4jSettings
         from .neo4j import Neo4jRegister
+
         password = sys.stdin.readline().rstrip("\n") if getattr(a, "password_stdin", False) else None
         settings = Neo4jSettings.from_env(uri=a.uri, user=a.user, database=a.database, password=password)
         return Neo4jRegister(settings, a.data)
     from .entries import EmbeddedRegister
+
     return EmbeddedRegister(a.data)
 
 
@@ -43,12 +46,12 @@ def _print(result, fmt: str) -> int:
 
 
 def _options(a) -> dict:
-    return {"by": a.by, "edit": a.edit, "force": a.force, "check_only": a.check_only,
-            "window_months": a.window_months}
+    return {"by": a.by, "edit": a.edit, "force": a.force, "check_only": a.check_only, "window_months": a.window_months}
 
 
 def _run(fn):
     from ..stores.neo4j_store import Neo4jError
+
     try:
         return fn()
     except Neo4jError as e:
@@ -65,11 +68,13 @@ def cmd_record(a) -> int:
             return _print(run_record(store, a.kind, a.file, **_options(a)), a.format)
         finally:
             getattr(store, "close", lambda: None)()
+
     return _run(go)
 
 
 def cmd_register(a) -> int:
     from . import plans
+
     if a.action == "template":
         path = plans.write_template(a.out)
         print(f"wrote {path}: the columns of activities.csv with one example row")
@@ -77,6 +82,7 @@ def cmd_register(a) -> int:
     if a.action == "replay":
         from ..errors import ConfigError
         from . import log
+
         entries = log.read_log(a.data or _default_data())
         try:
             out = log.replay(getattr(a, "from"), entries, a.out)
@@ -96,30 +102,40 @@ def cmd_register(a) -> int:
             return 0
         finally:
             getattr(store, "close", lambda: None)()
+
     return _run(go)
 
 
 def _default_data() -> Path:
     from ..pipeline import DEFAULT_DATA
+
     return DEFAULT_DATA
 
 
 def _common(p: argparse.ArgumentParser, writes: bool = True) -> None:
     p.add_argument("--data", type=Path, default=None, help="data folder (default: data/ of this checkout)")
-    p.add_argument("--backend", choices=["embedded", "neo4j"], default="embedded",
-                   help="embedded (default): the data folder's CSV files; neo4j: the shared server (NEO4J_URI ...)")
+    p.add_argument(
+        "--backend",
+        choices=["embedded", "neo4j"],
+        default="embedded",
+        help="embedded (default): the data folder's CSV files; neo4j: the shared server (NEO4J_URI ...)",
+    )
     p.add_argument("--uri")
     p.add_argument("--user")
     p.add_argument("--database")
     p.add_argument("--password-stdin", action="store_true", help="read the Neo4j password from standard input")
     if writes:
         p.add_argument("--by", default=None, help="who records it (written to the change log / changed_by)")
-        p.add_argument("--edit", action="store_true", help="a row whose id exists replaces that row (without "
-                       "--edit an existing id is refused as a duplicate)")
+        p.add_argument(
+            "--edit",
+            action="store_true",
+            help="a row whose id exists replaces that row (without --edit an existing id is refused as a duplicate)",
+        )
         p.add_argument("--check-only", action="store_true", help="validate and check; save nothing")
         p.add_argument("--force", action="store_true", help="save despite check warnings (never despite problems)")
-        p.add_argument("--window-months", type=int, default=None, help="overlap window: ±N months (default: "
-                       "the same year)")
+        p.add_argument(
+            "--window-months", type=int, default=None, help="overlap window: ±N months (default: the same year)"
+        )
         p.add_argument("--format", choices=["text", "json"], default="text")
 
 

@@ -6,6 +6,7 @@ its record), `apply` appends or replaces records, `serialise` writes one row the
 writes it (csv.writer, minimal quoting, "\\n"). The same functions build the would-be file that is validated,
 write the register and replay the change log, so a replay gives the same bytes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,7 +22,7 @@ from pathlib import Path
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
-PAUSE_ENV = "OUTREACH_REGISTER_PAUSE"      # comma-separated steps at which a writer pauses (crash tests)
+PAUSE_ENV = "OUTREACH_REGISTER_PAUSE"  # comma-separated steps at which a writer pauses (crash tests)
 PAUSE_S_ENV = "OUTREACH_REGISTER_PAUSE_S"  # how long (default 30 s)
 STEPS = ("log-written", "tmp-partial", "tmp-written", "replaced")
 
@@ -37,9 +38,9 @@ def pause(step: str) -> None:
 
 @dataclass
 class Record:
-    raw: str          # the record's text with its line end(s), exactly as in the file
-    values: list      # the cells
-    line: int         # the physical line it starts on (1 = header)
+    raw: str  # the record's text with its line end(s), exactly as in the file
+    values: list  # the cells
+    line: int  # the physical line it starts on (1 = header)
 
 
 @dataclass
@@ -78,7 +79,7 @@ def parse(text: str) -> CsvText:
         return CsvText("", [], [])
     reader = csv.reader(iter(lines))
     header = next(reader)
-    header_raw = "".join(lines[:reader.line_num])
+    header_raw = "".join(lines[: reader.line_num])
     records, start = [], reader.line_num
     for values in reader:
         end = reader.line_num
@@ -114,9 +115,10 @@ def apply(doc: CsvText, key_column: str, action: str, row: dict[str, str]) -> in
     if action == "edit":
         pos = doc.index(key_column)[row[key_column]]
         old = doc.records[pos].raw
-        end = old[len(old.rstrip("\n")):]  # keep blank lines that followed the record
-        doc.records[pos] = Record(raw.rstrip("\n") + (end or "\n") if old.endswith("\n") else raw.rstrip("\n"),
-                                  values, doc.records[pos].line)
+        end = old[len(old.rstrip("\n")) :]  # keep blank lines that followed the record
+        doc.records[pos] = Record(
+            raw.rstrip("\n") + (end or "\n") if old.endswith("\n") else raw.rstrip("\n"), values, doc.records[pos].line
+        )
     else:
         ensure_line_end(doc)
         doc.records.append(Record(raw, values, 0))

@@ -15,6 +15,7 @@ The flow of one `record` call, whatever the store:
 5. the store saves the entries (embedded: change log then atomic file replace; Neo4j: one transaction with
    version checks) — or nothing at all.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,6 +50,7 @@ class SaveConflict(Exception):
 @dataclass
 class Entry:
     """One row to record: its input line, the row as CSV cells keyed by the data file's columns, add or edit."""
+
     line: int
     row: dict[str, str]
     key: str
@@ -57,8 +59,14 @@ class Entry:
     before: dict | None = None
 
     def to_dict(self) -> dict:
-        return {"line": self.line, "key": self.key, "action": self.action, "row": dict(self.row),
-                "base_version": self.base_version, "before": self.before}
+        return {
+            "line": self.line,
+            "key": self.key,
+            "action": self.action,
+            "row": dict(self.row),
+            "base_version": self.base_version,
+            "before": self.before,
+        }
 
 
 @dataclass
@@ -68,6 +76,7 @@ class RecordResult:
     problems: validation problems and conflicts (file:line: field: what (expected)); report: the check report
     of activities (None for assessments, or when validation failed first); change: the change id written to
     the log (embedded) or the transaction's id (Neo4j)."""
+
     kind: str
     file: str
     input_name: str
@@ -102,22 +111,34 @@ class RecordResult:
         out += self.info
         n = len(self.entries)
         adds = sum(e.action == "add" for e in self.entries)
-        out.append(f"{self.input_name}: {n} entr{'y' if n == 1 else 'ies'} ({adds} new, {n - adds} edited) for "
-                   f"{self.file}: {self.status()}")
+        out.append(
+            f"{self.input_name}: {n} entr{'y' if n == 1 else 'ies'} ({adds} new, {n - adds} edited) for "
+            f"{self.file}: {self.status()}"
+        )
         return out
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "file": self.file, "input": self.input_name, "saved": self.saved,
-                "ok": self.ok, "status": self.status(), "change": self.change,
-                "problems": [str(p) for p in self.problems],
-                "entries": [e.to_dict() for e in self.entries],
-                "report": self.report.to_dict() if self.report else None, "info": list(self.info)}
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "input": self.input_name,
+            "saved": self.saved,
+            "ok": self.ok,
+            "status": self.status(),
+            "change": self.change,
+            "problems": [str(p) for p in self.problems],
+            "entries": [e.to_dict() for e in self.entries],
+            "report": self.report.to_dict() if self.report else None,
+            "info": list(self.info),
+        }
 
 
 # --- input --------------------------------------------------------------------------------------------------
 
-def read_input(source, filename: str, input_name: str | None = None, schema=None
-               ) -> tuple[list[tuple[int, dict]], list[Problem], str]:
+
+def read_input(
+    source, filename: str, input_name: str | None = None, schema=None
+) -> tuple[list[tuple[int, dict]], list[Problem], str]:
     """(line, raw row) pairs, problems of the input itself (columns), and its name for messages.
 
     `source`: a path to a CSV file, or a list of dicts (the app's form rows; line = position + 2, as if the
@@ -134,8 +155,18 @@ def read_input(source, filename: str, input_name: str | None = None, schema=None
         except OSError as e:
             return [], [Problem(name, 0, "(file)", f"cannot read the file ({e.strerror or e})")], name
         except UnicodeDecodeError as e:
-            return [], [Problem(name, 1 + path.read_bytes()[:e.start].count(b"\n"), "(file)",
-                                "not UTF-8 text (expected CSV text in UTF-8, as data/ files are)")], name
+            return (
+                [],
+                [
+                    Problem(
+                        name,
+                        1 + path.read_bytes()[: e.start].count(b"\n"),
+                        "(file)",
+                        "not UTF-8 text (expected CSV text in UTF-8, as data/ files are)",
+                    )
+                ],
+                name,
+            )
         lines = csvfile._LINE.findall(text)
         reader = csv.reader(iter(lines))
         header = next(reader, None)
@@ -148,8 +179,14 @@ def read_input(source, filename: str, input_name: str | None = None, schema=None
             if not any(v.strip() for v in values):
                 continue  # a blank line or a row of empty cells (spreadsheet leftovers): no entry
             if len(values) > len(header):
-                problems.append(Problem(name, line, "(row)", f"{len(values)} cells but the header has "
-                                        f"{len(header)} columns (expected one cell per column)"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        "(row)",
+                        f"{len(values)} cells but the header has {len(header)} columns (expected one cell per column)",
+                    )
+                )
                 continue
             rows.append((line, {h: (values[i] if i < len(values) else "") for i, h in enumerate(header)}))
     else:
@@ -158,29 +195,56 @@ def read_input(source, filename: str, input_name: str | None = None, schema=None
         rows = [(i + 2, {k: "" if v is None else str(v) for k, v in r.items()}) for i, r in enumerate(source)]
     for h in header:
         if h not in allowed:
-            problems.append(Problem(name, 1, h, f"unknown column (expected the columns of {filename}: "
-                                    f"{', '.join(columns)}; and optionally {VERSION_COLUMN})"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    h,
+                    f"unknown column (expected the columns of {filename}: "
+                    f"{', '.join(columns)}; and optionally {VERSION_COLUMN})",
+                )
+            )
     if not rows and not problems:
         problems.append(Problem(name, 1, "(file)", "no entries (expected at least one row under the header)"))
     return rows, problems, name
 
 
-def make_entries(rows: list[tuple[int, dict]], filename: str, data_header: list[str], by: str | None,
-                 partner: str | None, input_name: str, schema) -> tuple[list[Entry], list[Problem]]:
+def make_entries(
+    rows: list[tuple[int, dict]],
+    filename: str,
+    data_header: list[str],
+    by: str | None,
+    partner: str | None,
+    input_name: str,
+    schema,
+) -> tuple[list[Entry], list[Problem]]:
     key_col = schema.node_for_file(filename).key
     entries, problems = [], []
     for line, raw in rows:
         row = {c: raw.get(c, "").strip() if c != "note" and c != "title" else raw.get(c, "") for c in data_header}
         extra = [c for c, v in raw.items() if v.strip() and c not in data_header and c != VERSION_COLUMN]
         for c in extra:
-            problems.append(Problem(input_name, line, c, f"{filename} has no column {c!r} (expected a column of "
-                                    f"its header: {', '.join(data_header)})"))
+            problems.append(
+                Problem(
+                    input_name,
+                    line,
+                    c,
+                    f"{filename} has no column {c!r} (expected a column of its header: {', '.join(data_header)})",
+                )
+            )
         if filename == "activities.csv" and partner:
             if not row.get("partner"):
                 row["partner"] = partner
             elif row["partner"] != partner:
-                problems.append(Problem(input_name, line, "partner", f"{row['partner']!r} is not the importing "
-                                        f"partner (expected {partner} or blank: a plan holds one partner's rows)"))
+                problems.append(
+                    Problem(
+                        input_name,
+                        line,
+                        "partner",
+                        f"{row['partner']!r} is not the importing "
+                        f"partner (expected {partner} or blank: a plan holds one partner's rows)",
+                    )
+                )
         if filename == "assessments.csv":
             if not row.get("assessor") and by:
                 row["assessor"] = by
@@ -193,8 +257,14 @@ def make_entries(rows: list[tuple[int, dict]], filename: str, data_header: list[
         base = None
         if version:
             if not version.isdigit():
-                problems.append(Problem(input_name, line, VERSION_COLUMN, f"{version!r} is not a whole number "
-                                        "(expected the version the edit is based on, or blank)"))
+                problems.append(
+                    Problem(
+                        input_name,
+                        line,
+                        VERSION_COLUMN,
+                        f"{version!r} is not a whole number (expected the version the edit is based on, or blank)",
+                    )
+                )
             else:
                 base = int(version)
         entries.append(Entry(line=line, row=row, key=row.get(key_col, ""), base_version=base))
@@ -208,8 +278,9 @@ _FIRST_ON = re.compile(r"\(first on line (\d+)\)")
 
 def build_candidate(doc: csvfile.CsvText, entries: list[Entry], key_col: str) -> tuple[csvfile.CsvText, dict]:
     """A copy of doc with the entries applied, and {candidate line: input line} for the entries' records."""
-    cand = csvfile.CsvText(doc.header_raw, list(doc.header),
-                           [csvfile.Record(r.raw, list(r.values), r.line) for r in doc.records])
+    cand = csvfile.CsvText(
+        doc.header_raw, list(doc.header), [csvfile.Record(r.raw, list(r.values), r.line) for r in doc.records]
+    )
     positions = []
     for e in entries:
         if e.action == "edit":
@@ -228,8 +299,9 @@ def copy_data(data_dir: Path, dst: Path, schema) -> None:
             shutil.copyfile(src, dst / name)
 
 
-def validate_candidate(data_dir: Path, filename: str, text: str, line_map: dict, input_name: str, schema
-                       ) -> tuple[list[Problem], object | None]:
+def validate_candidate(
+    data_dir: Path, filename: str, text: str, line_map: dict, input_name: str, schema
+) -> tuple[list[Problem], object | None]:
     """Validate the data folder with `filename` replaced by `text` (in a temporary folder; data_dir untouched).
     Problems on an entry's line are mapped to the input's line."""
     with tempfile.TemporaryDirectory(prefix="outreach-register-") as tmp:
@@ -245,16 +317,24 @@ def validate_candidate(data_dir: Path, filename: str, text: str, line_map: dict,
 def _mapped(p: Problem, filename: str, line_map: dict, input_name: str) -> Problem:
     if p.file != filename or p.line not in line_map:
         return p
-    msg = _FIRST_ON.sub(lambda m: (f"(first on line {line_map[int(m.group(1))]})" if int(m.group(1)) in line_map
-                                   else f"(first on line {m.group(1)} of {filename})"), p.message)
+    msg = _FIRST_ON.sub(
+        lambda m: (
+            f"(first on line {line_map[int(m.group(1))]})"
+            if int(m.group(1)) in line_map
+            else f"(first on line {m.group(1)} of {filename})"
+        ),
+        p.message,
+    )
     return Problem(input_name, line_map[p.line], p.field, msg)
 
 
 # --- the common flow ----------------------------------------------------------------------------------------
 
+
 class Store:
     """What a register store provides to record(): the register file's current text and row versions, the
     folder whose other files complete the data, and the save (all or nothing)."""
+
     data_dir: Path
     name: str
 
@@ -267,9 +347,19 @@ class Store:
         yield
 
 
-def run_record(store: Store, kind: str, source, *, by: str | None = None, edit: bool = False, force: bool = False,
-               check_only: bool = False, window_months: int | None = None, input_name: str | None = None,
-               partner: str | None = None) -> RecordResult:
+def run_record(
+    store: Store,
+    kind: str,
+    source,
+    *,
+    by: str | None = None,
+    edit: bool = False,
+    force: bool = False,
+    check_only: bool = False,
+    window_months: int | None = None,
+    input_name: str | None = None,
+    partner: str | None = None,
+) -> RecordResult:
     schema = load_schema()
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r} (expected one of: {', '.join(KINDS)})")
@@ -293,21 +383,30 @@ def run_record(store: Store, kind: str, source, *, by: str | None = None, edit: 
             if not e.key:
                 continue  # validation reports the missing key
             if e.key in seen:
-                problems.append(Problem(name, e.line, key_col, f"duplicate key {e.key!r} (first on line "
-                                        f"{seen[e.key]})"))
+                problems.append(
+                    Problem(name, e.line, key_col, f"duplicate key {e.key!r} (first on line {seen[e.key]})")
+                )
                 continue
             seen[e.key] = e.line
             if e.key in index:
                 if not edit:
-                    problems.append(Problem(name, e.line, key_col, f"duplicate key {e.key!r} (already on line "
-                                            f"{doc.records[index[e.key]].line} of {filename}; to change that row "
-                                            "record it with --edit)"))
+                    problems.append(
+                        Problem(
+                            name,
+                            e.line,
+                            key_col,
+                            f"duplicate key {e.key!r} (already on line "
+                            f"{doc.records[index[e.key]].line} of {filename}; to change that row "
+                            "record it with --edit)",
+                        )
+                    )
                     continue
                 e.action, e.before = "edit", doc.row(index[e.key])
                 held = versions.get(e.key, {"version": 0})
                 if e.base_version is not None and e.base_version != held["version"]:
-                    problems.append(Problem(name, e.line, VERSION_COLUMN, conflict_message(e.key, e.base_version,
-                                                                                          held)))
+                    problems.append(
+                        Problem(name, e.line, VERSION_COLUMN, conflict_message(e.key, e.base_version, held))
+                    )
         if problems:
             result.problems = problems
             return result
@@ -319,9 +418,15 @@ def run_record(store: Store, kind: str, source, *, by: str | None = None, edit: 
             return result
         if kind == "activities":
             from ..pipeline import load
+
             g, _ = load(store.base_dir(filename, text))
-            result.report = check_activities(g, [e.row for e in entries], lines=[e.line for e in entries],
-                                             input_name=name, window_months=window_months)
+            result.report = check_activities(
+                g,
+                [e.row for e in entries],
+                lines=[e.line for e in entries],
+                input_name=name,
+                window_months=window_months,
+            )
         else:
             result.info += assessment_info(store, filename, text, entries)
         if check_only or (result.report is not None and not result.report.ok and not force):
@@ -336,9 +441,11 @@ def run_record(store: Store, kind: str, source, *, by: str | None = None, edit: 
 
 
 def conflict_message(key: str, base: int, held: dict) -> str:
-    return (f"{key} was changed since version {base}: it is at version {held['version']}, changed by "
-            f"{held.get('changed_by') or 'unknown'} at {held.get('changed_at') or 'an unknown time'} "
-            "(expected the current version: read the row again and re-apply your edit)")
+    return (
+        f"{key} was changed since version {base}: it is at version {held['version']}, changed by "
+        f"{held.get('changed_by') or 'unknown'} at {held.get('changed_at') or 'an unknown time'} "
+        "(expected the current version: read the row again and re-apply your edit)"
+    )
 
 
 def assessment_info(store: Store, filename: str, text: str, entries: list[Entry]) -> list[str]:
@@ -353,18 +460,21 @@ def assessment_info(store: Store, filename: str, text: str, entries: list[Entry]
     for e in entries:
         prev = latest.get(e.row["iso3"])
         was = f"category {prev[1]} ({prev[2]}, {prev[0]})" if prev else "no assessment"
-        out.append(f"{e.key}: {e.row['iso3']} assessed category {e.row['category']} on {e.row['assessed_on']} "
-                   f"(was {was})")
+        out.append(
+            f"{e.key}: {e.row['iso3']} assessed category {e.row['category']} on {e.row['assessed_on']} (was {was})"
+        )
     return out
 
 
 # --- the embedded store: the CSV files of the data folder ----------------------------------------------------
+
 
 class EmbeddedRegister(Store):
     """The register IS the data folder's CSV files; every save also appends to data/changes.jsonl."""
 
     def __init__(self, data_dir: Path | str | None = None):
         from ..pipeline import DEFAULT_DATA
+
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA
         self.name = "embedded"
 
@@ -375,6 +485,7 @@ class EmbeddedRegister(Store):
         first (log.recover), and its hidden temporary file removed."""
         import fcntl
         import os
+
         fd = os.open(self.data_dir, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -400,11 +511,23 @@ class EmbeddedRegister(Store):
         change = uuid.uuid4().hex[:12]
         when = changelog.now_utc()
         checks = {c.line: c.to_dict() for c in result.report.entries} if result.report else {}
-        entries = [{"change": change, "when": when, "who": by, "file": result.file, "key": e.key,
-                    "action": e.action, "before": e.before, "after": e.row, "check": checks.get(e.line),
-                    "forced": bool(result.forced and result.report is not None and not result.report.ok),
-                    "sha256_before": csvfile.sha256(before_bytes), "sha256_after": csvfile.sha256(after_bytes)}
-                   for e in result.entries]
+        entries = [
+            {
+                "change": change,
+                "when": when,
+                "who": by,
+                "file": result.file,
+                "key": e.key,
+                "action": e.action,
+                "before": e.before,
+                "after": e.row,
+                "check": checks.get(e.line),
+                "forced": bool(result.forced and result.report is not None and not result.report.ok),
+                "sha256_before": csvfile.sha256(before_bytes),
+                "sha256_after": csvfile.sha256(after_bytes),
+            }
+            for e in result.entries
+        ]
         changelog.append(self.data_dir, entries)
         csvfile.pause("log-written")
         csvfile.atomic_write(path, after_bytes)

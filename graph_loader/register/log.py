@@ -15,6 +15,7 @@ written by the next save (recover()): replay() skips aborted changes. Rows are t
 by the file's header. The log is appended and fsynced BEFORE the data file is replaced, so every change that
 reached a data file is in the log.
 """
+
 from __future__ import annotations
 
 import json
@@ -95,9 +96,19 @@ def recover(data_dir: Path) -> list[str]:
     current = csvfile.sha256(path.read_bytes()) if path.exists() else None
     if current == mine[0]["sha256_after"] or current != mine[0]["sha256_before"]:
         return []  # it landed (or the file was edited by hand since: nothing to say about it)
-    append(Path(data_dir), [{"change": last, "when": now_utc(), "who": "register", "action": "abort",
-                             "file": mine[0]["file"], "note": "the save was interrupted before the file was "
-                             "replaced; the file kept its previous content"}])
+    append(
+        Path(data_dir),
+        [
+            {
+                "change": last,
+                "when": now_utc(),
+                "who": "register",
+                "action": "abort",
+                "file": mine[0]["file"],
+                "note": "the save was interrupted before the file was replaced; the file kept its previous content",
+            }
+        ],
+    )
     return [last]
 
 
@@ -122,6 +133,7 @@ def replay(start_dir: Path | str, entries: list[dict], out_dir: Path | str, sche
     import shutil
 
     from ..schema import load_schema
+
     schema = schema or load_schema()
     start, out = Path(start_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ different version refuses the whole entry with who changed it and when; an id an
 is refused likewise (and the uniqueness constraint backs this up) — no lost update. `graph_loader sync` keeps
 these properties (neo4j_sync.BOOKKEEPING) and counts its own change of such a node as a version by "sync".
 """
+
 from __future__ import annotations
 
 import shutil
@@ -47,6 +48,7 @@ class Neo4jRegister(Store):
 
     def __init__(self, settings: Neo4jSettings | None = None, data_dir: Path | str | None = None):
         from ..pipeline import DEFAULT_DATA
+
         self.settings = settings or Neo4jSettings.from_env()
         self.data_dir = Path(data_dir) if data_dir else DEFAULT_DATA
         self.name = "neo4j"
@@ -74,14 +76,18 @@ class Neo4jRegister(Store):
     def nodes(self, filename: str) -> list[dict]:
         spec = self._spec(filename)
         with self.driver.session(database=self.settings.database) as s:
-            return s.execute_read(lambda tx: [r[0] for r in tx.run(
-                f"MATCH (n:{q(spec.label)}) RETURN properties(n) ORDER BY n.{q(spec.key)}")])
+            return s.execute_read(
+                lambda tx: [
+                    r[0] for r in tx.run(f"MATCH (n:{q(spec.label)}) RETURN properties(n) ORDER BY n.{q(spec.key)}")
+                ]
+            )
 
     def header(self, filename: str) -> list[str]:
         path = self.data_dir / filename
         if path.exists():
             return csvfile.parse(path.read_text(encoding="utf-8")).header
         from ..validate import file_columns
+
         return list(file_columns(self.schema, filename))
 
     def current_text(self, filename: str) -> str:
@@ -89,10 +95,17 @@ class Neo4jRegister(Store):
         header = self.header(filename)
         key = self._spec(filename).key
         props = self.nodes(filename)
-        self._held = {p[key]: {"version": p.get("version", 0), "changed_by": p.get("changed_by"),
-                               "changed_at": p.get("changed_at")} for p in props}
+        self._held = {
+            p[key]: {
+                "version": p.get("version", 0),
+                "changed_by": p.get("changed_by"),
+                "changed_at": p.get("changed_at"),
+            }
+            for p in props
+        }
         return csvfile.serialise(header, {c: c for c in header}) + "".join(
-            csvfile.serialise(header, {c: _cell(p.get(c)) for c in header}) for p in props)
+            csvfile.serialise(header, {c: _cell(p.get(c)) for c in header}) for p in props
+        )
 
     def rows(self, kind: str = "activities", partner: str | None = None) -> tuple[list[str], list[dict]]:
         """(header, rows as CSV cells) of the server's register, with version/changed_by/changed_at per row."""
@@ -102,8 +115,7 @@ class Neo4jRegister(Store):
         for p in self.nodes(filename):
             if partner and p.get("partner") != partner:
                 continue
-            out.append({**{c: _cell(p.get(c)) for c in header},
-                        **{b: p.get(b) for b in BOOKKEEPING}})
+            out.append({**{c: _cell(p.get(c)) for c in header}, **{b: p.get(b) for b in BOOKKEEPING}})
         return header, out
 
     def versions(self, filename: str) -> dict[str, dict]:
@@ -120,14 +132,19 @@ class Neo4jRegister(Store):
 
     def save(self, result: RecordResult, doc_before, doc_after, by: str) -> str:
         from ..pipeline import load
+
         folder = self.base_dir(result.file, doc_after.text())
         g, _ = load(folder)
         spec = self._spec(result.file)
         label, key = spec.label, spec.key
         wanted = {r["k"]: r["p"] for r in node_rows(g, self.schema)[label]}
         types = {r.type for r in self.schema.rels_in_file(result.file)}
-        rels = [(rtype, lu, lv, r) for (rtype, lu, lv), rows in rel_rows(g, self.schema).items() if rtype in types
-                for r in rows]
+        rels = [
+            (rtype, lu, lv, r)
+            for (rtype, lu, lv), rows in rel_rows(g, self.schema).items()
+            if rtype in types
+            for r in rows
+        ]
         when = now_utc()
         refresh = {}
         if result.kind == "assessments":  # the latest assessment sets Country.category ...; risk follows it
@@ -138,42 +155,76 @@ class Neo4jRegister(Store):
             for e in result.entries:
                 if e.action == "edit":
                     tx.run(f"MATCH (n:{q(label)} {{{q(key)}: $k}}) SET n._register_lock = true", k=e.key).consume()
-                rec = tx.run(f"MATCH (n:{q(label)} {{{q(key)}: $k}}) RETURN n.version, n.changed_by, n.changed_at",
-                             k=e.key).single()
+                rec = tx.run(
+                    f"MATCH (n:{q(label)} {{{q(key)}: $k}}) RETURN n.version, n.changed_by, n.changed_at", k=e.key
+                ).single()
                 if e.action == "add":
                     if rec is not None:
-                        problems.append(Problem(result.input_name, e.line, key, (
-                            f"duplicate key {e.key!r} (added by {rec[1] or 'unknown'} at {rec[2] or 'an unknown time'}"
-                            " since the register was read; to change that row record it with --edit)")))
+                        problems.append(
+                            Problem(
+                                result.input_name,
+                                e.line,
+                                key,
+                                (
+                                    f"duplicate key {e.key!r} (added by {rec[1] or 'unknown'} at {rec[2] or 'an unknown time'}"
+                                    " since the register was read; to change that row record it with --edit)"
+                                ),
+                            )
+                        )
                     continue
                 base = e.base_version if e.base_version is not None else self._held.get(e.key, {}).get("version", 0)
-                held = {"version": 0, "changed_by": None, "changed_at": None} if rec is None else \
-                    {"version": rec[0] or 0, "changed_by": rec[1], "changed_at": rec[2]}
+                held = (
+                    {"version": 0, "changed_by": None, "changed_at": None}
+                    if rec is None
+                    else {"version": rec[0] or 0, "changed_by": rec[1], "changed_at": rec[2]}
+                )
                 if rec is None:
-                    problems.append(Problem(result.input_name, e.line, key, f"{e.key!r} was deleted from the register "
-                                            "since it was read (expected an existing row for --edit)"))
+                    problems.append(
+                        Problem(
+                            result.input_name,
+                            e.line,
+                            key,
+                            f"{e.key!r} was deleted from the register "
+                            "since it was read (expected an existing row for --edit)",
+                        )
+                    )
                 elif held["version"] != base:
-                    problems.append(Problem(result.input_name, e.line, VERSION_COLUMN,
-                                            conflict_message(e.key, base, held)))
+                    problems.append(
+                        Problem(result.input_name, e.line, VERSION_COLUMN, conflict_message(e.key, base, held))
+                    )
             if problems:
                 raise SaveConflict(problems)
             for e in result.entries:
-                version = (self._held.get(e.key, {}).get("version", 0) if e.base_version is None else e.base_version) \
-                    if e.action == "edit" else 0
+                version = (
+                    (self._held.get(e.key, {}).get("version", 0) if e.base_version is None else e.base_version)
+                    if e.action == "edit"
+                    else 0
+                )
                 props = {**wanted[e.key], "version": version + 1, "changed_by": by, "changed_at": when}
                 tx.run(f"MERGE (n:{q(label)} {{{q(key)}: $k}}) SET n = $p", k=e.key, p=props).consume()
-                tx.run(f"MATCH (n:{q(label)} {{{q(key)}: $k}})-[r]-() WHERE type(r) IN $types DELETE r",
-                       k=e.key, types=sorted(types)).consume()
+                tx.run(
+                    f"MATCH (n:{q(label)} {{{q(key)}: $k}})-[r]-() WHERE type(r) IN $types DELETE r",
+                    k=e.key,
+                    types=sorted(types),
+                ).consume()
                 for rtype, lu, lv, r in rels:
                     if (lu == label and r["f"] == e.key) or (lv == label and r["t"] == e.key):
                         ku, kv = self.schema.nodes[lu].key, self.schema.nodes[lv].key
-                        tx.run(f"MATCH (a:{q(lu)} {{{q(ku)}: $f}}) MATCH (b:{q(lv)} {{{q(kv)}: $t}}) "
-                               f"CREATE (a)-[r:{q(rtype)}]->(b) SET r = $p", f=r["f"], t=r["t"], p=r["p"]).consume()
+                        tx.run(
+                            f"MATCH (a:{q(lu)} {{{q(ku)}: $f}}) MATCH (b:{q(lv)} {{{q(kv)}: $t}}) "
+                            f"CREATE (a)-[r:{q(rtype)}]->(b) SET r = $p",
+                            f=r["f"],
+                            t=r["t"],
+                            p=r["p"],
+                        ).consume()
             for lb, rows in refresh.items():
                 k = self.schema.nodes[lb].key
-                tx.run(f"UNWIND $rows AS row MATCH (n:{q(lb)} {{{q(k)}: row.k}}) "
-                       "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
-                       "SET n.version = v, n.changed_by = cb, n.changed_at = ca", rows=rows).consume()
+                tx.run(
+                    f"UNWIND $rows AS row MATCH (n:{q(lb)} {{{q(k)}: row.k}}) "
+                    "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
+                    "SET n.version = v, n.changed_by = cb, n.changed_at = ca",
+                    rows=rows,
+                ).consume()
             return when
 
         try:
@@ -186,10 +237,19 @@ class Neo4jRegister(Store):
             raise
         except Exception as e:  # noqa: BLE001
             from neo4j.exceptions import ConstraintError
+
             if isinstance(e, ConstraintError):  # an id added by another editor between our check and commit
-                raise SaveConflict([Problem(result.input_name, result.entries[0].line, key,
-                                            "another editor added the same id at the same time (expected a new id; "
-                                            "read the register again)")]) from None
+                raise SaveConflict(
+                    [
+                        Problem(
+                            result.input_name,
+                            result.entries[0].line,
+                            key,
+                            "another editor added the same id at the same time (expected a new id; "
+                            "read the register again)",
+                        )
+                    ]
+                ) from None
             raise Neo4jError(describe_error(e, self.settings)) from None
         return f"neo4j {when}"
 

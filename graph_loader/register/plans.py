@@ -1,4 +1,5 @@
 """A partner's plan in and out: the template, the import (checks, then record) and the export."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,11 +9,24 @@ from ..validate import file_columns
 from . import csvfile
 from .entries import KINDS, EmbeddedRegister, RecordResult, run_record
 
-EXAMPLE = {"activity_id": "JPN-BC-2009-THA", "title": "Bilateral consultation, Thailand", "partner": "JPN",
-           "targets": "THA", "tool": "bilateral_discussion", "programme": "", "meeting": "", "status": "planned",
-           "year": "2009", "month": "10", "date": "", "venue": "Bangkok", "confidence": "0.8",
-           "note": "Example row: replace it with your own (targets: ISO3 codes joined by ';').",
-           "source": "JPN plan for 2009 (example)", "kind": "outreach"}
+EXAMPLE = {
+    "activity_id": "JPN-BC-2009-THA",
+    "title": "Bilateral consultation, Thailand",
+    "partner": "JPN",
+    "targets": "THA",
+    "tool": "bilateral_discussion",
+    "programme": "",
+    "meeting": "",
+    "status": "planned",
+    "year": "2009",
+    "month": "10",
+    "date": "",
+    "venue": "Bangkok",
+    "confidence": "0.8",
+    "note": "Example row: replace it with your own (targets: ISO3 codes joined by ';').",
+    "source": "JPN plan for 2009 (example)",
+    "kind": "outreach",
+}
 
 
 def activity_columns() -> list[str]:
@@ -32,8 +46,7 @@ def write_template(path: Path | str) -> Path:
     return Path(path)
 
 
-def import_plan(data_dir: Path | str | None, path: Path | str, partner: str, *, store=None,
-                **options) -> RecordResult:
+def import_plan(data_dir: Path | str | None, path: Path | str, partner: str, *, store=None, **options) -> RecordResult:
     """A partner's plan file: every row must be that partner's (a blank partner becomes it), the checks run
     for every row, then the rows are recorded (same options as record: by, edit, force, check_only, ...)."""
     options["by"] = options.get("by") or partner.upper()
@@ -47,8 +60,9 @@ def register_rows(data_dir: Path | str | None, kind: str = "activities", store=N
     return doc.header, [doc.row(i) for i in range(len(doc.records))]
 
 
-def export_plan(data_dir: Path | str | None, partner: str, out: Path | str, statuses: list[str] | None = None,
-                store=None) -> int:
+def export_plan(
+    data_dir: Path | str | None, partner: str, out: Path | str, statuses: list[str] | None = None, store=None
+) -> int:
     """Write the partner's activity rows (optionally only some statuses) to `out` (atomic); returns the count."""
     header, rows = register_rows(data_dir, "activities", store)
     mine = [r for r in rows if r.get("partner") == partner.upper() and (not statuses or r.get("status") in statuses)]

@@ -5,6 +5,7 @@ data (fingerprint of data files, schema, weights and code), in a cache folder, i
 is renamed into place when complete — so a reader never sees a half-built store. Queries run on a
 read-only database with a query timeout and a bounded buffer pool, so a runaway query fails fast.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,15 @@ if TYPE_CHECKING:  # pandas and networkx load lazily: a cached store answers wit
     import pandas as pd
 
 STORE_VERSION = "1"
-LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "STRING",
-            "enum": "STRING", "list": "STRING"}
+LB_TYPES = {
+    "string": "STRING",
+    "int": "INT64",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "STRING",
+    "enum": "STRING",
+    "list": "STRING",
+}
 DEFAULT_TIMEOUT_MS = int(os.environ.get("OUTREACH_QUERY_TIMEOUT_MS", "10000"))
 DEFAULT_BUFFER_POOL_MB = int(os.environ.get("OUTREACH_BUFFER_POOL_MB", "512"))
 CHECKPOINT_ROWS = 20_000  # write_store checkpoints after a COPY of at least this many rows
@@ -41,7 +49,8 @@ class StoreError(Exception):
 
 def cache_root() -> Path:
     base = os.environ.get("OUTREACH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "outreach-graph")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "outreach-graph"
+    )
     return Path(base) / "embedded"
 
 
@@ -63,6 +72,7 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     (Native numpy dtypes for null-free columns, or an Arrow table, were measured: COPY gains less than
     building them costs.)"""
     import pandas as pd
+
     cols = list(zip(*rows)) if rows else [() for _ in columns]
     return pd.DataFrame({c: pd.Series(col, dtype=object) for c, col in zip(columns, cols)})
 
@@ -94,10 +104,12 @@ def rel_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[tuple[str, str, str],
 def write_store(g: nx.MultiDiGraph, path: Path, schema: Schema | None = None) -> Path:
     """Write the graph into a new Ladybug database at `path` (which must not exist yet)."""
     import ladybug
+
     schema = schema or load_schema()
     # one checkpoint at the end instead of one per statement: ~3x faster for a cache we can always rebuild
-    db = ladybug.Database(str(path), buffer_pool_size=DEFAULT_BUFFER_POOL_MB * 1024 ** 2,
-                          auto_checkpoint=False, enable_checksums=False)
+    db = ladybug.Database(
+        str(path), buffer_pool_size=DEFAULT_BUFFER_POOL_MB * 1024**2, auto_checkpoint=False, enable_checksums=False
+    )
     try:
         conn = ladybug.Connection(db)
         conn.execute("BEGIN TRANSACTION")
@@ -157,6 +169,7 @@ def prune(root: Path | None = None, keep: int = KEEP_STORES, now: float | None =
     """Remove the least recently used stores beyond `keep` (never one used in the last RECENT_S seconds);
     return what was removed."""
     import time
+
     root = root or cache_root()
     now = time.time() if now is None else now
     stores = []
@@ -203,7 +216,6 @@ def ensure_built(key: str, make_graph, root: Path | None = None) -> Path:
     return final
 
 
-
 _PLAIN = (str, int, bool, type(None))
 
 
@@ -236,25 +248,35 @@ class EmbeddedStore:
 
     rows_normalised = True  # query() returns each row keyed by the columns, every value through normalise()
 
-    def __init__(self, folder: Path, timeout_ms: int = DEFAULT_TIMEOUT_MS,
-                 buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB, max_db_mb: int | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB,
+        max_db_mb: int | None = None,
+    ):
         import ladybug
+
         self.folder = Path(folder)
         touch(self.folder)
         self.timeout_ms = timeout_ms
         self.buffer_pool_mb = buffer_pool_mb
-        self._db = ladybug.Database(str(self.folder / "db"), read_only=True, enable_checksums=False,
-                                    buffer_pool_size=buffer_pool_mb * 1024 ** 2,
-                                    max_db_size=None if max_db_mb is None else max_db_mb * 1024 ** 2)
+        self._db = ladybug.Database(
+            str(self.folder / "db"),
+            read_only=True,
+            enable_checksums=False,
+            buffer_pool_size=buffer_pool_mb * 1024**2,
+            max_db_size=None if max_db_mb is None else max_db_mb * 1024**2,
+        )
 
     def spec(self) -> tuple:
         """What a worker process needs to open the same store: ("embedded", folder, timeout ms, pool MB)."""
         return ("embedded", str(self.folder), self.timeout_ms, self.buffer_pool_mb)
 
-    def query(self, text: str, params: dict | None = None,
-              max_rows: int | None = None) -> tuple[list[str], list[dict]]:
+    def query(self, text: str, params: dict | None = None, max_rows: int | None = None) -> tuple[list[str], list[dict]]:
         """(columns, rows); with max_rows, fetching stops after max_rows + 1 rows (the caller tells "more")."""
         import ladybug
+
         conn = ladybug.Connection(self._db)
         try:
             conn.set_query_timeout(self.timeout_ms)
@@ -265,8 +287,12 @@ class EmbeddedStore:
             rows = []
             stop = float("inf") if max_rows is None else max_rows + 1
             while len(rows) < stop and result.has_next():
-                rows.append({c: v if type(v) in _PLAIN else normalise(v)  # plain values inline: large results
-                             for c, v in zip(columns, result.get_next())})
+                rows.append(
+                    {
+                        c: v if type(v) in _PLAIN else normalise(v)  # plain values inline: large results
+                        for c, v in zip(columns, result.get_next())
+                    }
+                )
             return columns, rows
         except RuntimeError as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -286,7 +312,7 @@ def store_size_mb(folder: Path | str) -> int:
     """A built store's size on disk, in MB (rounded up)."""
     db = Path(folder) / "db"
     files = [db] if db.is_file() else db.rglob("*")
-    return -(-sum(f.stat().st_size for f in files if f.is_file()) // 1024 ** 2)
+    return -(-sum(f.stat().st_size for f in files if f.is_file()) // 1024**2)
 
 
 def store_for_data(data_dir: Path | str | None = None, weights: dict | None = None) -> EmbeddedStore:
@@ -295,6 +321,7 @@ def store_for_data(data_dir: Path | str | None = None, weights: dict | None = No
 
     def make_graph():
         from ..pipeline import load  # networkx and the loader are only needed to build
+
         return load(data_dir, weights)[0]
 
     return EmbeddedStore(ensure_built(fingerprint(data_dir, {"weights": weights}), make_graph))
@@ -306,6 +333,7 @@ def store_for_graph(g: nx.MultiDiGraph, key: str, temporary: bool = False) -> Em
     if not temporary:
         return EmbeddedStore(ensure_built(key, lambda: g))
     import weakref
+
     root = Path(tempfile.mkdtemp(prefix="outreach-variant-"))
     store = EmbeddedStore(ensure_built(key, lambda: g, root))
     weakref.finalize(store, shutil.rmtree, str(root), True)

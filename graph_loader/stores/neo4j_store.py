@@ -4,6 +4,7 @@ Settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE (or
 Streamlit's secrets, or CLI flags). The password is never printed, logged or put in an error message.
 Library and free-form queries run in READ transactions, so the server itself refuses any write.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,11 +31,16 @@ class Neo4jSettings:
         get = lambda k: overrides.get(k.lower().replace("neo4j_", "")) or src.get(k) or os.environ.get(k)
         uri = overrides.get("uri") or src.get("NEO4J_URI") or os.environ.get("NEO4J_URI")
         if not uri:
-            raise Neo4jError("Neo4j is not configured: set NEO4J_URI (and NEO4J_USERNAME / NEO4J_PASSWORD if the "
-                             "server needs a login), or pass --uri")
-        return cls(uri=uri, user=overrides.get("user") or get("NEO4J_USERNAME"),
-                   password=overrides.get("password") or get("NEO4J_PASSWORD"),
-                   database=overrides.get("database") or get("NEO4J_DATABASE"))
+            raise Neo4jError(
+                "Neo4j is not configured: set NEO4J_URI (and NEO4J_USERNAME / NEO4J_PASSWORD if the "
+                "server needs a login), or pass --uri"
+            )
+        return cls(
+            uri=uri,
+            user=overrides.get("user") or get("NEO4J_USERNAME"),
+            password=overrides.get("password") or get("NEO4J_PASSWORD"),
+            database=overrides.get("database") or get("NEO4J_DATABASE"),
+        )
 
     def auth(self):
         return (self.user or "neo4j", self.password) if self.password else None
@@ -54,6 +60,7 @@ def neo4j_configured(settings: dict | None = None) -> bool:
 def describe_error(e: Exception, s: Neo4jSettings) -> str:
     """Map driver exceptions to one clear line (never containing the password)."""
     from neo4j import exceptions as ex
+
     if isinstance(e, ex.AuthError):
         msg = f"Neo4j at {s.uri} refused the credentials for user {s.user or 'neo4j'!r} (check NEO4J_USERNAME/NEO4J_PASSWORD)"
     elif isinstance(e, (ex.ServiceUnavailable, ex.SessionExpired, ConnectionError, OSError)):
@@ -78,6 +85,7 @@ _QUIET = logging.NullHandler()
 def open_driver(s: Neo4jSettings, retry_s: float = 5):
     """A connected driver; retry_s bounds the driver's own retries of a failed transaction function."""
     from neo4j import GraphDatabase
+
     # the driver logs a warning (with the server's message) for each transaction it retries; with no handler
     # configured Python would print each to stderr, between the progress bar and the one-line result. A
     # NullHandler keeps them quiet here; an application that configures logging still receives them.
@@ -85,8 +93,13 @@ def open_driver(s: Neo4jSettings, retry_s: float = 5):
     try:
         # notifications off: the server would warn about every property the data happen to lack (e.g. no
         # CONTIGUOUS has to_year), and the driver logs each warning with the whole query text
-        driver = GraphDatabase.driver(s.uri, auth=s.auth(), connection_timeout=10, max_transaction_retry_time=retry_s,
-                                      notifications_min_severity="OFF")
+        driver = GraphDatabase.driver(
+            s.uri,
+            auth=s.auth(),
+            connection_timeout=10,
+            max_transaction_retry_time=retry_s,
+            notifications_min_severity="OFF",
+        )
         driver.verify_connectivity()
         return driver
     except Exception as e:  # noqa: BLE001 — every failure becomes one line
@@ -106,6 +119,7 @@ class Neo4jStore:
 
     def __init__(self, settings: Neo4jSettings, timeout_s: float = DEFAULT_TIMEOUT_S):
         import threading
+
         self.settings = settings
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
@@ -121,8 +135,7 @@ class Neo4jStore:
         """What a worker process needs to open the same store: ("neo4j", settings, timeout s). It carries the
         password, so it only ever travels through the worker's pipe (never argv or the environment)."""
         s = self.settings
-        return ("neo4j", {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database},
-                self.timeout_s)
+        return ("neo4j", {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database}, self.timeout_s)
 
     def _read(self, driver, text: str, params: dict, max_rows: int | None = None):
         from itertools import islice
@@ -155,6 +168,7 @@ class Neo4jStore:
     def explain(self, text: str, params: dict | None = None) -> tuple[str, list[str]]:
         """The server's own reading of a query, without running it: (query type — 'r' read only, 'rw', 'w' or
         's' — and every operator of its plan, e.g. ['ProduceResults', 'LoadCSV'])."""
+
         def operators(plan: dict) -> list[str]:
             own = str(plan.get("operatorType", "")).split("@")[0]
             return [own] + [op for child in plan.get("children", []) for op in operators(child)]
@@ -162,6 +176,7 @@ class Neo4jStore:
         def work(tx):
             summary = tx.run("EXPLAIN " + text, params or {}).consume()
             return summary.query_type, operators(summary.plan or {})
+
         return self._session_call(work)
 
     def _session_call(self, work):
@@ -172,6 +187,7 @@ class Neo4jStore:
         def once(driver):
             with driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as session:
                 return session.execute_read(work)
+
         try:
             driver = self._driver or self._reconnect(None)
             try:
@@ -183,10 +199,10 @@ class Neo4jStore:
         except Exception as e:  # noqa: BLE001
             raise Neo4jError(describe_error(e, self.settings)) from None
 
-    def query(self, text: str, params: dict | None = None,
-              max_rows: int | None = None) -> tuple[list[str], list[dict]]:
+    def query(self, text: str, params: dict | None = None, max_rows: int | None = None) -> tuple[list[str], list[dict]]:
         """(columns, rows); with max_rows, fetching stops after max_rows + 1 rows (the caller tells "more")."""
         from neo4j import exceptions as ex
+
         if self._closed:
             raise Neo4jError(f"the connection to Neo4j at {self.settings.uri} was closed")
         driver = self._driver

@@ -8,6 +8,7 @@ Identity: a node by its schema key; a relationship by a deterministic `_key` pro
 write sets the complete property map (`SET x = $props`), so properties that left the data leave Neo4j.
 Only labels and types of the schema are touched.
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,13 +38,17 @@ class SyncReport:
     @property
     def rels_per_second(self) -> float | None:
         """Relationships written per second of the relationship phase (None when nothing was written)."""
-        return self.written_relationships / self.rel_seconds if self.written_relationships and self.rel_seconds else None
+        return (
+            self.written_relationships / self.rel_seconds if self.written_relationships and self.rel_seconds else None
+        )
 
     def line(self) -> str:
         rate = f"{self.rels_per_second:,.0f} relationships/s" if self.rels_per_second else "nothing to write"
-        return (f"synced {self.nodes} nodes and {self.relationships} relationships in {self.seconds:.1f} s: wrote "
-                f"{self.written_nodes} nodes and {self.written_relationships} relationships ({rate}); removed "
-                f"{self.deleted_nodes} nodes and {self.deleted_relationships} relationships the data no longer has")
+        return (
+            f"synced {self.nodes} nodes and {self.relationships} relationships in {self.seconds:.1f} s: wrote "
+            f"{self.written_nodes} nodes and {self.written_relationships} relationships ({rate}); removed "
+            f"{self.deleted_nodes} nodes and {self.deleted_relationships} relationships the data no longer has"
+        )
 
 
 # The shared register's bookkeeping on nodes it wrote (graph_loader.register.neo4j): not data, so a sync neither
@@ -66,8 +71,10 @@ def q(name: str) -> str:
 def constraint_statements(schema: Schema) -> list[str]:
     out = []
     for spec in schema.nodes.values():
-        out.append(f"CREATE CONSTRAINT {q(f'{spec.label}_{spec.key}_unique')} IF NOT EXISTS "
-                   f"FOR (n:{q(spec.label)}) REQUIRE n.{q(spec.key)} IS UNIQUE")
+        out.append(
+            f"CREATE CONSTRAINT {q(f'{spec.label}_{spec.key}_unique')} IF NOT EXISTS "
+            f"FOR (n:{q(spec.label)}) REQUIRE n.{q(spec.key)} IS UNIQUE"
+        )
     for rel in schema.rels.values():
         out.append(f"CREATE INDEX {q(f'{rel.type}_key')} IF NOT EXISTS FOR ()-[r:{q(rel.type)}]-() ON (r._key)")
     return out
@@ -117,7 +124,7 @@ _pair = itemgetter("f", "t")
 
 def _batches(rows: list, size: int):
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 def nested(rows: list[dict]) -> list[dict]:
@@ -149,6 +156,7 @@ class Held:
     `_key`, so that value is equal) and otherwise only schema properties: equal values on every schema
     property means the same schema keys, and then an equal count means the server has no other key.
     A p with any other key is reported as different (it is then written, which is always correct)."""
+
     __slots__ = ("n", "names", "values", "allowed")
 
     def __init__(self, n: int, names: tuple, values: tuple):
@@ -167,11 +175,23 @@ def _allowed(names: tuple) -> frozenset:
     return frozenset(names) | {"_key"}
 
 
+def _held_reader(tx, text: str, names: tuple) -> dict:
+    """{_key: Held} of one relationship type (a transaction function: the driver may run it again)."""
+    return {r[0]: Held(r[1], names, tuple(r[2])) for r in tx.run(text)}
+
+
 class Syncer:
     """One sync: read what the server holds, write only what differs, delete what the data no longer has."""
 
-    def __init__(self, driver, database: str | None, schema: Schema, batch_size: int = DEFAULT_BATCH, progress=None,
-                 workers: int = DEFAULT_WORKERS):
+    def __init__(
+        self,
+        driver,
+        database: str | None,
+        schema: Schema,
+        batch_size: int = DEFAULT_BATCH,
+        progress=None,
+        workers: int = DEFAULT_WORKERS,
+    ):
         self.driver, self.database, self.schema = driver, database, schema
         self.batch_size = batch_size
         self.workers = max(1, workers)
@@ -196,16 +216,17 @@ class Syncer:
         Relationships are read as (number of properties, values of the schema's properties in order) rather
         than as property maps: half the values to decode, which is most of a re-sync of a million trade
         relationships. Held.same(p) is exactly `properties(r) == p` (see Held)."""
-        nodes = {label: self._read(f"MATCH (n:{q(label)}) RETURN n.{q(spec.key)}, properties(n)")
-                 for label, spec in self.schema.nodes.items()}
+        nodes = {
+            label: self._read(f"MATCH (n:{q(label)}) RETURN n.{q(spec.key)}, properties(n)")
+            for label, spec in self.schema.nodes.items()
+        }
         rels = {}
         for rtype, rel in self.schema.rels.items():
             names = tuple(rel.props)
             values = ", ".join(f"r.{q(n)}" for n in names)
+            text = f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]"
             with self.driver.session(database=self.database) as s:
-                rels[rtype] = s.execute_read(lambda tx: {  # read now, in this iteration (B023)
-                    r[0]: Held(r[1], names, tuple(r[2])) for r in  # noqa: B023
-                    tx.run(f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]")})  # noqa: B023
+                rels[rtype] = s.execute_read(_held_reader, text, names)
         return nodes, rels
 
     def _batched(self, text: str, rows: list[dict]) -> None:
@@ -223,6 +244,7 @@ class Syncer:
         flight end (committed or not: the next sync repairs either), and that first failure is raised."""
         import threading
         from concurrent.futures import ThreadPoolExecutor, wait
+
         todo = iter([(text, b) for text, rows in work for b in _batches(rows, self.batch_size)])
         lock, failures = threading.Lock(), []
 
@@ -261,6 +283,7 @@ class Syncer:
         import random
 
         from neo4j.exceptions import TransientError
+
         for attempt in range(1, attempts + 1):
             try:
                 return self._write(text, params)
@@ -275,11 +298,14 @@ class Syncer:
             key = self.schema.nodes[label].key
             todo = [r for r in items if _data_props(have.get(label, {}).get(r["k"])) != r["p"]]
             self.progress(len(items) - len(todo))
-            self._batched(f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) "
-                          "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
-                          "SET n.version = v + 1, n.changed_by = CASE WHEN v IS NULL THEN cb ELSE 'sync' END, "
-                          "n.changed_at = CASE WHEN v IS NULL THEN ca "
-                          "ELSE toString(datetime.truncate('second', datetime())) END", todo)
+            self._batched(
+                f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) "
+                "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
+                "SET n.version = v + 1, n.changed_by = CASE WHEN v IS NULL THEN cb ELSE 'sync' END, "
+                "n.changed_at = CASE WHEN v IS NULL THEN ca "
+                "ELSE toString(datetime.truncate('second', datetime())) END",
+                todo,
+            )
             written += len(todo)
         return written
 
@@ -303,9 +329,14 @@ class Syncer:
                 elif h is None or not (h.same(r["p"]) if isinstance(h, Held) else h == r["p"]):
                     changed.append(r)
             self.progress(len(items) - len(new) - len(changed))
-            creates.append((f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) UNWIND row.ts AS t "
-                            f"MATCH (b:{q(lv)} {{{q(kv)}: t.t}}) UNWIND t.ps AS p CREATE (a)-[r:{q(rtype)}]->(b) "
-                            "SET r = p", new))
+            creates.append(
+                (
+                    f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) UNWIND row.ts AS t "
+                    f"MATCH (b:{q(lv)} {{{q(kv)}: t.t}}) UNWIND t.ps AS p CREATE (a)-[r:{q(rtype)}]->(b) "
+                    "SET r = p",
+                    new,
+                )
+            )
             match = f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) MATCH (b:{q(lv)} {{{q(kv)}: row.t}}) "
             merges.append((match + f"MERGE (a)-[r:{q(rtype)} {{_key: row.k}}]->(b) SET r = row.p", changed))
             written += len(new) + len(changed)
@@ -314,8 +345,9 @@ class Syncer:
             self._batched(text, changed)
         return written
 
-    def prune(self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]], have_nodes: dict,
-              have_rels: dict) -> tuple[int, int]:
+    def prune(
+        self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]], have_nodes: dict, have_rels: dict
+    ) -> tuple[int, int]:
         """Delete relationships and nodes of schema labels/types that the data no longer has."""
         wanted: dict[str, set] = {}
         for (rtype, _, _), items in rels.items():
@@ -339,8 +371,14 @@ class Syncer:
         return gone_nodes, gone_rels
 
 
-def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_size: int = DEFAULT_BATCH,
-               show_progress: bool = True, workers: int = DEFAULT_WORKERS) -> SyncReport:
+def sync_graph(
+    g,
+    settings: Neo4jSettings,
+    schema: Schema | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    show_progress: bool = True,
+    workers: int = DEFAULT_WORKERS,
+) -> SyncReport:
     """Sync the graph; raises Neo4jError with one line (and the hint to re-run) on any failure."""
     schema = schema or load_schema()
     nodes, rels = node_rows(g, schema), rel_rows(g, schema)
@@ -349,6 +387,7 @@ def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_s
     bar = None
     if show_progress:
         from tqdm import tqdm
+
         bar = tqdm(total=total, unit="row", desc="sync", file=sys.stderr, leave=False)
     try:
         s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None, workers)
@@ -364,26 +403,34 @@ def sync_graph(g, settings: Neo4jSettings, schema: Schema | None = None, batch_s
     except Neo4jError:
         raise
     except Exception as e:  # noqa: BLE001 — a server that went away mid-sync, bad credentials, ...
-        raise Neo4jError(describe_error(e, settings) + " — sync interrupted; the next successful sync repairs it") from None
+        raise Neo4jError(
+            describe_error(e, settings) + " — sync interrupted; the next successful sync repairs it"
+        ) from None
     finally:
         if bar:
             bar.close()
         driver.close()
-    return SyncReport(nodes=sum(map(len, nodes.values())), relationships=sum(map(len, rels.values())),
-                      written_nodes=n_written, written_relationships=r_written,
-                      deleted_nodes=gone_nodes, deleted_relationships=gone_rels, seconds=t3 - t0,
-                      rel_seconds=t2 - t1)
+    return SyncReport(
+        nodes=sum(map(len, nodes.values())),
+        relationships=sum(map(len, rels.values())),
+        written_nodes=n_written,
+        written_relationships=r_written,
+        deleted_nodes=gone_nodes,
+        deleted_relationships=gone_rels,
+        seconds=t3 - t0,
+        rel_seconds=t2 - t1,
+    )
 
 
 def cli_sync(a) -> int:
     """`python -m graph_loader sync`: flags override the NEO4J_* environment variables."""
     from ..pipeline import load
+
     password = sys.stdin.readline().rstrip("\n") if getattr(a, "password_stdin", False) else None
     try:
         settings = Neo4jSettings.from_env(uri=a.uri, user=a.user, database=a.database, password=password)
         g, _ = load(a.data)
-        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty(),
-                            workers=a.workers)
+        report = sync_graph(g, settings, batch_size=a.batch_size, show_progress=sys.stderr.isatty(), workers=a.workers)
     except Neo4jError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
