@@ -175,3 +175,26 @@ def test_an_assessment_on_neo4j_updates_the_country_as_a_sync_would(server, tmp_
     assert record(reg.data_dir, "assessments", src, by="carol").saved
     report = sync_graph(load(reg.data_dir)[0], settings, show_progress=False)
     assert report.written_nodes == 0, report.line()
+
+
+def test_a_planned_activity_recorded_on_neo4j_closes_its_gap_there(server, tmp_path):
+    """The same planned activity that closes Malaysia's 2008 legal-assistance gap in the CSV register closes it
+    on the shared server: the library query on Neo4j sees it at once."""
+    from graph_loader.stores.neo4j_store import Neo4jStore
+    from queries import Runner
+
+    settings, reg = server
+    store = Neo4jStore(settings)
+    runner = Runner("neo4j", store=store)
+    window = {"year_from": 2008, "year_to": 2008}
+    before = {(r["iso3"], r["tool"]) for r in runner.run("coverage_gaps", window).rows}
+    assert ("MYS", "legal_assistance") in before
+    plan = write(
+        tmp_path / "plan.csv",
+        HEAD + "P1,Legal assistance Malaysia,USA,MYS,legal_assistance,planned,2008,9,0.9,,test,\n",
+    )
+    got = reg.record("activities", plan, by="analyst", force=True)
+    assert got.saved, got.lines()
+    after = {(r["iso3"], r["tool"]) for r in runner.run("coverage_gaps", window).rows}
+    assert after == before - {("MYS", "legal_assistance")}
+    store.close()
