@@ -131,6 +131,36 @@ def year_report(inp: RiskInputs, year: int, model=None) -> dict:
     }
 
 
+SUMMARY_COLUMNS = [
+    "preset",
+    "year",
+    "agree",
+    "kappa",
+    "auc_within_category",
+    "analysts High → model High/Medium/Low",
+    "analysts Low → model High/Medium/Low",
+]
+
+
+def summary_rows(reports: list[dict]) -> list[dict]:
+    """year_report results as one printable row each (SUMMARY_COLUMNS): counts as 'a/n', κ and AUC to two decimals,
+    the confusion as 'High/Medium/Low' counts of the model for each of the analysts' tiers."""
+    num = lambda x: "n/a" if x is None else f"{x:.2f}"  # noqa: E731
+    split = lambda r, a: "/".join(str(r["confusion"][a][t]) for t in ("High", "Medium", "Low"))  # noqa: E731
+    return [
+        {
+            "preset": r["model"],
+            "year": r["year"],
+            "agree": f"{r['agree']}/{r['n']}",
+            "kappa": num(r["kappa"]),
+            "auc_within_category": num(r["auc_within_category"]),
+            "analysts High → model High/Medium/Low": split(r, "High"),
+            "analysts Low → model High/Medium/Low": split(r, "Low"),
+        }
+        for r in reports
+    ]
+
+
 def report(inp: RiskInputs, years=CALIBRATION_YEARS, models=None) -> list[dict]:
     """year_report for every year and model (default: every preset)."""
     from .risk import presets

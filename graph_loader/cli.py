@@ -213,36 +213,7 @@ def _calibration(a, inp, model) -> int:
     if a.format == "json":
         print(json.dumps(rows, indent=1, default=str))
         return 0
-    num = lambda x: "n/a" if x is None else f"{x:.2f}"
-    print(
-        render_table(
-            [
-                {
-                    "preset": r["model"],
-                    "year": r["year"],
-                    "agree": f"{r['agree']}/{r['n']}",
-                    "kappa": num(r["kappa"]),
-                    "auc_within_category": num(r["auc_within_category"]),
-                    "High→model High/Medium/Low": "/".join(
-                        str(r["confusion"]["High"][t]) for t in ("High", "Medium", "Low")
-                    ),
-                    "Low→model High/Medium/Low": "/".join(
-                        str(r["confusion"]["Low"][t]) for t in ("High", "Medium", "Low")
-                    ),
-                }
-                for r in rows
-            ],
-            [
-                "preset",
-                "year",
-                "agree",
-                "kappa",
-                "auc_within_category",
-                "High→model High/Medium/Low",
-                "Low→model High/Medium/Low",
-            ],
-        )
-    )
+    print(render_table(calibration.summary_rows(rows), calibration.SUMMARY_COLUMNS))
     disagreements = [{"preset": r["model"], "year": r["year"], **d} for r in rows for d in r["disagreements"]]
     if disagreements:
         print("\ndisagreements (analysts vs model) and the factor that drives each:")

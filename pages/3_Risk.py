@@ -188,7 +188,6 @@ with tabs[1]:
 with tabs[2]:
     years = tuple(sorted({*calibration.CALIBRATION_YEARS, year}))
     reports = calibrated(*mkey, model.name, years)
-    num = lambda x: "n/a" if x is None else f"{x:.2f}"
     st.caption(
         "The analysts' tentative High/Low (Annex I, 2008; it stands for 2007 too) against the model's tiers "
         "(model High = High; Medium and Low = Low). κ is agreement beyond chance; the within-category AUC "
@@ -196,29 +195,8 @@ with tabs[2]:
         + " · ".join(f"**{render.md(n)}**: {render.md(p.why)}" for n, p in risk.presets().items())
     )
     render.table(
-        [
-            {
-                "year": r["year"],
-                "agree": f"{r['agree']}/{r['n']}",
-                "kappa": num(r["kappa"]),
-                "auc_within_category": num(r["auc_within_category"]),
-                "analysts High → model High/Medium/Low": "/".join(
-                    str(r["confusion"]["High"][t]) for t in ("High", "Medium", "Low")
-                ),
-                "analysts Low → model High/Medium/Low": "/".join(
-                    str(r["confusion"]["Low"][t]) for t in ("High", "Medium", "Low")
-                ),
-            }
-            for r in reports
-        ],
-        [
-            "year",
-            "agree",
-            "kappa",
-            "auc_within_category",
-            "analysts High → model High/Medium/Low",
-            "analysts Low → model High/Medium/Low",
-        ],
+        calibration.summary_rows(reports),
+        calibration.SUMMARY_COLUMNS[1:],
         "risk_calibration",
     )
     disagreements = [{"year": r["year"], **d} for r in reports for d in r["disagreements"]]
