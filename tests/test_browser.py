@@ -33,12 +33,15 @@ CHROMIUM_FLAGS = [
 ]
 PAGES = [
     ("", "Outreach Graph"),
+    ("Map", "Map"),
     ("Network", "Network"),
     ("Coverage", "Coverage"),
     ("Risk", "Risk"),
     ("Country_dossier", "Country dossier"),
     ("Queries", "Queries"),
     ("Briefing", "Briefing"),
+    ("Plans", "Plans"),
+    ("Review", "Review"),
 ]
 SHOTS = Path(os.environ.get("OUTREACH_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 TIMINGS: dict[str, float] = {}

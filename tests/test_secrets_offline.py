@@ -25,12 +25,15 @@ from conftest import REAL, ROOT, TINY, free_port, java_available, need, start_lo
 WAIT_MS = 180_000
 PAGES = [
     ("", "Outreach Graph"),
+    ("Map", "Map"),
     ("Network", "Network"),
     ("Coverage", "Coverage"),
     ("Risk", "Risk"),
     ("Country_dossier", "Country dossier"),
     ("Queries", "Queries"),
     ("Briefing", "Briefing"),
+    ("Plans", "Plans"),
+    ("Review", "Review"),
 ]
 
 
