@@ -158,12 +158,12 @@ def _choose(pg, key: str, text: str) -> None:
     _settle(pg)
 
 
-def _canvas_frame(pg):
-    """The frame holding the vis-network view (the components.html iframe)."""
+def _canvas_frame(pg, view: str = ".og-view"):
+    """The frame holding a vis-network view (the components.html iframe); `view`: a selector of that view."""
     for _ in range(200):
         for fr in pg.frames:
             try:
-                if fr.locator("canvas").count() and fr.locator("script.og-data").count():
+                if fr.locator(f"{view} canvas").count() and fr.locator("script.og-data").count():
                     return fr
             except Exception:  # noqa: BLE001 — frames come and go while Streamlit reruns
                 pass
@@ -205,13 +205,18 @@ def test_every_page_renders_and_is_screenshotted(app_url, page):
 
 def test_the_network_canvas_draws_nodes_and_a_filter_changes_it(app_url, page):
     _open(page, app_url, "Network")
-    frame = _canvas_frame(page)
+    frame = _canvas_frame(page)  # who does what where, the default view
+    nodes, ink = _drawn(frame)
+    assert nodes > 20 and ink > 200, (nodes, ink)
+    page.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
+    _settle(page)
+    frame = _canvas_frame(page, "#og-view")
     nodes, ink = _drawn(frame)
     assert nodes > 20 and ink > 200, (nodes, ink)
     # filter: the ego network of depth 1 around Malaysia holds fewer nodes than the whole view
     _choose(page, "net_focus", "Malaysia")
     time.sleep(1.0)
-    frame = _canvas_frame(page)
+    frame = _canvas_frame(page, "#og-view")
     ego_nodes, ego_ink = _drawn(frame)
     assert 1 < ego_nodes < nodes and ego_ink > 50, (ego_nodes, nodes)
     assert frame.locator("script.og-data").inner_text().count('"MYS') >= 1 or "Malaysia" in frame.content()
