@@ -157,6 +157,29 @@ window.ogRender = function (rootId) {
   root.querySelector(".og-go").addEventListener("click", focus);
   root.querySelector(".og-fit").addEventListener("click", function () { net.fit(); });
   input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { focus(); } });
+  // year playback: activities appear year by year (the others stay); the last step shows them all
+  var years = data.playback || [];
+  if (years.length > 1) {
+    var bar = root.querySelector(".og-bar"), play = document.createElement("button"), label = document.createElement("span");
+    play.type = "button"; play.className = "og-play"; play.textContent = "\u25b6 Play activities by year";
+    label.className = "og-year"; bar.appendChild(play); bar.appendChild(label);
+    var timer = null, step = 0;
+    var upTo = function (y) {
+      nodes.update(data.nodes.filter(function (n) { return n.year !== undefined; })
+        .map(function (n) { return {id: n.id, hidden: y !== null && n.year > y}; }));
+      label.textContent = y === null ? "" : "activities up to " + y;
+    };
+    play.addEventListener("click", function () {
+      if (timer) { clearInterval(timer); timer = null; upTo(null); play.textContent = "\u25b6 Play activities by year"; return; }
+      step = 0; play.textContent = "\u25a0 Stop"; upTo(years[0]);
+      timer = setInterval(function () {
+        step += 1;
+        if (step >= years.length) { clearInterval(timer); timer = null; upTo(null);
+          play.textContent = "\u25b6 Play activities by year"; return; }
+        upTo(years[step]);
+      }, 900);
+    });
+  }
 };
 """
 
@@ -293,6 +316,8 @@ def vis_node(n: str, d: dict, styles: dict, schema: Schema, pos: tuple[float, fl
     }
     if d.get("_focus"):
         node["font"] = {"size": 18, "bold": True}
+    if d["label"] == "Activity" and isinstance(d.get("year"), int):
+        node["year"] = d["year"]  # read by the year playback
     return node
 
 
@@ -408,7 +433,8 @@ def vis_data(view: nx.MultiDiGraph, schema: Schema | None = None) -> dict:
     nodes = [vis_node(n, view.nodes[n], styles, schema, pos[n]) for n in sorted(view.nodes)]
     ordered = sorted(view.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[3]["type"], str(e[2])))
     edges = [vis_edge(i, u, v, d, styles) for i, (u, v, _, d) in enumerate(ordered)]
-    return {"nodes": nodes, "edges": edges, "options": options(len(nodes))}
+    years = sorted({n["year"] for n in nodes if "year" in n})
+    return {"nodes": nodes, "edges": edges, "options": options(len(nodes)), "playback": years if len(years) > 1 else []}
 
 
 # ----------------------------------------------------------------------------------------------- legend

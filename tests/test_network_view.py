@@ -604,3 +604,15 @@ def test_building_a_view_leaves_the_garbage_collector_as_it_was(tiny_graph):
     for t in threads:
         t.join()
     assert not errors and gc.isenabled()  # views built at the same time: back on when the last is done
+
+
+def test_a_view_with_activities_of_several_years_offers_a_year_playback(tiny_graph):
+    from graph_loader.vis_html import vis_data
+
+    view = nv.filter_graph(tiny_graph, nv.Filters(labels=("Country", "Activity")))
+    data = vis_data(view)
+    years = sorted({d["year"] for _, d in view.nodes(data=True) if d["label"] == "Activity"})
+    assert data["playback"] == years and len(years) > 1
+    assert all(n["year"] in years for n in data["nodes"] if n["id"].startswith("Activity:"))
+    one_year = nv.filter_graph(tiny_graph, nv.Filters(labels=("Country", "Activity"), years=(2009, 2009)))
+    assert vis_data(one_year)["playback"] == []  # nothing to play
