@@ -92,11 +92,11 @@ def open_store(spec: tuple):
 def run(store, text: str, params: dict, max_rows: int | None) -> dict:
     from .guard import plan_refusal
 
+    before = getattr(store, "reconnected", 0)  # before the plan too: asking for it may be what reconnects
     if hasattr(store, "explain"):  # the engine's own plan decides too, before anything runs
         why = plan_refusal(*store.explain(text, params))
         if why:
             return {"refused": why}
-    before = getattr(store, "reconnected", 0)
     columns, rows = store.query(text, params, max_rows=max_rows)
     more = max_rows is not None and len(rows) > max_rows
     rows = rows[:max_rows] if more else rows

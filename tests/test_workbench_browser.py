@@ -92,6 +92,8 @@ def test_the_network_view_downloads_as_graphml_that_parses(tmp_path, chromium):
     with running_app(tmp_path, {"OUTREACH_DATA": str(TINY)}) as app:
         pg = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         open_page(pg, app.url, "Network", "Network")
+        pg.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
+        settle(pg)
         with pg.expect_download() as got:
             pg.get_by_role("button", name="This view as GRAPHML").click()
         path = tmp_path / "view.graphml"
