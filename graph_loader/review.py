@@ -3,7 +3,10 @@ evaluation"): each recipient's assessment history, and the recipients due for a 
 
 A recipient is due when its last assessment is more than a year before the review date (or it has none), or when
 outreach was held in it after that assessment — the results of those activities (their notes) are what the new
-assessment should weigh; they are listed beside it.
+assessment should weigh; they are listed beside it. When such an activity used the tool that builds the element
+the country's category lacks (ELEMENT_BUILT_BY: bilateral discussion → intention, legal assistance → laws,
+officer training → enforcement, industry seminar → industry cooperation), its category may have changed: the
+row says so.
 """
 
 from __future__ import annotations
@@ -15,6 +18,17 @@ import networkx as nx
 from .rules import ELEMENTS
 
 YEAR = timedelta(days=365)
+ELEMENT_BUILT_BY = {
+    "bilateral_discussion": "intention",
+    "legal_assistance": "laws",
+    "officer_training": "enforcement",
+    "industry_seminar": "industry_cooperation",
+}
+
+
+def lacking(category: int | None) -> str | None:
+    """The element a category lacks: category c is defined by element c − 1 (intention … industry cooperation)."""
+    return ELEMENTS[category - 1] if category in (1, 2, 3, 4) else None
 
 
 def assessments(g: nx.MultiDiGraph) -> dict[str, list[dict]]:
@@ -70,6 +84,13 @@ def review(g: nx.MultiDiGraph, as_of: date) -> list[dict]:
             why.append(f"last assessed {age // 365} year(s) and {age % 365} days ago")
         if results:
             why.append(f"{len(results)} activities held since, with results to weigh")
+        missing = lacking(last["category"]) if last else None
+        builders = sorted({a["tool"] for a in results if ELEMENT_BUILT_BY.get(a["tool"]) == missing})
+        if builders:
+            why.append(
+                f"{', '.join(builders)} held since builds {missing.replace('_', ' ')}, the element its "
+                f"category {last['category']} lacks: the category may have changed"
+            )
         rows.append(
             {
                 "iso3": d["iso3"],

@@ -1,6 +1,7 @@
 """Review: the annual review of the shared evaluation — each recipient's assessment history as a timeline, the
 recipients due for a new assessment (last one over a year before the end of the context's window, or outreach held
-since it), and the results of those activities beside the assessment they inform (graph_loader/review.py)."""
+since it — and whether that outreach built the element its category lacks, so the category may have changed), and
+the results of those activities beside the assessment they inform (graph_loader/review.py)."""
 
 from __future__ import annotations
 

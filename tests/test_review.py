@@ -37,3 +37,19 @@ def test_the_real_2008_assessments_are_due_by_the_end_of_2009(real_graph):
     assert len(annex) == 20 and all("last assessed 1 year(s)" in r["due"] for r in annex)
     mys = next(r for r in rows if r["iso3"] == "MYS")
     assert "USA-2009-MYS-EXBS" in {a["activity_id"] for a in mys["held_since"]}
+
+
+def test_outreach_that_builds_the_missing_element_says_the_category_may_have_changed(tiny_copy):
+    from graph_loader.pipeline import load
+
+    with (tiny_copy / "activities.csv").open("a", encoding="utf-8") as f:  # MYS is category 2: it lacks laws
+        f.write(
+            "A10,Legal assistance Malaysia,USA,MYS,legal_assistance,,,held,2008,10,,,1,Draft law reviewed,fixture,"
+            "outreach\n"
+        )
+    g, _ = load(tiny_copy, risk_year=2008)
+    mys = next(r for r in review.review(g, date(2008, 12, 31)) if r["iso3"] == "MYS")
+    assert mys["due"].endswith(
+        "legal_assistance held since builds laws, the element its category 2 lacks: the category may have changed"
+    )
+    assert {a["activity_id"]: a["result"] for a in mys["held_since"]}["A10"] == "Draft law reviewed"
