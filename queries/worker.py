@@ -84,7 +84,7 @@ def open_store(spec: tuple):
     if kind == "neo4j":
         from graph_loader.stores.neo4j_store import Neo4jSettings, Neo4jStore
 
-        _, settings, timeout_s = spec
+        _, settings, timeout_s, _ = spec
         return Neo4jStore(Neo4jSettings(**settings), timeout_s)
     raise ValueError(f"unknown store kind {kind!r}")
 

@@ -33,7 +33,7 @@ def test_a_context_change_travels_to_the_url_another_page_and_a_reload(tmp_path)
         end.focus()
         pg.keyboard.press("ArrowLeft")  # 2008–2009 → 2008–2008
         settle(pg)
-        pg.locator('.st-key-ctx_tier_source label:has-text("Model")').click()
+        pg.locator(".st-key-ctx_tier_source label").filter(has_text="Model").last.click()  # "Model", not "… model)"
         settle(pg)
         assert "from=2008" not in pg.url and "to=2008" in pg.url and "tiers=model" in pg.url
 

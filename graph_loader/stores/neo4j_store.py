@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 
 DEFAULT_TIMEOUT_S = float(os.environ.get("OUTREACH_NEO4J_TIMEOUT_S", "30"))
@@ -125,6 +126,7 @@ class Neo4jStore:
         self._lock = threading.Lock()
         self._driver = open_driver(settings, retry_s=0)
         self._closed = False
+        self._id = uuid.uuid4().hex
         self.reconnected = 0
 
     @classmethod
@@ -132,10 +134,12 @@ class Neo4jStore:
         return cls(Neo4jSettings.from_env(settings, **overrides))
 
     def spec(self) -> tuple:
-        """What a worker process needs to open the same store: ("neo4j", settings, timeout s). It carries the
-        password, so it only ever travels through the worker's pipe (never argv or the environment)."""
+        """What a worker process needs to open the same store: ("neo4j", settings, timeout s, this store's id). It
+        carries the password, so it only ever travels through the worker's pipe (never argv or the environment).
+        The id gives each store workers of its own, as it had a driver of its own: its reconnects are its own."""
         s = self.settings
-        return ("neo4j", {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database}, self.timeout_s)
+        settings = {"uri": s.uri, "user": s.user, "password": s.password, "database": s.database}
+        return ("neo4j", settings, self.timeout_s, self._id)
 
     def _read(self, driver, text: str, params: dict, max_rows: int | None = None):
         from itertools import islice
