@@ -17,12 +17,14 @@ def show() -> None:
         "Plans and checks the trilateral export-control **outreach** to Asian governments (Japan, the US and "
         "Australia): who needs which tool, who delivered what, where partners overlap, and which recipients "
         "carry the highest **diversion risk** towards the nations of concern (PRC, DPRK, Iran).\n\n"
-        "- **Network** — the graph, filtered; ego networks; shortest tie path between two countries.\n"
+        "- **Map** — the region coloured by category, risk tier, gaps or unmet requests, with partner activity.\n"
+        "- **Network** — who does what where; ties to the nations of concern; the graph explorer.\n"
         "- **Coverage** — country × tool matrix, gaps, assignment gaps, flooding, schedule clashes, what-if plans.\n"
         "- **Risk** — the diversion-risk score with adjustable weights, sensitivity and agreement with analysts.\n"
         "- **Country dossier** — everything about one country on one page, with sources.\n"
         "- **Queries** — the Cypher library with a form per query, and read-only free-form Cypher.\n"
-        "- **Briefing** — a self-contained HTML briefing and its tables as CSV, for offline reading."
+        "- **Briefing** — a self-contained HTML briefing and its tables as CSV, for offline reading.\n"
+        "- **Plans** and **Review** — the shared register of plans, results and assessments; the annual review."
     )
     ctx = context.sidebar()
 
