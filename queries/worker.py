@@ -80,7 +80,9 @@ def open_store(spec: tuple):
         from graph_loader.stores.embedded import EmbeddedStore, store_size_mb
 
         _, folder, timeout_ms, pool_mb = spec
-        return EmbeddedStore(folder, timeout_ms, pool_mb, max_db_mb=db_mapping_mb(store_size_mb(folder)))
+        store = EmbeddedStore(folder, timeout_ms, pool_mb, max_db_mb=db_mapping_mb(store_size_mb(folder)))
+        store.database()  # opened now: a warm worker answers its first query at once, or says why it cannot
+        return store
     if kind == "neo4j":
         from graph_loader.stores.neo4j_store import Neo4jSettings, Neo4jStore
 

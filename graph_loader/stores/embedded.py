@@ -255,19 +255,28 @@ class EmbeddedStore:
         buffer_pool_mb: int = DEFAULT_BUFFER_POOL_MB,
         max_db_mb: int | None = None,
     ):
-        import ladybug
-
         self.folder = Path(folder)
         touch(self.folder)
         self.timeout_ms = timeout_ms
         self.buffer_pool_mb = buffer_pool_mb
-        self._db = ladybug.Database(
-            str(self.folder / "db"),
-            read_only=True,
-            enable_checksums=False,
-            buffer_pool_size=buffer_pool_mb * 1024**2,
-            max_db_size=None if max_db_mb is None else max_db_mb * 1024**2,
-        )
+        self.max_db_mb = max_db_mb
+        self._db = None  # opened by the first query(): the app's own handle never queries (its workers do)
+        self._open_lock = threading.Lock()
+
+    def database(self):
+        """The read-only Ladybug database, opened once, on first use."""
+        with self._open_lock:
+            if self._db is None:
+                import ladybug
+
+                self._db = ladybug.Database(
+                    str(self.folder / "db"),
+                    read_only=True,
+                    enable_checksums=False,
+                    buffer_pool_size=self.buffer_pool_mb * 1024**2,
+                    max_db_size=None if self.max_db_mb is None else self.max_db_mb * 1024**2,
+                )
+            return self._db
 
     def spec(self) -> tuple:
         """What a worker process needs to open the same store: ("embedded", folder, timeout ms, pool MB)."""
@@ -277,7 +286,7 @@ class EmbeddedStore:
         """(columns, rows); with max_rows, fetching stops after max_rows + 1 rows (the caller tells "more")."""
         import ladybug
 
-        conn = ladybug.Connection(self._db)
+        conn = ladybug.Connection(self.database())
         try:
             conn.set_query_timeout(self.timeout_ms)
             result = conn.execute(text, params or {})
@@ -305,7 +314,10 @@ class EmbeddedStore:
             conn.close()
 
     def close(self) -> None:
-        self._db.close()
+        with self._open_lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 def store_size_mb(folder: Path | str) -> int:
