@@ -1,4 +1,4 @@
-"""Outreach Graph — the analyst app. The router: the overview (ui/overview.py) and every page in pages/, each
+"""Outreach Graph — the analyst app. The router: the overview (ui/overview.py) and every page in app_pages/, each
 titled for what it shows (Streamlit would otherwise call the first page "app").
 
 Run: tools/run-app   (or: streamlit run app.py). Shared state, the analysis context and helpers are in ui/.
@@ -13,7 +13,9 @@ import streamlit as st
 
 from ui import overview
 
-PAGES = Path(__file__).resolve().parent / "pages"
+# not "pages/": with that folder Streamlit starts in its older multipage mode whenever the first visit to a server
+# opens a page by its URL (a shared link), and the sidebar then calls this router "app"
+PAGES = Path(__file__).resolve().parent / "app_pages"
 
 
 def page_title(path: Path) -> str:

@@ -28,7 +28,7 @@ SCALES = {
     "world": {"countries": 200, "years": 25, "activities": 50_000},
 }
 STAGE_ORDER = ("load", "floor", "risk", "embedded", "network", "neo4j", "app")
-APP_PAGES = ("pages/1_Network.py", "pages/2_Coverage.py")
+APP_PAGES = ("app_pages/1_Network.py", "app_pages/2_Coverage.py")
 REPORT_VERSION = 1
 # the keys every report has (tests/test_benchmarks.py checks them)
 TOP_KEYS = (

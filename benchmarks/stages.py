@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# the queries the Coverage page runs (pages/2_Coverage.py): the "coverage queries" of the targets
+# the queries the Coverage page runs (app_pages/2_Coverage.py): the "coverage queries" of the targets
 COVERAGE_QUERIES = ("coverage_matrix", "coverage_gaps", "assignment_gaps", "partner_overlap", "schedule_conflicts")
 
 
@@ -262,7 +262,7 @@ def stage_embedded(a) -> dict:
 
 # ------------------------------------------------------------------------------------------- network view
 def stage_network(a) -> dict:
-    """The Network page's default view (pages/1_Network.py defaults), filtered then aggregated."""
+    """The Network page's default view (app_pages/1_Network.py defaults), filtered then aggregated."""
     from graph_loader import network_view as nv
 
     g, _, load_s = _load_graph(a.data)

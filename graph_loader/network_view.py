@@ -330,7 +330,35 @@ def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx
     h.add_edges_from(
         (u, v, f"group-{t}", {"type": t, "n": c, "_merged": True}) for (u, v, t), c in sorted(counts.items())
     )
+    h.graph["expand"] = _expansions(g, group_of)
     return h, len(group_of)
+
+
+EXPAND_TIES = 8  # country–country edges kept per member when a group expands (the heaviest)
+
+
+def _expansions(g: nx.MultiDiGraph, group_of: dict[str, str]) -> dict[str, dict]:
+    """What a click on each group brings back: {group id: {"name", "nodes": {id: attrs}, "edges": [(u, v, key, attrs)]}}
+    — its members and every edge they have, except that of their country–country edges only the EXPAND_TIES
+    heaviest per member are kept (weight: trade value, else n records), so a world-scale group stays drawable."""
+    out: dict[str, dict] = {}
+    for n in sorted(group_of):
+        gid = group_of[n]
+        out.setdefault(gid, {"name": gid.split("=", 1)[1], "nodes": {}, "edges": []})["nodes"][n] = dict(g.nodes[n])
+    ties: dict[str, list] = defaultdict(list)
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if u not in group_of and v not in group_of:
+            continue
+        if d["type"] not in COUNTRY_PAIR_TYPES:
+            for end in {u, v} & group_of.keys():
+                out[group_of[end]]["edges"].append((u, v, k, dict(d)))
+            continue
+        for end in {u, v} & group_of.keys():
+            ties[end].append((u, v, k, d))
+    for n, es in sorted(ties.items()):
+        heaviest = sorted(es, key=lambda e: (-(e[3].get("value_usd_mn") or e[3].get("n") or 1), e[0], e[1], str(e[2])))
+        out[group_of[n]]["edges"].extend((u, v, k, dict(d)) for u, v, k, d in heaviest[:EXPAND_TIES])
+    return out
 
 
 def _bundle_value(d: dict, prop: str) -> str:
@@ -459,7 +487,7 @@ def aggregate(
             )
     if h.number_of_nodes() > max_nodes:
         h, grouped = group_countries(h, group_by, keep)
-        notes.append(f"grouped {grouped} countries by {group_by}")
+        notes.append(f"grouped {grouped} countries by {group_by} (click a group to expand it)")
     if h.number_of_edges() > max_edges:
         total = h.number_of_edges()
         h = _cap_edges(h, max_edges)

@@ -132,7 +132,55 @@ window.ogRender = function (rootId) {
     nodes.update(nodes.getIds().map(function (id) { return {id: id, hidden: false}; })); focused = null;
     status.textContent = "";
   };
+  // groups (world scale): a click on a group node puts its members and their edges in its place; an edge to a
+  // member of a group still folded goes to that group (one per pair and kind); "Regroup" restores the view
+  var groups = data.groups || {}, memberOf = {}, extra = 0;
+  var initial = {nodes: data.nodes.map(function (n) { return Object.assign({}, n); }),
+                 edges: data.edges.map(function (e) { return Object.assign({}, e); })};
+  Object.keys(groups).forEach(function (gid) {
+    groups[gid].nodes.forEach(function (m) { memberOf[m.id] = gid; if (typeof m.title === "string") { m.title = tip(m.title); } });
+    groups[gid].edges.forEach(function (e) { if (typeof e.title === "string") { e.title = tip(e.title); } });
+  });
+  var present = function (x) { if (nodes.get(x)) { return x; } var h = memberOf[x]; return h && nodes.get(h) ? h : null; };
+  var expand = function (gid) {
+    var g = groups[gid], at = net.getPosition(gid), k = g.nodes.length, pos = net.getPositions();
+    if (focused !== null) { showAll(); }
+    if (data.layout === "column") {  // make room below the group in its column
+      nodes.update(Object.keys(pos).filter(function (n) { return n !== gid && Math.abs(pos[n].x - at.x) < 1 && pos[n].y > at.y; })
+        .map(function (n) { return {id: n, x: pos[n].x, y: pos[n].y + (k - 1) * data.row}; }));
+    }
+    edges.remove(net.getConnectedEdges(gid)); nodes.remove(gid);
+    var r = 40 + 6 * k;
+    nodes.add(g.nodes.map(function (m, i) {
+      var p = data.layout === "column" ? {x: at.x, y: at.y + i * data.row}
+        : {x: at.x + r * Math.cos(2 * Math.PI * i / k), y: at.y + r * Math.sin(2 * Math.PI * i / k)};
+      return Object.assign({}, m, p, {hidden: false});
+    }));
+    var seen = {};
+    g.edges.forEach(function (e) {
+      var f = present(e.from), t = present(e.to);
+      if (f === null || t === null || f === t) { return; }
+      if (f === e.from && t === e.to) { if (!edges.get(e.id)) { edges.add(Object.assign({}, e)); } return; }
+      var key = f + "|" + t + "|" + (e.kind || "");
+      if (seen[key]) { return; }
+      seen[key] = true; extra += 1;
+      edges.add(Object.assign({}, e, {id: "x" + extra, from: f, to: t}));
+    });
+    status.textContent = "Expanded " + (g.name || gid) + " into " + k + " nodes; \u201cRegroup\u201d folds the groups again.";
+  };
+  if (Object.keys(groups).length) {
+    var regroup = document.createElement("button");
+    regroup.type = "button"; regroup.className = "og-regroup"; regroup.textContent = "Regroup";
+    root.querySelector(".og-bar").appendChild(regroup);
+    regroup.addEventListener("click", function () {
+      nodes.clear(); edges.clear(); focused = null; status.textContent = "";
+      nodes.add(initial.nodes.map(function (n) { return Object.assign({}, n); }));
+      edges.add(initial.edges.map(function (e) { return Object.assign({}, e); })); net.fit();
+    });
+  }
+  root.ogExpand = expand;  // for checks from the page
   net.on("click", function (ev) {
+    if (ev.nodes.length && groups[ev.nodes[0]] && nodes.get(ev.nodes[0])) { expand(ev.nodes[0]); return; }
     if (!ev.nodes.length || ev.nodes[0] === focused) { if (focused !== null) { showAll(); } return; }
     var id = ev.nodes[0], keep = {};
     keep[id] = true; net.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
@@ -140,7 +188,9 @@ window.ogRender = function (rootId) {
     focused = id; status.textContent = "Showing one node and its neighbours; click it again to show all.";
   });
   var input = root.querySelector(".og-search"), list = root.querySelector("datalist"), index = {};
-  data.nodes.forEach(function (n) {
+  var searchable = data.nodes.slice();
+  Object.keys(groups).forEach(function (gid) { searchable = searchable.concat(groups[gid].nodes); });
+  searchable.forEach(function (n) {
     var o = document.createElement("option"); o.value = n.search; list.appendChild(o);
     index[n.search.toLowerCase()] = n.id;
   });
@@ -152,6 +202,7 @@ window.ogRender = function (rootId) {
       for (var i = 0; i < keys.length; i++) { if (keys[i].indexOf(q) >= 0) { id = index[keys[i]]; break; } }
     }
     if (id === undefined) { status.textContent = "No node matches \\u201c" + input.value + "\\u201d."; return; }
+    if (!nodes.get(id) && memberOf[id] && nodes.get(memberOf[id])) { expand(memberOf[id]); }
     status.textContent = ""; net.selectNodes([id]); net.focus(id, {scale: 1.4, animation: {duration: 400}});
   };
   root.querySelector(".og-go").addEventListener("click", focus);
@@ -434,7 +485,27 @@ def vis_data(view: nx.MultiDiGraph, schema: Schema | None = None) -> dict:
     ordered = sorted(view.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[3]["type"], str(e[2])))
     edges = [vis_edge(i, u, v, d, styles) for i, (u, v, _, d) in enumerate(ordered)]
     years = sorted({n["year"] for n in nodes if "year" in n})
-    return {"nodes": nodes, "edges": edges, "options": options(len(nodes)), "playback": years if len(years) > 1 else []}
+    data = {"nodes": nodes, "edges": edges, "options": options(len(nodes)), "playback": years if len(years) > 1 else []}
+    if view.graph.get("expand"):
+        data["groups"] = vis_groups(view.graph["expand"], styles, schema)
+    return data
+
+
+def vis_groups(expand: dict[str, dict], styles: dict, schema: Schema) -> dict:
+    """{group id: {name, nodes, edges}} in vis form for the click that expands a group (network_view's
+    `expand`): member positions are set by the script around the group's own; edges carry their type as `kind`
+    (an edge folded onto a group still closed is drawn once per pair and kind)."""
+    out = {}
+    for gid, x in sorted(expand.items()):
+        edges = sorted(x["edges"], key=lambda e: (e[0], e[1], e[3]["type"], str(e[2])))
+        out[gid] = {
+            "name": x["name"],
+            "nodes": [vis_node(n, d, styles, schema, (0.0, 0.0)) for n, d in sorted(x["nodes"].items())],
+            "edges": [  # an edge between two groups' members has the same id in both: drawn once
+                {**vis_edge(0, u, v, d, styles), "id": f"m:{u}>{v}:{k}", "kind": d["type"]} for u, v, k, d in edges
+            ],
+        }
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- legend
@@ -558,7 +629,7 @@ def fragment_data(
     eid = re.sub(r"[^A-Za-z0-9_-]", "", element_id) or "og-view"
     note = f'<div class="og-notice">{esc(notice)}</div>' if notice else ""
     items = [{"shape": "box", "description": it.get("description", it["name"]), **it} for it in legend]
-    payload = {k: data[k] for k in ("nodes", "edges", "options")}
+    payload = {k: data[k] for k in ("nodes", "edges", "options", "groups", "layout", "row") if k in data}
     return (
         f'<div class="og-view" id="{eid}">{note}'
         f'<div class="og-bar"><input class="og-search" list="{eid}-names" placeholder="Find a node"'

@@ -11,9 +11,17 @@ passes them in), so it shows what the Coverage page counts:
   category needs the tool, nothing held or planned); a dotted grey edge, only offered (proposed);
 - a recipient's colour is its risk tier (the context's tier source), its tooltip its category, tier and source.
 Positions are fixed (no physics): the same rows always give the same picture, labels at 14 px.
+
+At world scale (more than GROUP_ABOVE recipients) the recipients are grouped (by subregion, region or
+category: `group_of`) into one node per group, placed where its best-ranked member would stand, coloured by
+its highest member tier; each tool → group edge stands for one kind of cell (gap, overlap, delivered, …) and
+its width for the number of members with it. A click on a group expands it in place into its members and
+their own edges (the `groups` entry of the data, read by vis_html's script); "Regroup" folds them back.
 """
 
 from __future__ import annotations
+
+import math
 
 from .schema import Schema, load_schema
 from .vis_html import color, esc
@@ -21,6 +29,7 @@ from .vis_html import color, esc
 COLUMN_X = {"partner": 0, "tool": 380, "recipient": 760}
 ROW = 46  # px between two nodes of a column
 FONT = 14
+GROUP_ABOVE = 40  # recipients; more than this and the recipient column is grouped
 
 
 TIER_RANK = {"High": 0, "Medium": 1, "Low": 2}
@@ -41,8 +50,16 @@ def _column(ids: list[str]) -> dict[str, float]:
     return {n: top + i * ROW for i, n in enumerate(ids)}
 
 
-def view_data(matrix: list[dict], gaps: list[dict], schema: Schema | None = None) -> dict:
-    """{nodes, edges, options, legend} for vis-network (see the module docstring)."""
+def view_data(
+    matrix: list[dict], gaps: list[dict], schema: Schema | None = None, group_of: dict[str, str] | None = None
+) -> dict:
+    """{nodes, edges, options, legend} for vis-network (see the module docstring); with `group_of` (recipient
+    iso3 → group name) the recipients are grouped, and {groups, layout, row} say how each group expands."""
+    data = _ungrouped(matrix, gaps, schema)
+    return _grouped(data, matrix, group_of) if group_of else data
+
+
+def _ungrouped(matrix: list[dict], gaps: list[dict], schema: Schema | None) -> dict:
     styles = (schema or load_schema()).styles
     tier_colors = styles.get("tier_colors", {})
     recipients = _order(matrix, gaps)
@@ -80,6 +97,77 @@ def view_data(matrix: list[dict], gaps: list[dict], schema: Schema | None = None
     for i, e in enumerate(edges):
         e["id"] = f"w{i}"
     return {"nodes": nodes, "edges": edges, "options": OPTIONS, "legend": legend(styles)}
+
+
+CELL_KINDS = ("gap", "overlap", "delivered", "unconfirmed", "offered")
+
+
+def _cell_kind(edge: dict) -> str:
+    """Which kind of cell a tool → recipient edge draws (its tooltip starts with it)."""
+    title = edge["title"]
+    for kind, mark in (("gap", "<b>gap"), ("overlap", "<b>overlap"), ("unconfirmed", "<b>unconfirmed")):
+        if title.startswith(mark):
+            return kind
+    return "offered" if title.startswith("<b>offered") else "delivered"
+
+
+def _grouped(data: dict, matrix: list[dict], group_of: dict[str, str]) -> dict:
+    """`data` with its recipients folded into groups: a group node per group name in the recipient column
+    (ordered by its best-ranked member), tool → group edges per cell kind (width 1 + log2(members), at most
+    8 px; a gap stays dashed), and
+    `groups` = {group id: {nodes, edges}} — the members and their edges, for the click that expands it."""
+    tiers = {r["iso3"]: r.get("risk_tier") for r in matrix}
+    recipients = [n for n in data["nodes"] if n["id"].startswith("recipient:")]
+    others = [n for n in data["nodes"] if not n["id"].startswith("recipient:")]
+    members: dict[str, list[dict]] = {}
+    for n in recipients:  # already in the order of attention
+        members.setdefault(group_of.get(n["search"], "other"), []).append(n)
+    ys = _column([f"group:{name}" for name in members])
+    groups, nodes, expand = {}, list(others), {}
+    for name, ms in members.items():
+        gid = f"group:{name}"
+        groups.update({m["id"]: gid for m in ms})
+        nodes.append(_group_node(gid, name, ms, tiers, ys[gid]))
+        expand[gid] = {"nodes": ms, "edges": []}
+    edges, folded = [], {}
+    for e in data["edges"]:
+        gid = groups.get(e["to"])
+        if gid is None:
+            edges.append(e)
+            continue
+        expand[gid]["edges"].append(e)
+        kind = _cell_kind(e)
+        folded.setdefault((e["from"], gid, kind), {**e, "id": f"g{len(folded)}", "to": gid, "n": 0, "who": []})
+        folded[(e["from"], gid, kind)]["n"] += 1
+        folded[(e["from"], gid, kind)]["who"].append(e["to"].split(":", 1)[1])
+    for (tool, _gid, kind), e in sorted(folded.items()):
+        who = e.pop("who")
+        e["width"] = round(min(8.0, 1 + math.log2(e.pop("n"))), 2)
+        e["title"] = f"<b>{esc(kind)}</b>: {esc(tool.split(':', 1)[1])} for {len(who)} of them — {esc(', '.join(who))}"
+        edges.append(e)
+    return {**data, "nodes": nodes, "edges": edges, "groups": expand, "layout": "column", "row": ROW}
+
+
+def _group_node(gid: str, name: str, members: list[dict], tiers: dict, y: float) -> dict:
+    """One group of recipients: its name and count, coloured like its highest-tier member."""
+    best = members[0]  # the first in the order of attention has the highest tier
+    isos = [m["search"] for m in members]
+    count = {t: sum(1 for i in isos if tiers.get(i) == t) for t in TIER_RANK}
+    shares = " · ".join(f"{t} {c}" for t, c in count.items() if c)
+    return {
+        "id": gid,
+        "x": COLUMN_X["recipient"],
+        "y": y,
+        "label": f"{name} ({len(members)}) ▸",
+        "shape": "box",
+        "widthConstraint": {"minimum": 150},
+        "color": best["color"],
+        "font": {**best["font"], "size": FONT},
+        "borderWidth": 3,
+        "search": name,
+        "title": f"<b>{esc(name)}</b>: {len(members)} recipients ({esc(shares or 'no tier')})<br>"
+        f"{esc(', '.join(isos))}<br><i>click to expand</i>",
+    }
 
 
 def _node(kind: str, n: str, y: float, names: dict, rows: dict, priority: dict, tier_colors: dict) -> dict:

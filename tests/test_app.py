@@ -71,7 +71,7 @@ def test_overview_shows_the_data_counts_and_the_backend_switch(real_graph):
 
 
 def test_the_network_opens_on_who_does_what_where_and_offers_ties_and_the_explorer():
-    at = page("pages/1_Network.py")
+    at = page("app_pages/1_Network.py")
     assert at.radio(key="net_mode").value == "Who does what where"
     assert any(c.startswith("Who does what where, 2008–2009") for c in captions(at))
     at.radio(key="net_mode").set_value("Ties to nations of concern").run(timeout=TIMEOUT)
@@ -84,7 +84,7 @@ def test_the_network_opens_on_who_does_what_where_and_offers_ties_and_the_explor
 
 
 def test_network_filters_change_the_view_and_the_tie_path_is_listed(real_graph):
-    at = page("pages/1_Network.py")
+    at = page("app_pages/1_Network.py")
     assert at.title[0].value == "Network"
     at.radio(key="net_mode").set_value("Graph explorer").run(timeout=TIMEOUT)
     shown = lambda: next(c for c in captions(at) if c.startswith("Shown:"))
@@ -105,7 +105,7 @@ def test_network_filters_change_the_view_and_the_tie_path_is_listed(real_graph):
 
 
 def test_coverage_follows_the_context_window_which_opens_on_2008_2009(runner):
-    at = page("pages/2_Coverage.py")
+    at = page("app_pages/2_Coverage.py")
     expected = lambda a, b: str(len(runner.run("coverage_gaps", {"year_from": a, "year_to": b}).rows))
     assert at.sidebar.slider(key="ctx_years").value == (2008, 2009)
     assert metric(at, "Coverage gaps") == expected(2008, 2009)
@@ -120,7 +120,7 @@ def test_coverage_follows_the_context_window_which_opens_on_2008_2009(runner):
 
 
 def test_the_tier_source_reaches_the_coverage_priorities(runner):
-    at = page("pages/2_Coverage.py")
+    at = page("app_pages/2_Coverage.py")
     at.sidebar.radio(key="ctx_tier_source").set_value("model").run(timeout=TIMEOUT)
     ok(at)
     assert at.query_params["tiers"] == "model"
@@ -130,7 +130,7 @@ def test_the_tier_source_reaches_the_coverage_priorities(runner):
 
 
 def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
-    at = page("pages/2_Coverage.py")
+    at = page("app_pages/2_Coverage.py")
     gaps = runner.run("coverage_gaps", {"year_from": 2008, "year_to": 2008}).rows
     assert ("MYS", "legal_assistance") in {(r["iso3"], r["tool"]) for r in gaps}
     at.sidebar.slider(key="ctx_years").set_value((2008, 2008)).run(timeout=TIMEOUT)
@@ -149,7 +149,7 @@ def test_coverage_what_if_closes_a_gap_on_a_variant_store(runner):
 def test_risk_follows_the_context_year_and_a_weight_change_changes_the_highest_risk(real_graph):
     from graph_loader import risk
 
-    at = page("pages/3_Risk.py")
+    at = page("app_pages/3_Risk.py")
     inp = risk.risk_inputs(real_graph)
     top = lambda m: f"{next(r for r in risk.rank_rows(inp, 2009, m) if r['recipient'])['score']:.3f}"
     model = risk.load_model()
@@ -164,7 +164,7 @@ def test_risk_follows_the_context_year_and_a_weight_change_changes_the_highest_r
 
 
 def test_dossier_switches_country():
-    at = page("pages/4_Country_dossier.py")
+    at = page("app_pages/4_Country_dossier.py")
     assert at.selectbox(key="dossier_country").value == "MYS"
     assert at.header[0].value == "Malaysia (MYS)"
     at.selectbox(key="dossier_country").set_value("THA").run(timeout=TIMEOUT)
@@ -173,7 +173,7 @@ def test_dossier_switches_country():
 
 
 def test_queries_page_runs_a_library_query_and_refuses_writes(runner):
-    at = page("pages/5_Queries.py")
+    at = page("app_pages/5_Queries.py")
     at.selectbox(key="query_name").set_value("coverage_gaps").run(timeout=TIMEOUT)
     at.number_input(key="param_coverage_gaps_year_to").set_value(2010)
     at.button(key="run_query").click().run(timeout=TIMEOUT)
@@ -188,7 +188,7 @@ def test_queries_page_runs_a_library_query_and_refuses_writes(runner):
 
 
 def test_briefing_page_offers_the_html_and_the_csv_zip():
-    at = page("pages/6_Briefing.py")
+    at = page("app_pages/6_Briefing.py")
     assert [b.key for b in at.get("download_button")] == ["briefing_download", "briefing_zip_download"]
     assert not any("country_profile" in c for c in captions(at))
     at.selectbox(key="briefing_country").set_value("MYS").run(timeout=TIMEOUT)
@@ -199,7 +199,7 @@ def test_briefing_page_offers_the_html_and_the_csv_zip():
 def test_neo4j_choice_without_settings_falls_back_to_embedded(monkeypatch):
     for k in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(k, raising=False)
-    at = page("pages/2_Coverage.py")
+    at = page("app_pages/2_Coverage.py")
     at.sidebar.radio(key="backend").set_value("neo4j").run(timeout=TIMEOUT)
     assert not at.exception
     assert any("embedded" in w.value for w in at.sidebar.warning)
@@ -213,7 +213,7 @@ def test_the_backend_switch_runs_the_pages_on_neo4j(neo4j_uri, real_graph, runne
 
     sync_graph(real_graph, Neo4jSettings(uri=neo4j_uri), show_progress=False)
     monkeypatch.setenv("NEO4J_URI", neo4j_uri)
-    at = page("pages/5_Queries.py")
+    at = page("app_pages/5_Queries.py")
     assert at.sidebar.radio(key="backend").value == "embedded"  # embedded stays the default
     at.sidebar.radio(key="backend").set_value("neo4j").run(timeout=TIMEOUT)
     ok(at)

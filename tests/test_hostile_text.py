@@ -605,7 +605,7 @@ def app_on_hostile_data(hostile_dir, cache, monkeypatch):
 def test_the_dossier_shows_a_hostile_country_name_as_text(app_on_hostile_data):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "4_Country_dossier.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "4_Country_dossier.py"), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
     assert not at.exception and not at.error, [e.value for e in at.exception] + [e.value for e in at.error]
     assert at.selectbox(key="dossier_country").value == "MYS"

@@ -209,7 +209,7 @@ def app(tmp_path_factory):
     os.environ.pop("OUTREACH_DATA", None)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
-    at.switch_page("pages/0_Map.py").run()
+    at.switch_page("app_pages/0_Map.py").run()
     yield at
     for k, v in saved.items():
         if v is None:

@@ -50,6 +50,11 @@ def test_the_default_view_is_who_does_what_where_with_labels_of_at_least_12_px(v
     pg.screenshot(path="/tmp/network-who-does-what.png")
 
 
+def test_a_link_to_a_page_as_the_servers_first_visit_keeps_the_apps_own_navigation(view):
+    pg, _ = view  # the module's server is new and its first visit opened /Network
+    assert pg.locator('[data-testid="stSidebarNav"] a').all_inner_texts()[:3] == ["Overview", "Map", "Network"]
+
+
 def test_a_click_on_a_node_shows_it_with_its_neighbours_only(view):
     _, frame = view
     shown = frame.evaluate("""() => {
@@ -64,3 +69,34 @@ def test_a_click_on_a_node_shows_it_with_its_neighbours_only(view):
     assert "recipient:THA" in shown["visible"] and len(shown["visible"]) < shown["all"]
     assert all(n.startswith(("recipient:THA", "tool:")) for n in shown["visible"])
     assert shown["after"] == shown["all"]
+
+
+def test_grouped_recipients_expand_in_place_on_a_click_and_regroup(view):
+    pg, _ = view
+    pg.locator(".st-key-wdw_group_False").click()
+    pg.get_by_role("option", name="subregion").click()
+    frame = None
+    for _ in range(100):
+        pg.wait_for_timeout(200)
+        frame = next((f for f in pg.frames if f.locator("#wdw canvas").count()), None)
+        if frame and frame.evaluate(
+            "() => !!document.getElementById('wdw') && "
+            "!!document.getElementById('wdw').ogNetwork && "
+            "document.getElementById('wdw').ogNetwork.body.data.nodes.get('group:South-eastern Asia') !== null"
+        ):
+            break
+    facts = frame.evaluate("""() => {
+        const root = document.getElementById('wdw'), net = root.ogNetwork, ids = () => net.body.data.nodes.getIds();
+        const before = ids();
+        net.body.emitter.emit('click', {nodes: ['group:South-eastern Asia'], edges: []});
+        const after = ids(), edges = net.body.data.edges.get();
+        const mys = edges.filter(e => e.to === 'recipient:MYS').map(e => e.from);
+        root.querySelector('.og-regroup').click();
+        return {before: before, after: after, mys: mys, regrouped: ids()};
+    }""")
+    assert "recipient:MYS" not in facts["before"] and "group:South-eastern Asia" in facts["before"]
+    assert "recipient:MYS" in facts["after"] and "recipient:THA" in facts["after"]
+    assert "group:South-eastern Asia" not in facts["after"]
+    assert "tool:officer_training" in facts["mys"]  # Malaysia's own edges come back with it
+    assert sorted(facts["regrouped"]) == sorted(facts["before"])
+    pg.screenshot(path="/tmp/network-grouped.png")

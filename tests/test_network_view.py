@@ -191,6 +191,24 @@ def test_aggregation_above_the_threshold_says_what_it_did(tiny_graph):
     assert sorted(m for g in groups for m in g["members"]) == ["LAO", "MYS", "SGP", "THA"]  # recipients only
 
 
+def test_each_country_group_carries_its_members_and_their_edges_for_the_click_that_expands_it(tiny_graph):
+    agg, _ = nv.aggregate(tiny_graph, max_nodes=20, max_edges=30)
+    groups = {n: d for n, d in agg.nodes(data=True) if d["label"] == "Group"}
+    drawn = vis_html.vis_data(agg)["groups"]
+    assert set(drawn) == set(groups)
+    for gid, d in groups.items():
+        assert sorted(n["id"] for n in drawn[gid]["nodes"]) == sorted(f"Country:{m}" for m in d["members"])
+        members = {f"Country:{m}" for m in d["members"]}
+        assert all(e["from"] in members or e["to"] in members for e in drawn[gid]["edges"])
+    all_edges = [e for x in drawn.values() for e in x["edges"]]
+    assert any(e["kind"] == "TARGETS" for e in all_edges)  # outreach to the members comes back with them
+    ties = defaultdict(int)
+    for e in all_edges:
+        if e["kind"] in nv.COUNTRY_PAIR_TYPES:
+            ties[(e["from"], e["to"])] += 1
+    assert ties and max(ties.values()) <= 2 * nv.EXPAND_TIES
+
+
 def test_aggregation_keeps_requested_countries(tiny_graph):
     agg, _ = nv.aggregate(tiny_graph, max_nodes=20, max_edges=30, keep={"Country:MYS"})
     assert "Country:MYS" in agg

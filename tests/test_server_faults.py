@@ -142,7 +142,7 @@ def _app_page(monkeypatch, uri: str):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("NEO4J_URI", uri)
     st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "5_Queries.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "5_Queries.py"), default_timeout=TIMEOUT)
     at.run(timeout=TIMEOUT)
     at.sidebar.radio(key="backend").set_value("neo4j").run(timeout=TIMEOUT)
     at.selectbox(key="query_name").set_value("coverage_gaps").run(timeout=TIMEOUT)

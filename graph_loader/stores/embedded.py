@@ -40,6 +40,7 @@ LB_TYPES = {
 DEFAULT_TIMEOUT_MS = int(os.environ.get("OUTREACH_QUERY_TIMEOUT_MS", "10000"))
 DEFAULT_BUFFER_POOL_MB = int(os.environ.get("OUTREACH_BUFFER_POOL_MB", "512"))
 CHECKPOINT_ROWS = 20_000  # write_store checkpoints after a COPY of at least this many rows
+COPY_ROWS = 200_000  # and copies a larger relationship table in parts of this many rows, a checkpoint after each
 CODE_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -122,11 +123,13 @@ def write_store(g: nx.MultiDiGraph, path: Path, schema: Schema | None = None) ->
         for label, df in node_frames(g, schema).items():  # noqa: B007 (COPY ... FROM df reads the local by name)
             conn.execute(f"COPY {label} FROM df")
         conn.execute("CHECKPOINT")
-        for (rtype, lu, lv), df in rel_frames(g, schema).items():
+        for (rtype, lu, lv), frame in rel_frames(g, schema).items():
             multi = len(schema.rels[rtype].from_labels) * len(schema.rels[rtype].to_labels) > 1
-            conn.execute(f"COPY {rtype} FROM df" + (f" (from='{lu}', to='{lv}')" if multi else ""))
-            if len(df) >= CHECKPOINT_ROWS:
-                conn.execute("CHECKPOINT")
+            for start in range(0, len(frame), COPY_ROWS):  # one COPY of a million rows overflows the pool
+                df = frame.iloc[start : start + COPY_ROWS]  # noqa: F841 (COPY ... FROM df reads the local by name)
+                conn.execute(f"COPY {rtype} FROM df" + (f" (from='{lu}', to='{lv}')" if multi else ""))
+                if len(df) >= CHECKPOINT_ROWS:
+                    conn.execute("CHECKPOINT")
         conn.execute("CHECKPOINT")
         conn.close()
     finally:

@@ -12,7 +12,7 @@ import streamlit as st
 from graph_loader import map_view
 from ui import context, render, state
 
-DOSSIER = "pages/4_Country_dossier.py"
+DOSSIER = "app_pages/4_Country_dossier.py"
 
 render.setup("Map")
 st.title("Map")

@@ -172,6 +172,28 @@ def show_path(p: dict, hops) -> None:
     st.markdown(f"**Shortest tie path ({len(hops)} hops):**\n\n" + "\n".join(steps))
 
 
+GROUP_BY = {"subregion": "subregion", "region": "region", "category": "maturity category", "": "no grouping"}
+
+
+def recipient_groups(matrix: list[dict], above: int) -> dict[str, str] | None:
+    """iso3 → group name when the analyst groups the recipients (the default above `above` recipients)."""
+    n = len({r["iso3"] for r in matrix})
+    by = st.selectbox(
+        "Group recipients by",
+        list(GROUP_BY),
+        index=0 if n > above else len(GROUP_BY) - 1,
+        format_func=GROUP_BY.get,
+        key=f"wdw_group_{n > above}",
+        help=f"{n} recipients in the window; above {above} they are grouped (click a group to expand it).",
+    )
+    if not by:
+        return None
+    if by == "category":
+        return {r["iso3"]: f"category {r.get('category') or '?'}" for r in matrix}
+    g = state.graph()[0]
+    return {r["iso3"]: str(g.nodes[f"Country:{r['iso3']}"].get(by) or "unknown") for r in matrix}
+
+
 def who_does_what_where() -> None:
     """The default view: partners → tools → recipients of the context's window (graph_loader/who_does_what.py)."""
     from graph_loader import who_does_what as wdw
@@ -184,13 +206,14 @@ def who_does_what_where() -> None:
     except Exception as e:  # a backend failure must not blank the page
         st.error(f"The coverage queries failed: {render.md(e)}")
         return
-    data = wdw.view_data(matrix, gaps)
+    data = wdw.view_data(matrix, gaps, group_of=recipient_groups(matrix, wdw.GROUP_ABOVE))
     column = max(sum(1 for n in data["nodes"] if n["id"].startswith(k)) for k in ("partner:", "tool:", "recipient:"))
     height = max(420, wdw.ROW * column + 60)
     st.caption(
         f"Who does what where, {render.md(ctx.describe())}: recipients ordered by risk tier, then their highest "
         "gap priority; hover a node or an edge for its facts, click a node to see it with its "
-        "neighbours only."
+        "neighbours only"
+        + ("; click a group (▸) to expand it in place, “Regroup” folds it again." if "groups" in data else ".")
     )
     html = page("Outreach Graph — who does what where", fragment_data(data, data["legend"], "wdw", "", height))
     render.view(html, height=height + 190)
