@@ -621,7 +621,7 @@ def map_spec(
                 "data": {"values": points},
                 "mark": {
                     "type": "circle",
-                    "size": 110,
+                    "size": 180,  # about 15 px across: a target a hand can hit beside a larger neighbour
                     "stroke": "#222222",
                     "strokeWidth": 1,
                     "opacity": 1,

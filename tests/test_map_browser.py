@@ -65,6 +65,8 @@ def click_mark(pg, aria: str, role: str = "geoshape", hover_only: bool = False) 
     el.scroll_into_view_if_needed()
     offset = el.evaluate("""el => {
         const b = el.getBoundingClientRect();
+        if (document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2) === el)
+            return {x: b.width / 2, y: b.height / 2};  // the middle when it is free (a point mark's always is)
         for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
             const x = b.width * i / 40, y = b.height * j / 40;
             if (document.elementFromPoint(b.left + x, b.top + y) === el) return {x, y};
@@ -132,6 +134,17 @@ def test_clicking_thailand_then_malaysia_opens_each_dossier(app, page):
     settle(page)
     page.wait_for_selector('[data-testid="stMain"] h2:has-text("Malaysia (MYS)")', timeout=60_000)
     assert app.proc.poll() is None
+
+
+def test_clicking_singapores_point_opens_singapores_dossier_not_malaysias(app, page):
+    page.locator('[data-testid="stSidebarNav"] a[href$="/Map"]').click()
+    page.wait_for_selector('[data-testid="stMain"] h1:has-text("Map")', timeout=60_000)
+    settle(page)
+    page.wait_for_selector(f'{CHART} svg path[aria-roledescription="circle"][aria-label*="Singapore"]', timeout=60_000)
+    click_mark(page, "Singapore", role="circle")
+    page.wait_for_selector('[data-testid="stMain"] h1:has-text("Country dossier")', timeout=60_000)
+    settle(page)
+    page.wait_for_selector('[data-testid="stMain"] h2:has-text("Singapore (SGP)")', timeout=60_000)
 
 
 def test_no_request_left_127_0_0_1(page):
