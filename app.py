@@ -23,7 +23,7 @@ def page_title(path: Path) -> str:
     return re.sub(r"^\d+_", "", path.stem).replace("_", " ")
 
 
-pages = [st.Page(overview.show, title="Overview", url_path="overview", default=True)]
+pages = [st.Page(overview.show, title="Overview", default=True)]  # at "/" (a default page has no path of its own)
 pages += [
     st.Page(str(p), title=page_title(p), url_path=re.sub(r"^\d+_", "", p.stem)) for p in sorted(PAGES.glob("*.py"))
 ]

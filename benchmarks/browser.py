@@ -1,13 +1,17 @@
-"""What an analyst waits for, in a real Chromium: first render of a page cold and warm, and a change
-of the analysis context — measured from the navigation (or the change) until Streamlit says the script run has
-finished and nothing on the page is stale.
+"""What an analyst waits for, in a real Chromium: first render of a page cold and warm, switching pages, and a
+change of the analysis context — measured from the navigation (or the click, or the change) until Streamlit says
+the script run has finished and nothing on the page is stale.
 
     python -m benchmarks.browser [--data DIR] [--repeat 3] [--out FILE]
 
-cold  = a fresh `streamlit run` on an empty store cache (the store is built, the graph loaded and scored): the
-        whole path a user takes after `tools/run-app` on a fresh clone, less the package install;
-warm  = the same page opened again in a new tab of the same server (caches filled);
-context = moving the year window's end by one year on Coverage, until the page has run again.
+cold      = a fresh `streamlit run` on an empty store cache (the store is built, the graph loaded and scored): the
+            whole path a user takes after `tools/run-app` on a fresh clone, less the package install;
+warm tab  = the same page opened again in a new tab of the same browser (the analyst's browser has Streamlit's
+            scripts cached, the server its caches);
+warm new browser = the same, in a fresh browser profile (nothing cached in the browser);
+switch    = a click on a page in the sidebar, from the Overview, until that page has run;
+context   = moving the year window's end by one year on Coverage, until the page has run again;
+floor     = benchmarks/floor_app.py (one title, one line) opened the same ways: what Streamlit alone takes now.
 Each figure is repeated (cold runs each start their own server) and reported as min / median / max; runs of
 different pages are interleaved so a busy core hurts them alike. Chromium is Debian's /usr/bin/chromium.
 """
@@ -28,7 +32,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [("overview", "Outreach Graph"), ("Network", "Network"), ("Coverage", "Coverage"), ("Map", "Map")]
+# (name in the sidebar, URL path, title); the default page lives at "/" (Streamlit ignores its url_path)
+PAGES = [
+    ("Overview", "", "Outreach Graph"),
+    ("Network", "Network", "Network"),
+    ("Coverage", "Coverage", "Coverage"),
+    ("Map", "Map", "Map"),
+]
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -48,8 +58,8 @@ def _port() -> int:
 
 
 @contextmanager
-def server(data: Path, cache: Path):
-    """`streamlit run app.py` on a free port with its own store cache; yields the URL once healthy."""
+def server(data: Path, cache: Path, script: str = "app.py"):
+    """`streamlit run <script>` on a free port with its own store cache; yields the URL once healthy."""
     port = _port()
     env = {**os.environ, "OUTREACH_DATA": str(data), "OUTREACH_CACHE": str(cache)}
     env.pop("NEO4J_URI", None)
@@ -59,7 +69,7 @@ def server(data: Path, cache: Path):
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.address",
             "127.0.0.1",
             "--server.port",
@@ -74,7 +84,7 @@ def server(data: Path, cache: Path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        for _ in range(3000):
             try:
                 if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
                     break
@@ -110,50 +120,106 @@ def stats(values: list[float]) -> dict:
     }
 
 
+def switch_timed(pg, name: str, title: str) -> float:
+    """Seconds from a click on `name` in the sidebar to that page's title shown and its run finished."""
+    start = time.perf_counter()
+    pg.locator(f'[data-testid="stSidebarNav"] a:has-text("{name}")').first.click()
+    pg.wait_for_selector(f'[data-testid="stMain"] h1:has-text("{title}")', timeout=600_000)
+    settled(pg)
+    return time.perf_counter() - start
+
+
+def context_change(pg, url: str) -> float:
+    """Seconds from moving the year window's end by one year on Coverage to the page run again."""
+    open_timed(pg, url, "Coverage", "Coverage")
+    thumb = pg.locator('.st-key-ctx_years input[type="range"]').nth(1)
+    thumb.focus()
+    start = time.perf_counter()
+    pg.keyboard.press("ArrowLeft")
+    settled(pg)
+    return time.perf_counter() - start
+
+
+VIEW = {"viewport": {"width": 1400, "height": 1000}}
+
+
+def three_ways(browser, url: str, path: str, title: str, into: dict) -> None:
+    """Open a page cold (a new profile), again in a new tab of that profile, and in another new profile."""
+    profile = browser.new_context(**VIEW)
+    for key in ("cold", "warm_tab"):
+        pg = profile.new_page()
+        into.setdefault(key, []).append(open_timed(pg, url, path, title))
+        pg.close()
+    pg = browser.new_page(**VIEW)
+    into.setdefault("warm_new_browser", []).append(open_timed(pg, url, path, title))
+    pg.close()
+    profile.close()
+
+
+def switches(browser, url: str, into: dict, context: list) -> None:
+    """From the Overview, each other page by its sidebar link (and back); then a context change."""
+    pg = browser.new_page(**VIEW)
+    open_timed(pg, url, "", "Outreach Graph")
+    for name, _, title in PAGES[1:]:
+        into.setdefault(name, []).append(switch_timed(pg, name, title))
+        switch_timed(pg, "Overview", "Outreach Graph")
+    context.append(context_change(pg, url))
+    pg.close()
+
+
 def measure(data: Path, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    cold: dict[str, list] = {p: [] for p, _ in PAGES}
-    warm: dict[str, list] = {p: [] for p, _ in PAGES}
-    context = []
+    figures: dict[str, dict[str, list]] = {k: {} for k in ("cold", "warm_tab", "warm_new_browser", "switch")}
+    floor: dict[str, list] = {}
+    context: list[float] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
         for i in range(repeat):
-            for k, (path, title) in enumerate(PAGES[i % len(PAGES) :] + PAGES[: i % len(PAGES)]):  # interleaved
+            for k, (name, path, title) in enumerate(PAGES[i % len(PAGES) :] + PAGES[: i % len(PAGES)]):  # interleaved
                 with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache, server(data, Path(cache)) as url:
-                    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    cold[path].append(open_timed(pg, url, path, title))
-                    pg.close()
-                    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    warm[path].append(open_timed(pg, url, path, title))
-                    if k == 0:  # a context change, on the warm server
-                        open_timed(pg, url, "Coverage", "Coverage")
-                        thumb = pg.locator('.st-key-ctx_years input[type="range"]').nth(1)
-                        thumb.focus()
-                        start = time.perf_counter()
-                        pg.keyboard.press("ArrowLeft")
-                        settled(pg)
-                        context.append(time.perf_counter() - start)
-                    pg.close()
+                    runs: dict[str, list] = {}
+                    three_ways(browser, url, path, title, runs)
+                    for key, values in runs.items():
+                        figures[key].setdefault(name, []).extend(values)
+                    if k == 0:
+                        switches(browser, url, figures["switch"], context)
+            with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+                with server(data, Path(cache), "benchmarks/floor_app.py") as url:
+                    three_ways(browser, url, "", "Floor", floor)
         browser.close()
     return {
         "data": str(data),
         "repeat": repeat,
-        "cold_first_render_s": {p: stats(v) for p, v in cold.items()},
-        "warm_first_render_s": {p: stats(v) for p, v in warm.items()},
+        **{f"{key}_s": {p: stats(v) for p, v in per_page.items()} for key, per_page in figures.items()},
+        "floor_s": {key: stats(v) for key, v in floor.items()},
         "context_change_s": stats(context),
         "load_average": os.getloadavg(),
     }
 
 
+NAMES = {
+    "cold_s": "first render, cold",
+    "warm_tab_s": "first render, warm (new tab)",
+    "warm_new_browser_s": "first render, warm (new browser profile)",
+    "switch_s": "switch from the Overview (sidebar click)",
+}
+FLOOR_OF = {"cold_s": "cold", "warm_tab_s": "warm_tab", "warm_new_browser_s": "warm_new_browser"}
+
+
 def table(r: dict) -> str:
-    lines = ["| figure | page | min | median | max |", "|---|---|---|---|---|"]
-    for key, name in (("cold_first_render_s", "first render, cold"), ("warm_first_render_s", "first render, warm")):
+    """The report as a Markdown table; each first render also as a ratio to the floor measured the same way."""
+    lines = ["| figure | page | min | median | max | median ÷ floor |", "|---|---|---|---|---|---|"]
+    for key, name in NAMES.items():
+        floor = r["floor_s"].get(FLOOR_OF.get(key, ""), {}).get("median")
         for page, s in r[key].items():
-            lines.append(f"| {name} | {page} | {s['min']:.2f} | {s['median']:.2f} | {s['max']:.2f} |")
-    for key, name in (("context_change_s", "context change (year), Coverage"),):
-        s = r[key]
-        lines.append(f"| {name} | — | {s['min']:.2f} | {s['median']:.2f} | {s['max']:.2f} |")
+            ratio = f"{s['median'] / floor:.1f}×" if floor else ""
+            lines.append(f"| {name} | {page} | {s['min']:.2f} | {s['median']:.2f} | {s['max']:.2f} | {ratio} |")
+    for key, s in r["floor_s"].items():
+        name = f"floor: one-line Streamlit page, {key.replace('_', ' ')}"
+        lines.append(f"| {name} | — | {s['min']:.2f} | {s['median']:.2f} | {s['max']:.2f} | 1.0× |")
+    s = r["context_change_s"]
+    lines.append(f"| context change (year) | Coverage | {s['min']:.2f} | {s['median']:.2f} | {s['max']:.2f} | |")
     return "\n".join(lines)
 
 
