@@ -51,20 +51,15 @@ def whatif_form() -> list[dict]:
     return plan if st.session_state.get("wf_apply", True) else []
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def variant_graph(key: str, _plan: tuple):
-    return whatif.with_planned(state.graph()[0], [dict(a) for a in _plan])
-
-
 def query_fn(plan: list[dict]):
-    """state.query on the current backend, or on the what-if variant's embedded store."""
+    """state.query on the current backend, or on the what-if plan's embedded store."""
     if not plan:
         return state.query
     key = whatif.variant_key(state.base_fingerprint(), plan)
-    with st.spinner("Building the what-if store (once per plan) …"):
-        variant = variant_graph(key, tuple(tuple(sorted(a.items())) for a in plan))
-        state.variant_store(key, variant)
-    return lambda name, **p: state.variant_query(key, variant, name, **p)
+    frozen = tuple(tuple(sorted(a.items())) for a in plan)
+    with st.spinner("Adding the plan to a copy of the store (once per plan) …"):
+        state.variant_store(key, frozen)
+    return lambda name, **p: state.variant_query(key, frozen, name, **p)
 
 
 # ---------------------------------------------------------------------------------------------- matrix

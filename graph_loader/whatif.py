@@ -54,17 +54,18 @@ def activity_id(i: int, a: dict) -> str:
     return f"WHATIF-{i + 1}-{a['partner']}-{a['target']}-{a['tool']}-{a['year']}"
 
 
-def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
-    """A COPY of g with one planned Activity per entry (partner, target, tool, year, month) and its
-    CONDUCTS (partner → activity), TARGETS (activity → country) and USES (activity → tool) edges."""
+def additions(g: nx.MultiDiGraph, activities: list[dict]) -> tuple[dict[str, dict], list[tuple[str, str, dict]]]:
+    """What a plan adds to g: ({node id: attrs} of one planned Activity per entry, [(from, to, attrs)] of its
+    CONDUCTS (partner → activity), TARGETS (activity → country) and USES (activity → tool) edges). g is only
+    read (each entry is checked against it)."""
     adds = [planned(a) for a in activities]
     for a in adds:
         check_planned(g, a)
-    h = g.copy()
+    nodes, edges = {}, []
     for i, a in enumerate(adds):
         aid = activity_id(i, a)
         node = f"Activity:{aid}"
-        attrs = {
+        nodes[node] = {
             "label": "Activity",
             "activity_id": aid,
             "title": f"What-if: {a['tool']} for {a['target']} by {a['partner']}",
@@ -77,12 +78,22 @@ def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
             "source": WHATIF_SOURCE,
         }
         if a["month"] is not None:
-            attrs["month"] = a["month"]
-        h.add_node(node, **attrs)
-        h.add_edge(f"Country:{a['partner']}", node, type="CONDUCTS")
-        h.add_edge(node, f"Country:{a['target']}", type="TARGETS")
-        h.add_edge(node, f"Tool:{a['tool']}", type="USES")
-    h.graph["whatif"] = len(adds)
+            nodes[node]["month"] = a["month"]
+        edges += [
+            (f"Country:{a['partner']}", node, {"type": "CONDUCTS"}),
+            (node, f"Country:{a['target']}", {"type": "TARGETS"}),
+            (node, f"Tool:{a['tool']}", {"type": "USES"}),
+        ]
+    return nodes, edges
+
+
+def with_planned(g: nx.MultiDiGraph, activities: list[dict]) -> nx.MultiDiGraph:
+    """A COPY of g with the plan's additions (see `additions`)."""
+    nodes, edges = additions(g, activities)
+    h = g.copy()
+    h.add_nodes_from(nodes.items())
+    h.add_edges_from(edges)
+    h.graph["whatif"] = len(nodes)
     return h
 
 

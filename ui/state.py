@@ -64,23 +64,22 @@ def embedded_store():
     return _embedded_store(model_name())
 
 
-@st.cache_resource(show_spinner=False)
-def variant_store(key: str, _variant):
-    """Embedded store of an in-memory graph variant (what-if), built once per key."""
-    from graph_loader.stores.embedded import store_for_graph
+@st.cache_resource(show_spinner=False, max_entries=8)
+def variant_store(key: str, _plan: tuple):
+    """Embedded store of a what-if plan (tuple of sorted item tuples) over data/, made once per key: the base
+    store copied with the plan's activities created in it; removed from disk when the cache drops it."""
+    from graph_loader.stores.embedded import store_with_additions
+    from graph_loader.whatif import additions
 
-    return store_for_graph(_variant, key, temporary=True)  # removed from disk when the cache drops it
-
-
-@st.cache_resource(show_spinner=False, max_entries=3)
-def _base_fingerprint(model: str | None) -> str:
-    from graph_loader.whatif import graph_fingerprint
-
-    return graph_fingerprint(_graph(model)[0])
+    g = graph()[0]
+    nodes, edges = additions(g, [dict(a) for a in _plan])
+    return store_with_additions(embedded_store().folder, key, g, nodes, edges)
 
 
 def base_fingerprint() -> str:
-    return _base_fingerprint(model_name())
+    """What a what-if plan is added to: the embedded store's key (a hash of data/, the schema, the weights and
+    the code that builds it)."""
+    return embedded_store().folder.name
 
 
 @st.cache_resource(show_spinner=False)
@@ -273,7 +272,7 @@ def query_capped(name: str, **params) -> tuple[list[str], list[dict], bool]:
 def _run_variant(key: str, name: str, params_json: str) -> tuple[list[str], list[dict]]:
     from queries import Runner
 
-    store = variant_store(key, None)  # built by variant_runner() before any query of this key
+    store = variant_store(key, None)  # made by variant_query() before any query of this key
     res = Runner("embedded", store=store, registry=registry()).run(name, json.loads(params_json))
     return res.columns, res.rows
 
@@ -293,9 +292,9 @@ def query_or_error(name: str, **params) -> tuple[list[str], list[dict]]:
         return [], []
 
 
-def variant_query(key: str, variant, name: str, **params) -> tuple[list[str], list[dict]]:
-    """(columns, rows) of a library query on a what-if variant's embedded store."""
-    variant_store(key, variant)
+def variant_query(key: str, plan: tuple, name: str, **params) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of a library query on a what-if plan's embedded store."""
+    variant_store(key, plan)
     return _run_variant(key, name, _freeze(params))
 
 

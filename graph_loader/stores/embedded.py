@@ -342,6 +342,59 @@ def store_for_data(data_dir: Path | str | None = None, weights: dict | None = No
     return EmbeddedStore(ensure_built(fingerprint(data_dir, {"weights": weights}), make_graph))
 
 
+def store_with_additions(
+    base: Path, key: str, g: nx.MultiDiGraph, nodes: dict[str, dict], edges: list[tuple[str, str, dict]]
+) -> EmbeddedStore:
+    """A temporary store holding what write_store would write for g plus `nodes` and `edges` (a what-if plan's
+    few activities), made by copying the base store of g (`base`, a built store folder) and creating only the
+    additions in the copy: a copy and a few statements instead of a rebuild. Removed when the store is dropped.
+    Labels, types and property names come from the schema; every value reaches Cypher as a parameter."""
+    import weakref
+
+    import ladybug
+
+    schema = load_schema()
+    root = Path(tempfile.mkdtemp(prefix="outreach-variant-"))
+    final = root / key
+    final.mkdir()
+    src = Path(base) / "db"
+    (shutil.copytree if src.is_dir() else shutil.copy2)(src, final / "db")
+    ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in nodes.items()}
+    ends.update(
+        {
+            n: (g.nodes[n]["label"], g.nodes[n][schema.nodes[g.nodes[n]["label"]].key])
+            for e in edges
+            for n in e[:2]
+            if n not in ends
+        }
+    )
+    db = ladybug.Database(str(final / "db"), buffer_pool_size=DEFAULT_BUFFER_POOL_MB * 1024**2)
+    try:
+        conn = ladybug.Connection(db)
+        conn.execute("BEGIN TRANSACTION")
+        for d in nodes.values():
+            props = {p: d[p] for p in schema.nodes[d["label"]].props if d.get(p) is not None}
+            conn.execute(f"CREATE (:{d['label']} {{{', '.join(f'{p}: ${p}' for p in props)}}})", props)
+        for u, v, d in edges:
+            (lu, ku), (lv, kv) = ends[u], ends[v]
+            props = {p: d[p] for p in schema.rels[d["type"]].props if d.get(p) is not None}
+            sets = " {" + ", ".join(f"{p}: $p_{p}" for p in props) + "}" if props else ""
+            conn.execute(
+                f"MATCH (a:{lu}), (b:{lv}) WHERE a.{schema.nodes[lu].key} = $from_key "
+                f"AND b.{schema.nodes[lv].key} = $to_key CREATE (a)-[:{d['type']}{sets}]->(b)",
+                {"from_key": ku, "to_key": kv, **{f"p_{p}": x for p, x in props.items()}},
+            )
+        conn.execute("COMMIT")
+        conn.execute("CHECKPOINT")
+        conn.close()
+    finally:
+        db.close()
+    touch(final)
+    store = EmbeddedStore(final)
+    weakref.finalize(store, shutil.rmtree, str(root), True)
+    return store
+
+
 def store_for_graph(g: nx.MultiDiGraph, key: str, temporary: bool = False) -> EmbeddedStore:
     """Open (building first if needed) a store for an in-memory graph under `key`. temporary=True (what-if
     variants): the store lives in a temporary folder removed when the returned store is dropped."""
