@@ -97,16 +97,17 @@ st.subheader("Export for a slide")
 name = f"outreach-map-{by}-{ctx.year_from}-{ctx.year_to}"
 title = f"{map_view.COLOURINGS[by].title} · {ctx.year_from}–{ctx.year_to}"
 e1, e2, e3 = st.columns(3)
+# the files are written when a button is clicked (a callable), not on every run of the page
 e1.download_button(
     "Download SVG (slide)",
-    map_view.map_svg(topo, facts, by, frame, arcs=arcs, labels=labels, title=title, subtitle=ctx.describe()),
+    lambda: map_view.map_svg(topo, facts, by, frame, arcs=arcs, labels=labels, title=title, subtitle=ctx.describe()),
     file_name=f"{name}.svg",
     mime="image/svg+xml",
     key="map_svg",
 )
 e2.download_button(
     "Download the Vega-Lite spec (JSON)",
-    json.dumps(spec, ensure_ascii=False),
+    lambda: json.dumps(spec, ensure_ascii=False),
     file_name=f"{name}.vl.json",
     mime="application/json",
     key="map_spec",
@@ -114,7 +115,7 @@ e2.download_button(
 table = facts.drop(columns=["tools_by_partner"])
 e3.download_button(
     "Download the countries' facts (CSV)",
-    table.to_csv(index=False),
+    lambda: table.to_csv(index=False),
     file_name=f"{name}.csv",
     mime="text/csv",
     key="map_csv",

@@ -81,9 +81,8 @@ def focus_widgets() -> dict:
     return {"focus": focus or None, "depth": depth, "path": [a, b] if a and b and a != b else None, "highlight": hl}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
-    """The view's HTML and facts for one set of widget values (cached by them)."""
+def make_view(params_json: str, gaps_json: str, overlaps_json: str):
+    """(view graph, facts) for one set of widget values: filter → ego → path → highlight → aggregate."""
     p = json.loads(params_json)
     g = state.graph()[0]
     f = nv.Filters(
@@ -112,29 +111,29 @@ def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
             keep |= set(path.nodes)
     if p["highlight"]:
         view = nv.highlight(view, json.loads(gaps_json), json.loads(overlaps_json))
-    view, notice = nv.aggregate(view, p["max_nodes"], keep=keep)
+    view, out["notice"] = nv.aggregate(view, p["max_nodes"], keep=keep)
+    return view, out
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def build_view(params_json: str, gaps_json: str, overlaps_json: str) -> dict:
+    """The view's HTML and facts for one set of widget values (cached by them)."""
+    view, out = make_view(params_json, gaps_json, overlaps_json)
     out.update(
-        html=nv.render_html(view, title="Outreach Graph — network view", notice=notice, height=620),
+        html=nv.render_html(view, title="Outreach Graph — network view", notice=out["notice"], height=620),
         nodes=view.number_of_nodes(),
         edges=view.number_of_edges(),
-        notice=notice,
-        exports=view_exports(view),
     )
     return out
 
 
-def view_exports(view) -> dict[str, bytes | str]:
-    """The drawn view as GraphML, GEXF and JSON (bytes), or the reason one could not be written."""
-    from graph_loader.export import FORMATS, export_bytes
+@st.cache_data(show_spinner=False, max_entries=12)
+def view_export(params_json: str, gaps_json: str, overlaps_json: str, fmt: str) -> bytes:
+    """The drawn view as GraphML, GEXF or JSON — written when its download button is clicked."""
+    from graph_loader.export import export_bytes
     from graph_loader.schema import load_schema
 
-    out = {}
-    for fmt in FORMATS:
-        try:
-            out[fmt] = export_bytes(view, load_schema(), fmt)
-        except Exception as e:  # a bundle's list attribute a format cannot hold must not blank the page
-            out[fmt] = f"cannot be written as {fmt}: {e}"
-    return out
+    return export_bytes(make_view(params_json, gaps_json, overlaps_json)[0], load_schema(), fmt)
 
 
 @st.cache_data(show_spinner="Writing the whole graph …", max_entries=6)
@@ -311,8 +310,9 @@ params = {**filter_widgets(), **focus_widgets()}
 gaps, overlaps = highlights(params["years"]) if params["highlight"] else ([], [])
 slim_gaps = [{"iso3": r["iso3"], "tool": r["tool"]} for r in gaps]
 slim_over = [{"iso3": r["iso3"], "tool": r["tool"], "activities": r["activities"]} for r in overlaps]
+keys = (json.dumps(params, sort_keys=True), json.dumps(slim_gaps), json.dumps(slim_over))
 with st.spinner("Building the view …"):
-    out = build_view(json.dumps(params, sort_keys=True), json.dumps(slim_gaps), json.dumps(slim_over))
+    out = build_view(*keys)
 if out["warning"]:
     st.warning(render.md(out["warning"]))
 if out["notice"]:
@@ -333,18 +333,15 @@ cols[0].download_button(
     mime="text/html",
     key="net_download",
 )
-for col, (fmt, data) in zip(cols[1:], out["exports"].items()):
-    if isinstance(data, bytes):
-        col.download_button(
-            f"This view as {fmt.upper()}",
-            data,
-            file_name=f"outreach-view.{fmt}",
-            mime=MIMES[fmt],
-            key=f"net_export_{fmt}",
-            help="For Gephi, yEd, Cytoscape; the relationship type is rel_type in GEXF.",
-        )
-    else:
-        col.caption(render.md(data))
+for col, fmt in zip(cols[1:], ("graphml", "gexf", "json")):
+    col.download_button(
+        f"This view as {fmt.upper()}",
+        lambda fmt=fmt: view_export(*keys, fmt),  # written on the click, not on every view change
+        file_name=f"outreach-view.{fmt}",
+        mime=MIMES[fmt],
+        key=f"net_export_{fmt}",
+        help="For Gephi, yEd, Cytoscape; the relationship type is rel_type in GEXF.",
+    )
 with st.expander("The whole graph as GraphML, GEXF or JSON"):
     st.caption(
         "Every node and relationship of the data and the computed risk scores, as "
@@ -352,13 +349,12 @@ with st.expander("The whole graph as GraphML, GEXF or JSON"):
     )
     whole = st.columns(3)
     for col, fmt in zip(whole, ("graphml", "gexf", "json")):
-        if col.toggle(f"Prepare {fmt.upper()}", key=f"net_whole_{fmt}"):
-            col.download_button(
-                f"Download the whole graph ({fmt.upper()})",
-                whole_graph_export(fmt, ctx.model),
-                file_name=f"outreach-graph.{fmt}",
-                mime=MIMES[fmt],
-                key=f"net_whole_dl_{fmt}",
-            )
+        col.download_button(
+            f"Download the whole graph ({fmt.upper()})",
+            lambda fmt=fmt: whole_graph_export(fmt, ctx.model),  # written on the click
+            file_name=f"outreach-graph.{fmt}",
+            mime=MIMES[fmt],
+            key=f"net_whole_dl_{fmt}",
+        )
 with st.expander("Legend (from graph_loader/schema.yaml)"):
     st.dataframe(pd.DataFrame(nv.legend_items()), hide_index=True)

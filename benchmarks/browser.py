@@ -10,6 +10,7 @@ warm tab  = the same page opened again in a new tab of the same browser (the ana
             scripts cached, the server its caches);
 warm new browser = the same, in a fresh browser profile (nothing cached in the browser);
 switch    = a click on a page in the sidebar, from the Overview, until that page has run;
+interaction = in the graph explorer, an ego network chosen, then a tie path; on Coverage, a what-if activity added;
 context   = moving the year window's end by one year on Coverage, until the page has run again;
 floor     = benchmarks/floor_app.py (one title, one line) opened the same ways: what Streamlit alone takes now.
 Each figure is repeated (cold runs each start their own server) and reported as min / median / max; runs of
@@ -167,10 +168,45 @@ def switches(browser, url: str, into: dict, context: list) -> None:
     pg.close()
 
 
+def pick(pg, key: str, text: str) -> float:
+    """Seconds from choosing `text` in the select box `key` to the page run again."""
+    start = time.perf_counter()
+    pg.locator(f".st-key-{key}").click()
+    pg.keyboard.type(text)
+    pg.keyboard.press("Enter")
+    settled(pg)
+    return time.perf_counter() - start
+
+
+EGO = ["Malaysia", "Thailand", "Viet Nam"]  # a different choice each repeat: no result cached from the last
+PATH = [("Thailand", "China"), ("Malaysia", "China"), ("India", "China")]
+WHATIF = ["Cambodia", "Lao", "Myanmar"]
+
+
+def interactions(browser, url: str, i: int, into: dict) -> None:
+    """In the graph explorer an ego network, then a tie path; on Coverage a what-if planned activity added."""
+    pg = browser.new_page(**VIEW)
+    open_timed(pg, url, "Network", "Network")
+    pg.locator('label:has-text("Graph explorer")').click()
+    settled(pg)
+    into.setdefault("ego network", []).append(pick(pg, "net_focus", EGO[i % 3]))
+    pick(pg, "net_path_from", PATH[i % 3][0])
+    into.setdefault("tie path", []).append(pick(pg, "net_path_to", PATH[i % 3][1]))
+    open_timed(pg, url, "Coverage", "Coverage")
+    pg.locator('summary:has-text("What-if")').click()
+    pick(pg, "wf_country", WHATIF[i % 3])
+    start = time.perf_counter()
+    pg.get_by_role("button", name="Add planned activity").click()
+    settled(pg)
+    into.setdefault("what-if (add a planned activity)", []).append(time.perf_counter() - start)
+    pg.close()
+
+
 def measure(data: Path, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    figures: dict[str, dict[str, list]] = {k: {} for k in ("cold", "warm_tab", "warm_new_browser", "switch")}
+    kinds = ("cold", "warm_tab", "warm_new_browser", "switch", "interaction")
+    figures: dict[str, dict[str, list]] = {k: {} for k in kinds}
     floor: dict[str, list] = {}
     context: list[float] = []
     with sync_playwright() as pw:
@@ -184,6 +220,7 @@ def measure(data: Path, repeat: int) -> dict:
                         figures[key].setdefault(name, []).extend(values)
                     if k == 0:
                         switches(browser, url, figures["switch"], context)
+                        interactions(browser, url, i, figures["interaction"])
             with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
                 with server(data, Path(cache), "benchmarks/floor_app.py") as url:
                     three_ways(browser, url, "", "Floor", floor)
@@ -203,6 +240,7 @@ NAMES = {
     "warm_tab_s": "first render, warm (new tab)",
     "warm_new_browser_s": "first render, warm (new browser profile)",
     "switch_s": "switch from the Overview (sidebar click)",
+    "interaction_s": "interaction, warm server",
 }
 FLOOR_OF = {"cold_s": "cold", "warm_tab_s": "warm_tab", "warm_new_browser_s": "warm_new_browser"}
 

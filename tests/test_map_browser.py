@@ -119,6 +119,16 @@ def test_colouring_choice_changes_the_legend(page):
     page.wait_for_selector(f'{CHART} svg .role-legend-label text:has-text("no or low intention")', timeout=30_000)
 
 
+def test_the_slide_svg_is_written_when_its_button_is_clicked(page, tmp_path):
+    with page.expect_download(timeout=60_000) as dl:
+        page.locator(".st-key-map_svg button").click()
+    target = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(target)
+    svg = target.read_text(encoding="utf-8")
+    assert target.suffix == ".svg" and svg.lstrip().startswith(("<svg", "<?xml")) and "Malaysia" in svg
+    assert "http://" not in svg.replace("http://www.w3.org/", "")  # nothing to fetch when the slide opens
+
+
 def test_clicking_thailand_then_malaysia_opens_each_dossier(app, page):
     click_mark(page, "Thailand (THA)")
     page.wait_for_selector('[data-testid="stMain"] h1:has-text("Country dossier")', timeout=60_000)
