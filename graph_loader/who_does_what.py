@@ -99,18 +99,6 @@ def _ungrouped(matrix: list[dict], gaps: list[dict], schema: Schema | None) -> d
     return {"nodes": nodes, "edges": edges, "options": OPTIONS, "legend": legend(styles)}
 
 
-CELL_KINDS = ("gap", "overlap", "delivered", "unconfirmed", "offered")
-
-
-def _cell_kind(edge: dict) -> str:
-    """Which kind of cell a tool → recipient edge draws (its tooltip starts with it)."""
-    title = edge["title"]
-    for kind, mark in (("gap", "<b>gap"), ("overlap", "<b>overlap"), ("unconfirmed", "<b>unconfirmed")):
-        if title.startswith(mark):
-            return kind
-    return "offered" if title.startswith("<b>offered") else "delivered"
-
-
 def _grouped(data: dict, matrix: list[dict], group_of: dict[str, str]) -> dict:
     """`data` with its recipients folded into groups: a group node per group name in the recipient column
     (ordered by its best-ranked member), tool → group edges per cell kind (width 1 + log2(members), at most
@@ -136,7 +124,7 @@ def _grouped(data: dict, matrix: list[dict], group_of: dict[str, str]) -> dict:
             edges.append(e)
             continue
         expand[gid]["edges"].append(e)
-        kind = _cell_kind(e)
+        kind = e["kind"]
         folded.setdefault((e["from"], gid, kind), {**e, "id": f"g{len(folded)}", "to": gid, "n": 0, "who": []})
         folded[(e["from"], gid, kind)]["n"] += 1
         folded[(e["from"], gid, kind)]["who"].append(e["to"].split(":", 1)[1])
@@ -209,7 +197,8 @@ def _node(kind: str, n: str, y: float, names: dict, rows: dict, priority: dict, 
 
 
 def _cell_edge(r: dict, styles: dict) -> dict | None:
-    base = {"from": f"tool:{r['tool']}", "to": f"recipient:{r['iso3']}", "arrows": "to"}
+    kind = "offered" if r["cell"] not in ("gap", "overlap", "unconfirmed", "delivered", "extra") else r["cell"]
+    base = {"from": f"tool:{r['tool']}", "to": f"recipient:{r['iso3']}", "arrows": "to", "kind": kind}
     who = ", ".join(r.get("partners") or [])
     acts = ", ".join(r.get("activities") or [])
     if r["cell"] == "gap":
