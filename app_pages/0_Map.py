@@ -25,6 +25,17 @@ def topology(frame: str, keep: tuple[str, ...]) -> dict:
     return map_view.subset_topology(map_view.load_topology(), map_view.FRAMES[frame], set(keep))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def drawn(by: str, frame: str, arcs: bool, labels: bool, model: str, risk_rows, tiers, gaps, unmet, matrix):
+    """(countries' facts, Vega-Lite spec) for one choice of colouring and frame and one set of query rows
+    (cached by them: at world scale the spec alone takes seconds to make)."""
+    g = state.graph()[0]  # the context's model (an argument above, so each model has its own entries)
+    countries = [d for _, d in g.nodes(data=True) if d.get("label") == "Country"]
+    facts = map_view.country_facts(countries, risk_rows, tiers, gaps, unmet, matrix)
+    topo = topology(frame, tuple(sorted(facts["iso3"])))
+    return facts, map_view.map_spec(topo, facts, by, frame, width=1000, arcs=arcs, labels=labels)
+
+
 def open_dossier(iso3: str) -> None:
     """The dossier's country select reads st.session_state['dossier_country']. The chart's selection is dropped
     first: kept, it would open the same dossier again the next time the map is shown."""
@@ -45,8 +56,6 @@ frame = c2.selectbox("Frame", list(map_view.FRAMES), key="map_frame")
 arcs = c3.toggle("Partner arcs", value=True, key="map_arcs")
 labels = c4.toggle("Labels", value=True, key="map_labels")
 
-g = state.graph()[0]
-countries = [d for _, d in g.nodes(data=True) if d.get("label") == "Country"]
 window = {"year_from": ctx.year_from, "year_to": ctx.year_to}
 try:
     with st.spinner("Running the coverage queries …"):
@@ -59,9 +68,8 @@ except Exception as e:
     st.error(f"The map's queries failed: {render.md(e)}")
     st.stop()
 
-facts = map_view.country_facts(countries, risk_rows, tiers, gaps, unmet, matrix)
+facts, spec = drawn(by, frame, arcs, labels, ctx.model, risk_rows, tiers, gaps, unmet, matrix)
 topo = topology(frame, tuple(sorted(facts["iso3"])))
-spec = map_view.map_spec(topo, facts, by, frame, width=1000, arcs=arcs, labels=labels)
 event = st.vega_lite_chart(
     spec, on_select="rerun", selection_mode=["country", "territory"], key="map_chart", width="content", theme=None
 )  # the spec's own colours: ocean, legend boxes

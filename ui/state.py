@@ -53,7 +53,7 @@ def _embedded_store(model: str | None):
     from graph_loader.stores.embedded import store_for_data
     from queries.sandbox import pool
 
-    store = store_for_data(DATA_DIR, _model(model))
+    store = store_for_data(DATA_DIR, _model(model), loaded=lambda: _graph(model)[0])
     pool().warm(store.spec())
     return store
 

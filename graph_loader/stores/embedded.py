@@ -334,11 +334,15 @@ def store_size_mb(folder: Path | str) -> int:
     return -(-sum(f.stat().st_size for f in files if f.is_file()) // 1024**2)
 
 
-def store_for_data(data_dir: Path | str | None = None, weights: dict | None = None) -> EmbeddedStore:
-    """Open (building first if needed) the embedded store of a data folder."""
+def store_for_data(data_dir: Path | str | None = None, weights: dict | None = None, loaded=None) -> EmbeddedStore:
+    """Open (building first if needed) the embedded store of a data folder. `loaded`, when given, returns the
+    graph `pipeline.load(data_dir, weights)` would (the app passes the one it holds, so a build does not load
+    the data a second time); it is called only if the store has to be built."""
     data_dir = Path(data_dir) if data_dir else CODE_DIR.parent / "data"
 
     def make_graph():
+        if loaded is not None:
+            return loaded()
         from ..pipeline import load  # networkx and the loader are only needed to build
 
         return load(data_dir, weights)[0]
