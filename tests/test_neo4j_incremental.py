@@ -137,14 +137,15 @@ def test_a_node_gone_from_the_data_goes_with_its_relationships_and_a_new_one_is_
 
 
 def test_a_hash_tampered_in_the_database_makes_the_next_sync_rewrite_what_it_covers(db, tiny_rows):
-    """THA's item hash and its bucket's hash are altered, and so is THA on the server: the bucket differs, THA's
-    hash differs, THA is written again (and only THA); a second sync finds nothing to do."""
+    """THA's item hash, its bucket's hash and the kind hash are altered, and so is THA on the server: the kind
+    and the bucket differ, THA's hash differs, THA is written again (and only THA); a second sync finds nothing
+    to do."""
     kid = "node:Country"
     with db.session() as s:
         roots = state.read_roots(s)
-        b = state.bucket_of("THA", len(roots[kid]))
+        b = state.bucket_of("THA", len(roots[kid][1]))
         s.run(
-            "MATCH (r:_SyncState {id: $root}) SET r.h = [i IN range(0, size(r.h) - 1) | "
+            "MATCH (r:_SyncState {id: $root}) SET r.w = r.w + 1, r.h = [i IN range(0, size(r.h) - 1) | "
             "CASE WHEN i = $b THEN r.h[i] + 1 ELSE r.h[i] END]",
             root=kid,
             b=b,
@@ -161,9 +162,9 @@ def test_a_hash_tampered_in_the_database_makes_the_next_sync_rewrite_what_it_cov
     assert counts(sync(db, tiny_rows)) == (0, 0, 0, 0)
 
 
-def test_a_bucket_hash_alone_tampered_is_compared_item_by_item_and_repaired_without_writes(db, tiny_rows):
+def test_tampered_bucket_hashes_are_compared_item_by_item_and_repaired_without_writes(db, tiny_rows):
     with db.session() as s:
-        s.run("MATCH (r:_SyncState {id: 'rel:TRADES_WITH'}) SET r.h = [x IN r.h | x + 1]").consume()
+        s.run("MATCH (r:_SyncState {id: 'rel:TRADES_WITH'}) SET r.w = r.w + 1, r.h = [x IN r.h | x + 1]").consume()
     report = sync(db, tiny_rows)
     assert counts(report) == (0, 0, 0, 0) and report.buckets_read > 0
     assert sync(db, tiny_rows).buckets_read == 0
@@ -201,3 +202,13 @@ def test_a_database_written_without_hashes_is_compared_row_by_row_once(db, tiny_
     assert counts(first) == (0, 0, 0, 0) and writes == []
     assert first.compared_kinds == len(load_schema().nodes) + len(load_schema().rels)
     assert sync(db, tiny_rows).compared_kinds == 0
+
+
+def test_a_kind_hash_alone_tampered_makes_its_buckets_compared_and_nothing_written(db, tiny_rows, monkeypatch):
+    with db.session() as s:
+        s.run("MATCH (r:_SyncState {id: 'node:Activity'}) SET r.w = 0").consume()
+    writes = data_writes(monkeypatch)
+    report = sync(db, tiny_rows)
+    assert counts(report) == (0, 0, 0, 0) and (report.buckets_read, writes) == (0, [])
+    with db.session() as s:
+        assert state.read_roots(s)["node:Activity"][0] == state.whole_hash(tiny_rows[0]["Activity"])

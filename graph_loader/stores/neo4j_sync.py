@@ -268,6 +268,13 @@ class Syncer:
         with self.driver.session(database=self.database) as s:
             return s.execute_read(lambda tx: {r[0]: r[1] for r in tx.run(text)})
 
+    def _missing(self, texts: list[str], show: str) -> list[str]:
+        """The CREATE statements whose (backtick-quoted) name `show` does not list: one query, not one per name,
+        on a re-sync where all exist."""
+        with self.driver.session(database=self.database) as s:
+            names = {r[0] for r in s.run(show)}
+        return [t for t in texts if t.split("`")[1] not in names]
+
     def _statements(self, texts) -> None:
         for stmt in texts:
             with self.driver.session(database=self.database) as s:
@@ -275,13 +282,14 @@ class Syncer:
 
     def constraints(self) -> None:
         """Node uniqueness constraints and the state's: before any write, as every write looks nodes up by key."""
-        self._statements([t for t in constraint_statements(self.schema) if "CONSTRAINT" in t])
-        self._statements([state.constraint_statement()])
+        wanted = [t for t in constraint_statements(self.schema) if "CONSTRAINT" in t] + [state.constraint_statement()]
+        self._statements(self._missing(wanted, "SHOW CONSTRAINTS YIELD name RETURN name"))
 
     def rel_indexes(self, timeout_s: float = 600.0) -> None:
         """The relationship `_key` indexes, created after the writes (on a first load, one bulk population beats
         updating the index per relationship), then waited for: the next sync finds changed relationships by them."""
-        self._statements([t for t in constraint_statements(self.schema) if "CONSTRAINT" not in t])
+        wanted = [t for t in constraint_statements(self.schema) if "CONSTRAINT" not in t]
+        self._statements(self._missing(wanted, "SHOW INDEXES YIELD name RETURN name"))
         deadline = time.monotonic() + timeout_s
         text = "SHOW INDEXES YIELD state WHERE state <> 'ONLINE' RETURN count(*)"
         while time.monotonic() < deadline:
@@ -330,27 +338,38 @@ class Syncer:
         self.progress(sum(map(len, dig.items)) - sum(len(dig.items[b]) for b in buckets))
         return write, gone, buckets, {k for b in held.values() for k in b}
 
-    def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], held_root: list[int]) -> None:
+    def _digest(self, rows: list[dict], root: tuple[int, list[int]]) -> state.Digest | None:
+        """The Digest of a kind the server keeps hashes of; None when its kind hash W is the same (unchanged)."""
+        whole = state.whole_hash(rows)
+        return None if whole == root[0] else state.Digest.of(rows, len(root[1]), whole)
+
+    def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], root: tuple) -> None:
         kid = state.kind_id("node", label)
-        dig = state.Digest.of(rows, len(held_root))
+        dig = self._digest(rows, root)
+        if dig is None:
+            self.progress(len(rows))
+            return
+        held_root = root[1]
         write, gone, buckets, _ = self._diff(kid, dig, held_root)
         if write:
             plan.node_upserts[label] = _keep(rows, write)
         if gone:
             plan.node_deletes[label] = gone
-        if buckets:
-            plan.states.append((kid, dig, buckets))
+        plan.states.append((kid, dig, buckets))  # W at least differs
 
-    def _hashed_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict, held_root: list[int]) -> None:
+    def _hashed_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict, root: tuple) -> None:
         kid = state.kind_id("rel", rtype)
-        dig = state.Digest.of(rows, len(held_root))
+        dig = self._digest(rows, root)
+        if dig is None:
+            self.progress(len(rows))
+            return
+        held_root = root[1]
         write, gone, buckets, known = self._diff(kid, dig, held_root)
         if write:
             self._split_rels(plan, rtype, rels, {k: r for k, r in write.items() if k not in known}, write, known)
         if gone:
             plan.rel_deletes[rtype] = gone
-        if buckets:
-            plan.states.append((kid, dig, buckets))
+        plan.states.append((kid, dig, buckets))  # W at least differs
 
     def _split_rels(self, plan: Plan, rtype: str, rels: dict, new: dict, write: dict, known, every=False) -> None:
         """Rows of `write` to CREATE (in `new`) or to update in place (their _key is on the server); every=True:
@@ -479,7 +498,8 @@ class Syncer:
             for batch in _batches(rows, per):
                 self._state(state.write_buckets, batch, new)
         if plan.states:
-            self._state(state.write_roots, [{"id": kid, "h": dig.sums} for kid, dig, _ in plan.states])
+            roots = [{"id": kid, "w": dig.whole, "h": dig.sums} for kid, dig, _ in plan.states]
+            self._state(state.write_roots, roots)
 
     def _batched(self, text: str, rows: list[dict]) -> None:
         for batch in _batches(rows, self.batch_size):
