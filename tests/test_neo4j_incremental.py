@@ -212,3 +212,39 @@ def test_a_kind_hash_alone_tampered_makes_its_buckets_compared_and_nothing_writt
     assert counts(report) == (0, 0, 0, 0) and (report.buckets_read, writes) == (0, [])
     with db.session() as s:
         assert state.read_roots(s)["node:Activity"][0] == state.whole_hash(tiny_rows[0]["Activity"])
+
+
+def test_a_register_write_during_a_sync_leaves_its_kinds_to_be_compared_by_the_next_sync(db, tiny_rows, monkeypatch):
+    """The register forgets the hashes of what it writes; a sync that was running meanwhile must not put back
+    hashes that would hide that write."""
+    rows = copy.deepcopy(tiny_rows)
+    rows[0]["Country"][0]["p"]["name"] = "changed"
+    original = Syncer._save_state
+
+    def register_meanwhile(self, plan):
+        with self.driver.session() as s:
+            s.execute_write(state.invalidate, labels=["Country"], types=[])
+        original(self, plan)
+
+    with monkeypatch.context() as m:
+        m.setattr(Syncer, "_save_state", register_meanwhile)
+        sync(db, rows)
+    with db.session() as s:
+        assert "node:Country" not in state.read_roots(s)
+    assert sync(db, rows).compared_kinds == 1
+
+
+def test_a_kind_grown_eightfold_gets_buckets_fit_for_its_size(db, tiny_rows):
+    rows = copy.deepcopy(tiny_rows)
+    pairs = rows[1][TRADE]
+    with db.session() as s:
+        before = len(state.read_roots(s)["rel:TRADES_WITH"][1])
+    extra = [{**r, "k": f"{r['k']}|{i}", "p": {**r["p"], "_key": f"{r['k']}|{i}"}} for i in range(40) for r in pairs]
+    rows[1][TRADE] = sorted(pairs + extra, key=lambda r: (r["f"], r["t"]))
+    assert sync(db, rows).written_relationships == len(extra)
+    with db.session() as s:
+        after = len(state.read_roots(s)["rel:TRADES_WITH"][1])
+        held_buckets = s.run("MATCH (x:_SyncState) WHERE x.id STARTS WITH 'rel:TRADES_WITH:' RETURN count(x)")
+        assert (before, after, held_buckets.single()[0]) == (1, state.bucket_count(len(rows[1][TRADE])), after)
+    assert held(db) == wanted(rows)
+    assert counts(sync(db, rows)) == (0, 0, 0, 0)

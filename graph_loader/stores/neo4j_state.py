@@ -132,8 +132,10 @@ def read_buckets(session, ids: list[str]) -> dict[str, dict]:
 
 
 def mark_dirty(tx, kids: list[str]) -> None:
-    """Before a sync writes these kinds: if it stops midway, the next sync compares them row by row."""
-    tx.run(f"UNWIND $ids AS i MATCH (s:{STATE} {{id: i}}) SET s.dirty = true", ids=kids).consume()
+    """Before a sync writes these kinds (their roots made if missing): if it stops midway, the next sync compares
+    them row by row. write_roots() cleans only roots still dirty, so a kind the register invalidated meanwhile
+    (its root deleted) stays without hashes."""
+    tx.run(f"UNWIND $ids AS i MERGE (s:{STATE} {{id: i}}) SET s.root = true, s.dirty = true", ids=kids).consume()
 
 
 def write_buckets(tx, rows: list[dict], new: bool = False) -> None:
@@ -143,19 +145,17 @@ def write_buckets(tx, rows: list[dict], new: bool = False) -> None:
 
 
 def write_roots(tx, rows: list[dict]) -> None:
-    """rows: [{id, w: W, h: [H(b)]}]; each root becomes clean."""
+    """rows: [{id, w: W, h: [H(b)]}]; each root that mark_dirty() marked and nobody deleted since becomes clean."""
     tx.run(
-        f"UNWIND $rows AS row MERGE (s:{STATE} {{id: row.id}}) SET s.root = true, s.w = row.w, s.h = row.h "
+        f"UNWIND $rows AS row MATCH (s:{STATE} {{id: row.id}}) WHERE s.dirty SET s.w = row.w, s.h = row.h "
         "REMOVE s.dirty",
         rows=rows,
     ).consume()
 
 
-def drop_kinds(tx, kids: list[str]) -> None:
-    """Remove these kinds' roots and buckets (before their state is written anew, with a possibly other B)."""
-    tx.run(
-        f"UNWIND $ids AS i MATCH (s:{STATE}) WHERE s.id = i OR s.id STARTS WITH i + ':' DELETE s", ids=kids
-    ).consume()
+def drop_buckets(tx, kids: list[str]) -> None:
+    """Remove these kinds' buckets (before their state is written anew, with a possibly other B)."""
+    tx.run(f"UNWIND $ids AS i MATCH (s:{STATE}) WHERE s.id STARTS WITH i + ':' DELETE s", ids=kids).consume()
 
 
 def invalidate(tx, labels=(), types=()) -> None:

@@ -343,6 +343,14 @@ class Syncer:
         whole = state.whole_hash(rows)
         return None if whole == root[0] else state.Digest.of(rows, len(root[1]), whole)
 
+    def _new_state(self, kid: str, rows: list[dict], dig: state.Digest, buckets: list[int]) -> tuple:
+        """What to keep of a kind whose W differs: its differing buckets, or — when the kind grew or shrank 8-fold
+        since its B was chosen — all of it in B buckets fit for its size now."""
+        b = state.bucket_count(len(rows))
+        if b >= 8 * dig.buckets or 8 * b <= dig.buckets:
+            return kid, self._digest_later(rows), None
+        return kid, dig, buckets
+
     def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], root: tuple) -> None:
         kid = state.kind_id("node", label)
         dig = self._digest(rows, root)
@@ -355,7 +363,7 @@ class Syncer:
             plan.node_upserts[label] = _keep(rows, write)
         if gone:
             plan.node_deletes[label] = gone
-        plan.states.append((kid, dig, buckets))  # W at least differs
+        plan.states.append(self._new_state(kid, rows, dig, buckets))
 
     def _hashed_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict, root: tuple) -> None:
         kid = state.kind_id("rel", rtype)
@@ -369,7 +377,7 @@ class Syncer:
             self._split_rels(plan, rtype, rels, {k: r for k, r in write.items() if k not in known}, write, known)
         if gone:
             plan.rel_deletes[rtype] = gone
-        plan.states.append((kid, dig, buckets))  # W at least differs
+        plan.states.append(self._new_state(kid, rows, dig, buckets))
 
     def _split_rels(self, plan: Plan, rtype: str, rels: dict, new: dict, write: dict, known, every=False) -> None:
         """Rows of `write` to CREATE (in `new`) or to update in place (their _key is on the server); every=True:
@@ -464,7 +472,7 @@ class Syncer:
         return {"nodes": t1 - t0, "relationships": t2 - t1, "prune": t3 - t2, "indexes": t4 - t3, "state": t5 - t4}
 
     def _mark_dirty(self, plan: Plan) -> None:
-        kids = [kid for kid, _, buckets in plan.states if buckets is not None]
+        kids = [kid for kid, _, _ in plan.states]
         if kids:
             self._state(state.mark_dirty, kids)
 
@@ -486,7 +494,7 @@ class Syncer:
         plan.states = [(kid, d if isinstance(d, state.Digest) else d.result(), b) for kid, d, b in plan.states]
         fresh = [kid for kid, _, buckets in plan.states if buckets is None]
         if fresh:
-            self._state(state.drop_kinds, fresh)
+            self._state(state.drop_buckets, fresh)
         per = max(1, self.batch_size // state.BUCKET_ITEMS)
         for new in (True, False):
             rows = [
