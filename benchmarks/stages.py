@@ -301,10 +301,13 @@ def stage_network(a) -> dict:
 
 # -------------------------------------------------------------------------------------------------- Neo4j
 def clear_schema_data(driver, schema, batch: int = 20_000) -> tuple[int, int]:
-    """Delete the schema's relationships, then its nodes, in batches (never one huge transaction)."""
+    """Delete the schema's relationships, then its nodes, in batches (never one huge transaction), and the sync's
+    hashes (which would otherwise describe what is gone)."""
+    from graph_loader.stores.neo4j_state import STATE
     from graph_loader.stores.neo4j_sync import q
 
     with driver.session() as s:
+        _delete_all(s, f"MATCH (x:{STATE}) WITH x LIMIT $n DELETE x RETURN count(*)", batch)
         rels = sum(
             _delete_all(s, f"MATCH ()-[r:{q(rtype)}]->() WITH r LIMIT $n DELETE r RETURN count(*)", batch)
             for rtype in schema.rels

@@ -23,13 +23,13 @@ def _rows(session, text: str) -> list:
 
 
 def snapshot(uri: str, auth=None) -> tuple[list, list]:
-    """Everything in the database as sorted lists (duplicates would show): nodes (label, properties) and
-    relationships (type, properties — `_key` names both ends)."""
+    """Everything in the database but the sync's own hashes, as sorted lists (duplicates would show): nodes
+    (label, properties) and relationships (type, properties — `_key` names both ends)."""
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(uri, auth=auth) as d, d.session() as s:
         return (
-            _rows(s, "MATCH (n) RETURN labels(n)[0] AS l, properties(n) AS p"),
+            _rows(s, "MATCH (n) WHERE NOT n:_SyncState RETURN labels(n)[0] AS l, properties(n) AS p"),
             _rows(s, "MATCH ()-[r]->() RETURN type(r) AS l, properties(r) AS p"),
         )
 
@@ -92,7 +92,7 @@ def test_after_a_data_change_sync_converges_to_exactly_the_new_graph(neo4j_uri, 
     assert report.deleted_nodes > 1000 and report.deleted_relationships > 20000
 
 
-def test_uniqueness_constraints_come_from_the_schema(neo4j_uri, graphs):
+def test_uniqueness_constraints_come_from_the_schema_and_the_sync_state_has_its_own(neo4j_uri, graphs):
     from neo4j import GraphDatabase
 
     sync_graph(graphs["tiny"], Neo4jSettings(uri=neo4j_uri), show_progress=False)
@@ -104,7 +104,7 @@ def test_uniqueness_constraints_come_from_the_schema(neo4j_uri, graphs):
                 "WHERE type = 'UNIQUENESS' RETURN labels, props"
             )
         }
-    assert got == {(label, spec.key) for label, spec in load_schema().nodes.items()}
+    assert got == {(label, spec.key) for label, spec in load_schema().nodes.items()} | {("_SyncState", "id")}
 
 
 def test_the_sync_cli_reports_throughput_and_never_prints_the_password(neo4j_uri):

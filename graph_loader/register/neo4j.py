@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..schema import load_schema
+from ..stores.neo4j_state import invalidate
 from ..stores.neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
 from ..stores.neo4j_sync import BOOKKEEPING, constraint_statements, node_rows, q, rel_rows
 from . import csvfile
@@ -217,6 +218,8 @@ class Neo4jRegister(Store):
                             t=r["t"],
                             p=r["p"],
                         ).consume()
+            # the sync's hashes no longer describe these nodes and relationships: it compares them row by row
+            invalidate(tx, labels={label, *refresh}, types=types)
             for lb, rows in refresh.items():
                 k = self.schema.nodes[lb].key
                 tx.run(

@@ -1,19 +1,28 @@
-"""Sync the built graph to Neo4j: constraints from the schema, a read of what the server holds, batched writes of
-what differs (nodes MERGEd; new relationships CREATEd in batches folded by end node on `workers` sessions at
-once; changed ones MERGEd), then removal of what the data no longer has — so a re-run changes nothing and a sync
-after any failure converges to exactly the graph of the data.
+"""Sync the built graph to Neo4j so that, after any sync, the database holds exactly the graph of the data.
+
+A sync compares content hashes, not rows (neo4j_state): the server keeps, per label and per relationship type, one
+hash per bucket of ~16 items and each item's hash. Unchanged data reads one list of bucket hashes per kind and
+writes nothing; a change reads and rewrites only the buckets it touches and writes only the items that differ.
+A kind without valid hashes (first sync, a sync that stopped midway, a register edit) is compared row by row with
+what the server holds, as before; on an empty database that means plain CREATEs in large batches.
+
+Order of the writes: nodes (CREATE where the label is empty, else MERGE by key), relationships (CREATE in
+batches folded by node on `workers` sessions at once; changed ones updated in place by `_key`), deletions of what
+the data no longer has, the relationship `_key` indexes, and the hashes last — a kind's hashes are marked dirty
+before its data is written, so a sync stopped midway is repaired by the next one.
 
 Identity: a node by its schema key; a relationship by a deterministic `_key` property
 ("from|to|identity values", e.g. "THA|CHN|2008|IMF_DOTS" for TRADES_WITH), indexed per type. Every
 write sets the complete property map (`SET x = $props`), so properties that left the data leave Neo4j.
-Only labels and types of the schema are touched.
+Only labels and types of the schema (and the sync's own `_SyncState` nodes) are touched; values reach Cypher
+only as parameters.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 
@@ -21,6 +30,7 @@ from ..gcpause import gc_paused
 from ..graph import iter_edges  # one fast edge walk for both stores
 from ..schema import Schema, load_schema
 from . import DEFAULT_BATCH, DEFAULT_WORKERS  # rows per transaction, parallel writers; the command line's defaults
+from . import neo4j_state as state
 from .neo4j_store import Neo4jError, Neo4jSettings, describe_error, open_driver
 
 
@@ -34,6 +44,9 @@ class SyncReport:
     deleted_relationships: int
     seconds: float
     rel_seconds: float
+    compared_kinds: int = 0  # labels and types compared row by row (no valid hashes on the server)
+    buckets_read: int = 0  # hash buckets read because their hash differed
+    phases: dict = field(default_factory=dict)  # seconds: constraints + plan (the compare), nodes, relationships, ...
 
     @property
     def rels_per_second(self) -> float | None:
@@ -180,8 +193,50 @@ def _held_reader(tx, text: str, names: tuple) -> dict:
     return {r[0]: Held(r[1], names, tuple(r[2])) for r in tx.run(text)}
 
 
+@dataclass
+class Plan:
+    """What one sync writes, phase by phase (rows as node_rows()/rel_rows() make them)."""
+
+    node_creates: dict[str, list[dict]] = field(default_factory=dict)  # labels the server holds none of
+    node_upserts: dict[str, list[dict]] = field(default_factory=dict)
+    rel_creates: dict[tuple, list[dict]] = field(default_factory=dict)  # (type, from label, to label)
+    rel_updates: dict[tuple, list[dict]] = field(default_factory=dict)  # same _key (so same ends), other props
+    rel_deletes: dict[str, list] = field(default_factory=dict)  # _keys the data no longer has
+    unkeyed: set = field(default_factory=set)  # types holding relationships without _key (not written by a sync)
+    node_deletes: dict[str, list] = field(default_factory=dict)
+    # (kind id, Digest or its Future, buckets to write or None = all of a new state)
+    states: list = field(default_factory=list)
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """(nodes written, relationships written, nodes deleted, relationships deleted)."""
+
+        def n(d):
+            return sum(map(len, d.values()))
+
+        return (
+            n(self.node_creates) + n(self.node_upserts),
+            n(self.rel_creates) + n(self.rel_updates),
+            n(self.node_deletes),
+            n(self.rel_deletes) + len(self.unkeyed),
+        )
+
+
+def _by_type(rels: dict[tuple, list[dict]]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for (rtype, _, _), items in rels.items():
+        out.setdefault(rtype, []).extend(items)
+    return out
+
+
+def _keep(rows: list[dict], chosen: dict, every: bool = False) -> list[dict]:
+    """The rows that are chosen[k] itself (one row per key: the last, as a Digest keeps), in their order;
+    every=True: the caller knows that is all of them (a first load), so no copy."""
+    return rows if every else [r for r in rows if chosen.get(r["k"]) is r]
+
+
 class Syncer:
-    """One sync: read what the server holds, write only what differs, delete what the data no longer has."""
+    """One sync: compare the data's hashes with those the server keeps (row by row where it keeps none), then
+    write only what differs, delete what the data no longer has, and keep the new hashes."""
 
     def __init__(
         self,
@@ -196,52 +251,278 @@ class Syncer:
         self.batch_size = batch_size
         self.workers = max(1, workers)
         self.progress = progress or (lambda n: None)
+        self.buckets_read = 0
+        self._hasher = None  # a thread computing the Digests of kinds compared row by row
 
     def _write(self, text: str, params: dict | None = None) -> None:
+        """The one place a data batch reaches the server (the fault tests count and cut these)."""
         with self.driver.session(database=self.database) as s:
             s.execute_write(lambda tx: tx.run(text, params or {}).consume())
+
+    def _state(self, work, *args) -> None:
+        """A write of sync state (hashes), not data: work(tx, *args) in one transaction."""
+        with self.driver.session(database=self.database) as s:
+            s.execute_write(work, *args)
 
     def _read(self, text: str) -> dict:
         with self.driver.session(database=self.database) as s:
             return s.execute_read(lambda tx: {r[0]: r[1] for r in tx.run(text)})
 
-    def constraints(self) -> None:
-        for stmt in constraint_statements(self.schema):
+    def _missing(self, texts: list[str], show: str) -> list[str]:
+        """The CREATE statements whose (backtick-quoted) name `show` does not list: one query, not one per name,
+        on a re-sync where all exist."""
+        with self.driver.session(database=self.database) as s:
+            names = {r[0] for r in s.run(show)}
+        return [t for t in texts if t.split("`")[1] not in names]
+
+    def _statements(self, texts) -> None:
+        for stmt in texts:
             with self.driver.session(database=self.database) as s:
                 s.run(stmt).consume()
 
-    def existing(self) -> tuple[dict, dict]:
-        """{label: {key: props}} and {type: {_key: Held}} as the server holds them now.
+    def constraints(self) -> None:
+        """Node uniqueness constraints and the state's: before any write, as every write looks nodes up by key."""
+        wanted = [t for t in constraint_statements(self.schema) if "CONSTRAINT" in t] + [state.constraint_statement()]
+        self._statements(self._missing(wanted, "SHOW CONSTRAINTS YIELD name RETURN name"))
 
-        Relationships are read as (number of properties, values of the schema's properties in order) rather
-        than as property maps: half the values to decode, which is most of a re-sync of a million trade
-        relationships. Held.same(p) is exactly `properties(r) == p` (see Held)."""
-        nodes = {
-            label: self._read(f"MATCH (n:{q(label)}) RETURN n.{q(spec.key)}, properties(n)")
-            for label, spec in self.schema.nodes.items()
-        }
-        rels = {}
-        for rtype, rel in self.schema.rels.items():
-            names = tuple(rel.props)
-            values = ", ".join(f"r.{q(n)}" for n in names)
-            text = f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]"
+    def rel_indexes(self, timeout_s: float = 600.0) -> None:
+        """The relationship `_key` indexes, created after the writes (on a first load, one bulk population beats
+        updating the index per relationship), then waited for: the next sync finds changed relationships by them."""
+        wanted = [t for t in constraint_statements(self.schema) if "CONSTRAINT" not in t]
+        self._statements(self._missing(wanted, "SHOW INDEXES YIELD name RETURN name"))
+        deadline = time.monotonic() + timeout_s
+        text = "SHOW INDEXES YIELD state WHERE state <> 'ONLINE' RETURN count(*)"
+        while time.monotonic() < deadline:
             with self.driver.session(database=self.database) as s:
-                rels[rtype] = s.execute_read(_held_reader, text, names)
-        return nodes, rels
+                if s.run(text).single()[0] == 0:
+                    return
+            time.sleep(0.2)
+
+    # ------------------------------------------------------------------------------------------ the plan
+    def plan(self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]]) -> Plan:
+        """Compare each label and type with the server: by hashes where it keeps valid ones, else row by row."""
+        with self.driver.session(database=self.database) as s:
+            roots = state.read_roots(s)
+        plan = Plan()
+        for label, rows in nodes.items():
+            kid = state.kind_id("node", label)
+            if roots.get(kid) is not None:
+                self._hashed_nodes(plan, label, rows, roots[kid])
+            else:
+                self._compared_nodes(plan, label, rows)
+        by_type = _by_type(rels)
+        for rtype in self.schema.rels:
+            kid = state.kind_id("rel", rtype)
+            rows = by_type.get(rtype, [])
+            if roots.get(kid) is not None:
+                self._hashed_rels(plan, rtype, rows, rels, roots[kid])
+            else:
+                self._compared_rels(plan, rtype, rows, rels)
+        for label in self.schema.nodes.keys() - nodes.keys():  # a label without a row: all of it goes
+            self._compared_nodes(plan, label, [])
+        return plan
+
+    def _diff(self, kid: str, dig: state.Digest, held_root: list[int]) -> tuple[dict, list, list[int], set]:
+        """Of one kind: ({key: row} to write, [keys] the server holds and the data has not, the differing
+        buckets, the keys those buckets hold on the server)."""
+        buckets = dig.differing(held_root)
+        self.buckets_read += len(buckets)
+        with self.driver.session(database=self.database) as s:
+            held = state.read_buckets(s, [f"{kid}:{b}" for b in buckets])
+        write, gone = {}, []
+        for b in buckets:
+            mine, theirs = dig.items[b], held.get(f"{kid}:{b}", {})
+            write.update((k, row) for k, (h, row) in mine.items() if theirs.get(k) != h)
+            gone.extend(k for k in theirs if k not in mine)
+            self.progress(sum(1 for k in mine if k not in write))
+        self.progress(sum(map(len, dig.items)) - sum(len(dig.items[b]) for b in buckets))
+        return write, gone, buckets, {k for b in held.values() for k in b}
+
+    def _digest(self, rows: list[dict], root: tuple[int, list[int]]) -> state.Digest | None:
+        """The Digest of a kind the server keeps hashes of; None when its kind hash W is the same (unchanged)."""
+        whole = state.whole_hash(rows)
+        return None if whole == root[0] else state.Digest.of(rows, len(root[1]), whole)
+
+    def _new_state(self, kid: str, rows: list[dict], dig: state.Digest, buckets: list[int]) -> tuple:
+        """What to keep of a kind whose W differs: its differing buckets, or — when the kind grew or shrank 8-fold
+        since its B was chosen — all of it in B buckets fit for its size now."""
+        b = state.bucket_count(len(rows))
+        if b >= 8 * dig.buckets or 8 * b <= dig.buckets:
+            return kid, self._digest_later(rows), None
+        return kid, dig, buckets
+
+    def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], root: tuple) -> None:
+        kid = state.kind_id("node", label)
+        dig = self._digest(rows, root)
+        if dig is None:
+            self.progress(len(rows))
+            return
+        held_root = root[1]
+        write, gone, buckets, _ = self._diff(kid, dig, held_root)
+        if write:
+            plan.node_upserts[label] = _keep(rows, write)
+        if gone:
+            plan.node_deletes[label] = gone
+        plan.states.append(self._new_state(kid, rows, dig, buckets))
+
+    def _hashed_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict, root: tuple) -> None:
+        kid = state.kind_id("rel", rtype)
+        dig = self._digest(rows, root)
+        if dig is None:
+            self.progress(len(rows))
+            return
+        held_root = root[1]
+        write, gone, buckets, known = self._diff(kid, dig, held_root)
+        if write:
+            self._split_rels(plan, rtype, rels, {k: r for k, r in write.items() if k not in known}, write, known)
+        if gone:
+            plan.rel_deletes[rtype] = gone
+        plan.states.append(self._new_state(kid, rows, dig, buckets))
+
+    def _split_rels(self, plan: Plan, rtype: str, rels: dict, new: dict, write: dict, known, every=False) -> None:
+        """Rows of `write` to CREATE (in `new`) or to update in place (their _key is on the server); every=True:
+        all rows of the type are new and their keys distinct."""
+        changed = {k: r for k, r in write.items() if k in known} if known else {}
+        for triple, items in rels.items():
+            if triple[0] != rtype:
+                continue
+            if new:
+                plan.rel_creates[triple] = _keep(items, new, every)
+            if changed:
+                plan.rel_updates[triple] = _keep(items, changed)
+
+    def _digest_later(self, rows: list[dict]):
+        """The Digest of a kind compared row by row, computed on a thread of its own while the writes wait on the
+        server (it is needed only when the hashes are saved, at the end)."""
+        if self._hasher is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._hasher = ThreadPoolExecutor(1, thread_name_prefix="sync-hash")
+        return self._hasher.submit(state.Digest.of, rows, state.bucket_count(len(rows)))
+
+    def close(self) -> None:
+        if self._hasher is not None:
+            self._hasher.shutdown(wait=False, cancel_futures=True)
+            self._hasher = None
+
+    def _compared_nodes(self, plan: Plan, label: str, rows: list[dict]) -> None:
+        """Without hashes: read the label's nodes and compare their properties (as `properties(n) = p`)."""
+        key = self.schema.nodes[label].key
+        have = self._read(f"MATCH (n:{q(label)}) RETURN n.{q(key)}, properties(n)")
+        dig = self._digest_later(rows)
+        chosen = {r["k"]: r for r in rows}
+        if not have:
+            plan.node_creates[label] = _keep(rows, chosen, len(chosen) == len(rows))
+        else:
+            todo = {k: r for k, r in chosen.items() if _data_props(have.get(k)) != r["p"]}
+            self.progress(len(chosen) - len(todo))
+            if todo:
+                plan.node_upserts[label] = _keep(rows, todo)
+            gone = [k for k in have if k not in chosen]
+            if gone:
+                plan.node_deletes[label] = gone
+        plan.states.append((state.kind_id("node", label), dig, None))
+
+    def _compared_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict) -> None:
+        """Without hashes: read the type's relationships as Held and compare (see Held)."""
+        names = tuple(self.schema.rels[rtype].props)
+        values = ", ".join(f"r.{q(n)}" for n in names)
+        text = f"MATCH ()-[r:{q(rtype)}]->() RETURN r._key, size(keys(r)), [{values}]"
+        with self.driver.session(database=self.database) as s:
+            held = s.execute_read(_held_reader, text, names)
+        dig = self._digest_later(rows)
+        chosen = {r["k"]: r for r in rows}
+        write = {k: r for k, r in chosen.items() if k not in held or not held[k].same(r["p"])} if held else chosen
+        self.progress(len(chosen) - len(write))
+        new = {k: r for k, r in write.items() if k not in held} if held else write
+        self._split_rels(plan, rtype, rels, new, write, held, not held and len(chosen) == len(rows))
+        gone = [k for k in held if k is not None and k not in chosen]
+        if gone:
+            plan.rel_deletes[rtype] = gone
+        if None in held:
+            plan.unkeyed.add(rtype)
+        plan.states.append((state.kind_id("rel", rtype), dig, None))
+
+    # ------------------------------------------------------------------------------------------ the writes
+    def apply(self, plan: Plan) -> dict[str, float]:
+        """Write the plan: nodes, relationships, then deletions; the hashes last. Returns the seconds of each
+        phase: {"nodes", "relationships", "prune", "indexes", "state"}."""
+        self._mark_dirty(plan)
+        t0 = time.perf_counter()
+        self._created(
+            [
+                (f"UNWIND $rows AS row CREATE (n:{q(label)}) SET n = row.p", rows)
+                for label, rows in plan.node_creates.items()
+            ],
+            fold=None,
+        )
+        for label, rows in plan.node_upserts.items():
+            self._batched(_upsert(label, self.schema.nodes[label].key), rows)
+        t1 = time.perf_counter()
+        self._created([(_create(self.schema, t), rows) for t, rows in plan.rel_creates.items()])
+        for (rtype, _, _), rows in plan.rel_updates.items():
+            self._batched(f"UNWIND $rows AS row MATCH ()-[r:{q(rtype)} {{_key: row.k}}]->() SET r = row.p", rows)
+        t2 = time.perf_counter()
+        self.prune(plan)
+        t3 = time.perf_counter()
+        self.rel_indexes()
+        t4 = time.perf_counter()
+        self._save_state(plan)
+        t5 = time.perf_counter()
+        return {"nodes": t1 - t0, "relationships": t2 - t1, "prune": t3 - t2, "indexes": t4 - t3, "state": t5 - t4}
+
+    def _mark_dirty(self, plan: Plan) -> None:
+        kids = [kid for kid, _, _ in plan.states]
+        if kids:
+            self._state(state.mark_dirty, kids)
+
+    def prune(self, plan: Plan) -> None:
+        """Delete relationships and nodes of schema labels/types that the data no longer has."""
+        for rtype, keys in plan.rel_deletes.items():
+            for batch in _batches(keys, self.batch_size):
+                self._write(f"UNWIND $keys AS k MATCH ()-[r:{q(rtype)} {{_key: k}}]->() DELETE r", {"keys": batch})
+        for rtype in sorted(plan.unkeyed):
+            self._write(f"MATCH ()-[r:{q(rtype)}]->() WHERE r._key IS NULL DELETE r")
+        for label, keys in plan.node_deletes.items():
+            key = self.schema.nodes[label].key
+            for batch in _batches(keys, self.batch_size):
+                self._write(f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) DETACH DELETE n", {"keys": batch})
+
+    def _save_state(self, plan: Plan) -> None:
+        """The buckets of every changed kind (in transactions of about batch_size items), then all roots in one
+        transaction — so a root that is clean always describes buckets that are written."""
+        plan.states = [(kid, d if isinstance(d, state.Digest) else d.result(), b) for kid, d, b in plan.states]
+        fresh = [kid for kid, _, buckets in plan.states if buckets is None]
+        if fresh:
+            self._state(state.drop_buckets, fresh)
+        per = max(1, self.batch_size // state.BUCKET_ITEMS)
+        for new in (True, False):
+            rows = [
+                dig.bucket_row(kid, b)
+                for kid, dig, buckets in plan.states
+                if (buckets is None) == new
+                for b in (range(dig.buckets) if new else buckets)
+            ]
+            for batch in _batches(rows, per):
+                self._state(state.write_buckets, batch, new)
+        if plan.states:
+            roots = [{"id": kid, "w": dig.whole, "h": dig.sums} for kid, dig, _ in plan.states]
+            self._state(state.write_roots, roots)
 
     def _batched(self, text: str, rows: list[dict]) -> None:
         for batch in _batches(rows, self.batch_size):
             self._write(text, {"rows": batch})
             self.progress(len(batch))
 
-    def _created(self, work: list[tuple[str, list[dict]]]) -> None:
-        """Write (CREATE statement, rows) work in nested() batches on `workers` sessions at once.
+    def _created(self, work: list[tuple[str, list[dict]]], fold=nested) -> None:
+        """Write (statement, rows) work in batches (folded by fold(), e.g. nested(); None = as they are) on
+        `workers` sessions at once.
 
-        Safe in parallel because every row is a relationship the server does not hold and no _key repeats
-        (relationships() sends repeats to the MERGE that runs after): batches are independent. Two batches
-        that lock the same nodes may deadlock: the server aborts one, and it is written again (_deadlock_safe).
-        The first failure — or Ctrl-C — stops every worker before its next batch, the others' batches in
-        flight end (committed or not: the next sync repairs either), and that first failure is raised."""
+        Safe in parallel because every row is a node or relationship the server does not hold and no key
+        repeats: batches are independent. Two batches that lock the same nodes may deadlock: the server aborts
+        one, and it is written again (_deadlock_safe). The first failure — or Ctrl-C — stops every worker
+        before its next batch, the others' batches in flight end (committed or not: the next sync repairs
+        either), and that first failure is raised."""
         import threading
         from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -255,7 +536,7 @@ class Syncer:
                 if item is None:
                     return
                 try:
-                    self._deadlock_safe(item[0], {"rows": nested(item[1])})
+                    self._deadlock_safe(item[0], {"rows": fold(item[1]) if fold else item[1]})
                     self.progress(len(item[1]))
                 except BaseException as e:
                     with lock:
@@ -292,83 +573,63 @@ class Syncer:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
 
-    def nodes(self, rows: dict[str, list[dict]], have: dict[str, dict]) -> int:
-        written = 0
-        for label, items in rows.items():
-            key = self.schema.nodes[label].key
-            todo = [r for r in items if _data_props(have.get(label, {}).get(r["k"])) != r["p"]]
-            self.progress(len(items) - len(todo))
-            self._batched(
-                f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) "
-                "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
-                "SET n.version = v + 1, n.changed_by = CASE WHEN v IS NULL THEN cb ELSE 'sync' END, "
-                "n.changed_at = CASE WHEN v IS NULL THEN ca "
-                "ELSE toString(datetime.truncate('second', datetime())) END",
-                todo,
-            )
-            written += len(todo)
-        return written
 
-    def relationships(self, rows: dict[tuple, list[dict]], have: dict[str, dict]) -> int:
-        """Write what differs. A relationship whose _key the server does not hold (per existing(), read at the
-        start of this sync) is CREATEd — no MERGE lookup, which matters on countries with thousands of
-        relationships — in batches folded by node (nested()) on `workers` sessions at once; one it holds with other
-        properties is MERGEd, one batch at a time (so is a _key repeated in the data)."""
-        written, creates, merges = 0, [], []
-        seen: dict[str, set] = {}
-        for (rtype, lu, lv), items in rows.items():
-            ku, kv = self.schema.nodes[lu].key, self.schema.nodes[lv].key
-            held, mine = have.get(rtype, {}), seen.setdefault(rtype, set())
-            new, changed = [], []
-            for r in items:
-                k = r["k"]
-                h = held.get(k)
-                if h is None and k not in mine:
-                    new.append(r)
-                    mine.add(k)
-                elif h is None or not (h.same(r["p"]) if isinstance(h, Held) else h == r["p"]):
-                    changed.append(r)
-            self.progress(len(items) - len(new) - len(changed))
-            creates.append(
-                (
-                    f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) UNWIND row.ts AS t "
-                    f"MATCH (b:{q(lv)} {{{q(kv)}: t.t}}) UNWIND t.ps AS p CREATE (a)-[r:{q(rtype)}]->(b) "
-                    "SET r = p",
-                    new,
-                )
-            )
-            match = f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) MATCH (b:{q(lv)} {{{q(kv)}: row.t}}) "
-            merges.append((match + f"MERGE (a)-[r:{q(rtype)} {{_key: row.k}}]->(b) SET r = row.p", changed))
-            written += len(new) + len(changed)
-        self._created(creates)
-        for text, changed in merges:  # after every CREATE: a _key repeated in the data merges onto its first
-            self._batched(text, changed)
-        return written
+def _upsert(label: str, key: str) -> str:
+    """MERGE by key with the register's bookkeeping: a changed node it versioned gets a version by "sync"."""
+    return (
+        f"UNWIND $rows AS row MERGE (n:{q(label)} {{{q(key)}: row.k}}) "
+        "WITH n, row, n.version AS v, n.changed_by AS cb, n.changed_at AS ca SET n = row.p "
+        "SET n.version = v + 1, n.changed_by = CASE WHEN v IS NULL THEN cb ELSE 'sync' END, "
+        "n.changed_at = CASE WHEN v IS NULL THEN ca "
+        "ELSE toString(datetime.truncate('second', datetime())) END"
+    )
 
-    def prune(
-        self, nodes: dict[str, list[dict]], rels: dict[tuple, list[dict]], have_nodes: dict, have_rels: dict
-    ) -> tuple[int, int]:
-        """Delete relationships and nodes of schema labels/types that the data no longer has."""
-        wanted: dict[str, set] = {}
-        for (rtype, _, _), items in rels.items():
-            wanted.setdefault(rtype, set()).update(r["k"] for r in items)
-        gone_rels = 0
-        for rtype, existing in have_rels.items():
-            stale = [k for k in existing if k is not None and k not in wanted.get(rtype, set())]
-            for batch in _batches(stale, self.batch_size):
-                self._write(f"UNWIND $keys AS k MATCH ()-[r:{q(rtype)} {{_key: k}}]->() DELETE r", {"keys": batch})
-            if None in existing:  # relationships of our types not written by a sync
-                self._write(f"MATCH ()-[r:{q(rtype)}]->() WHERE r._key IS NULL DELETE r")
-            gone_rels += len(stale) + (None in existing)
-        gone_nodes = 0
-        for label, existing in have_nodes.items():
-            key = self.schema.nodes[label].key
-            want = {r["k"] for r in nodes.get(label, [])}
-            stale = [k for k in existing if k not in want]
-            for batch in _batches(stale, self.batch_size):
-                self._write(f"UNWIND $keys AS k MATCH (n:{q(label)} {{{q(key)}: k}}) DETACH DELETE n", {"keys": batch})
-            gone_nodes += len(stale)
-        return gone_nodes, gone_rels
+
+def _create(schema: Schema, triple: tuple) -> str:
+    """CREATE of nested() rows: one index seek per from-node and per node pair, not two per relationship."""
+    rtype, lu, lv = triple
+    ku, kv = schema.nodes[lu].key, schema.nodes[lv].key
+    return (
+        f"UNWIND $rows AS row MATCH (a:{q(lu)} {{{q(ku)}: row.f}}) UNWIND row.ts AS t "
+        f"MATCH (b:{q(lv)} {{{q(kv)}: t.t}}) UNWIND t.ps AS p CREATE (a)-[r:{q(rtype)}]->(b) SET r = p"
+    )
+
+
+def sync_rows(
+    driver,
+    database: str | None,
+    schema: Schema,
+    nodes: dict[str, list[dict]],
+    rels: dict[tuple, list[dict]],
+    batch_size: int = DEFAULT_BATCH,
+    progress=None,
+    workers: int = DEFAULT_WORKERS,
+) -> SyncReport:
+    """Sync rows as node_rows() and rel_rows() make them ({label: [{k, p}]}, {(type, from label, to label):
+    [{f, t, k, p}]}) through an open driver; server errors are raised as the driver raises them."""
+    s = Syncer(driver, database, schema, batch_size, progress, workers)
+    t0 = time.perf_counter()
+    try:
+        s.constraints()
+        plan = s.plan(nodes, rels)
+        t1 = time.perf_counter()
+        phases = {"plan": t1 - t0, **s.apply(plan)}
+    finally:
+        s.close()
+    written_n, written_r, gone_n, gone_r = plan.counts()
+    return SyncReport(
+        nodes=sum(map(len, nodes.values())),
+        relationships=sum(map(len, rels.values())),
+        written_nodes=written_n,
+        written_relationships=written_r,
+        deleted_nodes=gone_n,
+        deleted_relationships=gone_r,
+        seconds=time.perf_counter() - t0,
+        rel_seconds=phases["relationships"],
+        phases=phases,
+        compared_kinds=sum(1 for _, _, buckets in plan.states if buckets is None),
+        buckets_read=s.buckets_read,
+    )
 
 
 def sync_graph(
@@ -390,16 +651,9 @@ def sync_graph(
 
         bar = tqdm(total=total, unit="row", desc="sync", file=sys.stderr, leave=False)
     try:
-        s = Syncer(driver, settings.database, schema, batch_size, bar.update if bar else None, workers)
-        t0 = time.perf_counter()
-        s.constraints()
-        have_nodes, have_rels = s.existing()
-        n_written = s.nodes(nodes, have_nodes)
-        t1 = time.perf_counter()
-        r_written = s.relationships(rels, have_rels)
-        t2 = time.perf_counter()
-        gone_nodes, gone_rels = s.prune(nodes, rels, have_nodes, have_rels)
-        t3 = time.perf_counter()
+        return sync_rows(
+            driver, settings.database, schema, nodes, rels, batch_size, bar.update if bar else None, workers
+        )
     except Neo4jError:
         raise
     except Exception as e:  # noqa: BLE001 — a server that went away mid-sync, bad credentials, ...
@@ -410,16 +664,6 @@ def sync_graph(
         if bar:
             bar.close()
         driver.close()
-    return SyncReport(
-        nodes=sum(map(len, nodes.values())),
-        relationships=sum(map(len, rels.values())),
-        written_nodes=n_written,
-        written_relationships=r_written,
-        deleted_nodes=gone_nodes,
-        deleted_relationships=gone_rels,
-        seconds=t3 - t0,
-        rel_seconds=t2 - t1,
-    )
 
 
 def cli_sync(a) -> int:
