@@ -19,7 +19,6 @@ import pycountry
 from . import grammar
 from .columnar import Column, ColumnLists, parse_file, read_columns, type_columns, unique_rows
 from .errors import DataError, Problem
-from .gcpause import gc_paused
 from .read import Table, check_data_file, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
@@ -462,7 +461,6 @@ def _refused(root: Path, files, problems: list[Problem]) -> set[str]:
     return refused
 
 
-@gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
     schema = schema or load_schema()
