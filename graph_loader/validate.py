@@ -136,14 +136,12 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
         out = [";".join(y.strip() for y in x.split(";") if y.strip()) if x else None for x in raw]
         values = out
     elif t == "int":
-        if not all(map(grammar.is_int, cells)):  # the one grammar: int() alone reads '２００８' and '1_000'
+        values = list(map(grammar.parse_int, cells))  # the one converter: int() alone reads '２００８' and '1_000'
+        if None in values:
             return None
-        values = list(map(int, cells))
     elif t == "float":
-        if not all(map(grammar.is_float, cells)):  # float() alone reads 'nan', '1_0' and '١'
-            return None
-        values = list(map(float, cells))
-        if not all(map(math.isfinite, values)):
+        values = list(map(grammar.parse_float, cells))  # float() alone reads 'nan', '1_0' and '١'
+        if None in values or not all(map(math.isfinite, values)):
             return None
     elif t == "bool":
         lows = [x.lower() for x in cells]

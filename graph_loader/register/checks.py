@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import grammar
 from ..stores.embedded import normalise
 
 OFFER_STATUSES = ("held", "planned", "proposed")
@@ -234,10 +235,11 @@ def gap_rows(
 
 
 def _int(v):
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A CSV cell's whole number by grammar.py (ASCII digits only: int() alone reads '２００８' and '1_000'), else
+    None (the record's validation words the problem)."""
+    if isinstance(v, int):
+        return v
+    return grammar.parse_int(v.strip()) if isinstance(v, str) else None
 
 
 def as_activity(row: dict) -> dict:
