@@ -8,8 +8,8 @@ eagerly through its public API.
 The bulk dyadic data — BULK_TYPES, records per country pair and year (trade, shared IGOs, alliances) or per
 pair (capital distances): ~1.1 of a world-scale load's 1.33 million relationships — stay the validated files'
 columns, one EdgeTable per type in `g.graph["tables"]`, which risk scoring, the stores, the exporters and the
-network view read directly. As networkx edges they would take ~15 s to build at world scale, forty times the
-time Arrow takes to parse every file (benchmarks/README.md, "Plain graph"). A reader that wants them as edges
+network view read directly. As networkx edges they would double a world-scale load's CPU time again and take
+it past 1 GB (benchmarks/README.md, "Plain graph"). A reader that wants them as edges
 asks `keyed_edges(g, types)` or `with_tables(g, types)` for the ones it needs; the exporters write
 `as_built(g)`, every relationship in the order of an edge-by-edge build.
 
