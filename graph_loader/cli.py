@@ -62,8 +62,10 @@ def cmd_export(a) -> int:
     from .pipeline import load
 
     g, ds = load(a.data)
+    from .graph import number_of_relationships
+
     out = export_graph(g, ds.schema, a.format, a.out)
-    print(f"wrote {out} ({a.format}, {g.number_of_nodes()} nodes, {g.number_of_edges()} relationships)")
+    print(f"wrote {out} ({a.format}, {g.number_of_nodes()} nodes, {number_of_relationships(g)} relationships)")
     return 0
 
 

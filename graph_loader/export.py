@@ -11,6 +11,7 @@ from pathlib import Path
 import networkx as nx
 from networkx.readwrite.graphml import GraphMLWriter
 
+from .graph import as_built, tables
 from .schema import Schema
 
 FORMATS = ("graphml", "gexf", "json")
@@ -107,8 +108,12 @@ def _write_graphml(h: nx.MultiDiGraph, path: Path) -> None:
 
 
 def _write(g: nx.MultiDiGraph, schema: Schema, fmt: str, path: Path) -> None:
+    """Every relationship goes out as an edge: the bulk tables' rows too, in the order of an edge-by-edge build
+    (graph.as_built), so the file does not depend on which form the data had in memory."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    if tables(g):
+        g = as_built(g)
     if fmt == "json":
         path.write_text(json.dumps(to_json(g, schema), ensure_ascii=False, indent=1), encoding="utf-8")
     elif fmt == "graphml":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .gcpause import gc_paused
+from .graph import graph_attrs, keyed_edges, number_of_relationships
 
 # Country–Country relationships that count as ties for the shortest tie path (DISTANCE is a measure, and
 # RIVALRY a negative tie: both are excluded).
@@ -52,35 +52,22 @@ class Filters:
     years: tuple[int, int] | None = None
 
 
-def _edges(g: nx.MultiDiGraph):
-    """(u, v, key, attrs) of every edge, in g.edges(keys=True, data=True) order, read straight from the adjacency
-    (the edge view costs a lambda and a generator step per edge: most of the time on a million-edge view)."""
-    if not isinstance(g, nx.MultiDiGraph):
-        yield from g.edges(keys=True, data=True)
-        return
-    for u, nbrs in g._succ.items():
-        for v, keydict in nbrs.items():
-            for k, d in keydict.items():
-                yield u, v, k, d
+def _edges(g: nx.MultiDiGraph, types=None):
+    """(u, v, key, attrs) of every edge, in g.edges(keys=True, data=True) order — and of the rows of the graph's
+    bulk tables (graph.py; only those of `types` when given), as a graph built edge by edge holds them."""
+    return keyed_edges(g, types)
 
 
 def _put_edges(h: nx.MultiDiGraph, edges) -> None:
-    """Add (u, v, key, attrs) edges between nodes already in h, in order, straight into its adjacency dicts
-    (what add_edges_from does, a few times faster: views and per-edge lookups cost most of a large view's
-    build). `attrs` is stored as given, so pass a fresh dict."""
-    succ, pred = h._succ, h._pred
-    for u, v, k, d in edges:
-        keydict = succ[u].get(v)
-        if keydict is None:
-            keydict = succ[u][v] = pred[v][u] = {}
-        keydict[k] = d
+    """Add (u, v, key, attrs) edges between nodes already in h, in order."""
+    h.add_edges_from(edges)
 
 
 def copy_graph(g: nx.MultiDiGraph, nodes=None) -> nx.MultiDiGraph:
     """A copy with fresh attribute dicts (optionally only `nodes` and the edges among them)."""
     keep = set(g.nodes) if nodes is None else set(nodes)
     h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
+    h.graph.update(graph_attrs(g))  # (a bulk table's rows in the copy are edges)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
     _put_edges(h, ((u, v, k, dict(d)) for u, v, k, d in _edges(g) if u in keep and v in keep))
     return h
@@ -134,7 +121,6 @@ def _keep_node(d: dict, f: Filters, tiers: dict) -> bool:
     return _in_window(d, f.years)
 
 
-@gc_paused()  # a view copies a million edge dicts (see gcpause)
 def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
     """The part of g that passes the filters; edges whose year falls outside the window are dropped.
 
@@ -144,13 +130,13 @@ def filter_graph(g: nx.MultiDiGraph, f: Filters) -> nx.MultiDiGraph:
     keep = {n for n, d in g.nodes(data=True) if _keep_node(d, f, tiers)}
     types = None if f.rel_types is None else set(f.rel_types)
     h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
+    h.graph.update(graph_attrs(g))  # (a bulk table's rows in the copy are edges)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
     _put_edges(
         h,
         (
             (u, v, k, dict(d))
-            for u, v, k, d in _edges(g)
+            for u, v, k, d in _edges(g, types)
             if (types is None or d["type"] in types) and u in keep and v in keep and _in_window(d, f.years)
         ),
     )
@@ -175,7 +161,7 @@ def tie_graph(g: nx.MultiDiGraph) -> nx.Graph:
     t = nx.Graph()
     t.add_nodes_from(sorted(n for n, d in g.nodes(data=True) if d["label"] == "Country"))
     kinds: dict[tuple, set] = defaultdict(set)
-    for u, v, d in g.edges(data=True):
+    for u, v, _, d in _edges(g):
         if d["type"] in TIE_TYPES and u != v and u in t and v in t:
             kinds[tuple(sorted((u, v)))].add(d["type"])
     t.add_edges_from((u, v, {"ties": tuple(sorted(k))}) for (u, v), k in sorted(kinds.items()))
@@ -268,7 +254,7 @@ def _rebuild(g: nx.MultiDiGraph, drop_nodes: set, gone: set, extra_edges: list) 
     """A copy of g without drop_nodes (and their edges) and the `gone` edges, plus extra_edges. Nothing that is
     left out is copied (a world-scale view holds a million trade edges that merge into a few thousand)."""
     h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
+    h.graph.update(graph_attrs(g))  # (a bulk table's rows in the copy are edges)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in drop_nodes)
     if drop_nodes or gone:
         edges = (
@@ -315,7 +301,7 @@ def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx
             value = d.get(by)
             group_of[n] = f"Group:{by}={value if value is not None else 'unknown'}"
     h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
+    h.graph.update(graph_attrs(g))  # (a bulk table's rows in the copy are edges)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in group_of)
     for n in sorted(group_of):
         gid = group_of[n]
@@ -323,7 +309,7 @@ def group_countries(g: nx.MultiDiGraph, by: str = "region", keep=()) -> tuple[nx
             h.add_node(gid, label="Group", by=by, name=gid.split("=", 1)[1], members=[])
         h.nodes[gid]["members"].append(g.nodes[n]["iso3"])
     counts: dict[tuple, int] = defaultdict(int)
-    for u, v, d in g.edges(data=True):
+    for u, v, _, d in _edges(g):
         u2, v2 = group_of.get(u, u), group_of.get(v, v)
         if u2 != v2:
             counts[(u2, v2, d["type"])] += d.get("n", 1)
@@ -346,7 +332,7 @@ def _expansions(g: nx.MultiDiGraph, group_of: dict[str, str]) -> dict[str, dict]
         gid = group_of[n]
         out.setdefault(gid, {"name": gid.split("=", 1)[1], "nodes": {}, "edges": []})["nodes"][n] = dict(g.nodes[n])
     ties: dict[str, list] = defaultdict(list)
-    for u, v, k, d in g.edges(keys=True, data=True):
+    for u, v, k, d in _edges(g):
         if u not in group_of and v not in group_of:
             continue
         if d["type"] not in COUNTRY_PAIR_TYPES:
@@ -385,7 +371,7 @@ def group_records(g: nx.MultiDiGraph, label: str, by: tuple[str, ...], keep=()) 
             members[f"{label}Group:" + "|".join(f"{p}={_bundle_value(d, p)}" for p in by)].append(n)
     group_of = {n: gid for gid, ns in members.items() if len(ns) > 1 for n in ns}
     h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
+    h.graph.update(graph_attrs(g))  # (a bulk table's rows in the copy are edges)
     h.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n not in group_of)
     made = sorted(gid for gid, ns in members.items() if len(ns) > 1)
     for gid in made:
@@ -445,7 +431,6 @@ def _cap_edges(g: nx.MultiDiGraph, max_edges: int) -> nx.MultiDiGraph:
     return h
 
 
-@gc_paused()  # a view copies a million edge dicts (see gcpause)
 def aggregate(
     g: nx.MultiDiGraph, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES, keep=(), group_by: str = "region"
 ) -> tuple[nx.MultiDiGraph, str]:
@@ -468,7 +453,9 @@ def aggregate(
         if hidden:
             notes.append("hid " + ", ".join(f"{n} {label}" for label, n in sorted(hidden.items())) + " nodes")
     # hiding and merging are worked out on g and applied in one copy (what hide_labels then merge_pair_edges give)
-    edges = sum(1 for u, v, _, _ in _edges(g) if u not in hide and v not in hide) if hide else g.number_of_edges()
+    edges = (
+        sum(1 for u, v, _, _ in _edges(g) if u not in hide and v not in hide) if hide else number_of_relationships(g)
+    )
     gone, merged_edges = _pair_merges(g, hide) if edges > max_edges else (set(), [])
     if gone:
         notes.append(

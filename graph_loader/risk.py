@@ -63,8 +63,7 @@ import yaml
 
 from .columnar import objects, typed_codes
 from .errors import ConfigError
-from .gcpause import gc_paused
-from .graph import adjacency_groups, held, labelled_nodes, snapshot
+from .graph import tables
 
 FACTORS = ("technology", "trade", "geography", "ties")
 WEIGHTS_PATH = Path(__file__).with_name("risk_weights.yaml")
@@ -250,7 +249,7 @@ def _alliance_strength(e: dict) -> float:
 
 
 def _trade_table(inp: RiskInputs, cow: dict, table) -> None:
-    """TRADES_WITH rows straight from the pending table's columns (no edge dicts: a million rows) — from
+    """TRADES_WITH rows straight from the bulk table's columns (no edge dicts: a million rows) — from
     their codes when the file's columns are still coded (_trade_coded), else row by row."""
     if _trade_coded(inp, cow, table):
         return
@@ -327,7 +326,7 @@ def _take(inp: RiskInputs, cow: dict, u: str, v: str, group) -> None:
             inp.rivalries.append((e["iso3_a"], e["iso3_b"], e["start_year"], e.get("end_year")))
 
 
-# the types _take reads: a pending table of any other type (an activity's links) is not turned into dicts
+# the types _take reads (the edges of the others, an activity's links, are not looked at)
 _READ = {
     "TRADES_WITH",
     "CONTIGUOUS",
@@ -341,11 +340,10 @@ _READ = {
 }
 
 
-@gc_paused()
 def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
-    """Everything risk scoring reads, from the graph's nodes and edges (pending tables read in place)."""
+    """Everything risk scoring reads, from the graph's nodes and edges and its bulk tables (read in place)."""
     inp = RiskInputs()
-    for _, d in labelled_nodes(g, ("Country", "CountryYear", "Assessment")):  # (an activity's dict is not made)
+    for _, d in g.nodes(data=True):
         if d["label"] == "Country":
             inp.countries[d["iso3"]] = d
             if d.get("concern"):
@@ -357,10 +355,10 @@ def risk_inputs(g: nx.MultiDiGraph) -> RiskInputs:
     for found in inp.assessments.values():
         found.sort(key=lambda a: a[0])
     cow = defaultdict(dict)
-    succ, tables = snapshot(g)  # one snapshot: each edge in exactly one of them
-    for u, v, group in adjacency_groups(g, succ):
-        _take(inp, cow, u, v, group)
-    for table in tables:
+    for u, v, e in g.edges(data=True):
+        if e["type"] in _READ:
+            _take(inp, cow, u, v, (e,))
+    for table in tables(g).values():
         if table.rtype == "TRADES_WITH":
             _trade_table(inp, cow, table)
         elif table.rtype in _READ:
@@ -833,7 +831,6 @@ def sensitivity(inp: RiskInputs, year: int, model=None, delta: float = 0.25) -> 
 
 
 # ------------------------------------------------------------------------------------- writing to the graph
-@gc_paused()
 def write_scores(g: nx.MultiDiGraph, model=None, default_year: int | None = None) -> int:
     """Score every year; add RiskScore nodes + SCORED edges, and the default year's figures on Country nodes.
 
@@ -846,11 +843,10 @@ def write_scores(g: nx.MultiDiGraph, model=None, default_year: int | None = None
     if not inp.years:
         return None
     default_year = check_year(inp, default_year)
-    with held(g):  # risk scores touch no pending table: adding them need not build the bulk edges
-        g.remove_nodes_from([n for n, _ in labelled_nodes(g, ("RiskScore",))])  # re-scoring replaces
-        for year in inp.years:
-            for r in rank_rows(inp, year, model):
-                _write_row(g, r, year == default_year)
+    g.remove_nodes_from([n for n, label in g.nodes(data="label") if label == "RiskScore"])  # re-scoring replaces
+    for year in inp.years:
+        for r in rank_rows(inp, year, model):
+            _write_row(g, r, year == default_year)
     g.graph["risk_model"] = model.name
     return default_year
 

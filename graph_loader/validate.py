@@ -19,7 +19,6 @@ import pycountry
 from . import grammar
 from .columnar import Column, ColumnLists, parse_file, read_columns, type_columns, unique_rows
 from .errors import DataError, Problem
-from .gcpause import gc_paused
 from .read import Table, check_data_file, read_table
 from .rules import check_rules
 from .schema import NodeSpec, Prop, RelSpec, Schema, load_schema
@@ -137,14 +136,12 @@ def _fast_column(prop: Prop, raw: list[str]) -> list | None:
         out = [";".join(y.strip() for y in x.split(";") if y.strip()) if x else None for x in raw]
         values = out
     elif t == "int":
-        if not all(map(grammar.is_int, cells)):  # the one grammar: int() alone reads '２００８' and '1_000'
+        values = list(map(grammar.parse_int, cells))  # the one converter: int() alone reads '２００８' and '1_000'
+        if None in values:
             return None
-        values = list(map(int, cells))
     elif t == "float":
-        if not all(map(grammar.is_float, cells)):  # float() alone reads 'nan', '1_0' and '١'
-            return None
-        values = list(map(float, cells))
-        if not all(map(math.isfinite, values)):
+        values = list(map(grammar.parse_float, cells))  # float() alone reads 'nan', '1_0' and '١'
+        if None in values or not all(map(math.isfinite, values)):
             return None
     elif t == "bool":
         lows = [x.lower() for x in cells]
@@ -462,7 +459,6 @@ def _refused(root: Path, files, problems: list[Problem]) -> set[str]:
     return refused
 
 
-@gc_paused()
 def validate(data_dir: Path | str, schema: Schema | None = None) -> Dataset:
     """Read and validate every file; return the Dataset or raise DataError listing all problems."""
     schema = schema or load_schema()

@@ -11,6 +11,8 @@ import json
 
 import networkx as nx
 
+from .graph import graph_attrs, tables
+
 WHATIF_SOURCE = "what-if (analyst's hypothetical plan; not in data/)"
 FIELDS = ("partner", "target", "tool", "year", "month")
 
@@ -104,6 +106,7 @@ def graph_fingerprint(g: nx.MultiDiGraph) -> str:
         h.update(json.dumps([n, g.nodes[n]], sort_keys=True, default=str).encode())
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
         h.update(json.dumps([u, v, str(k), d], sort_keys=True, default=str).encode())
+    _hash_tables(h, g)
     return h.hexdigest()[:20]
 
 
@@ -111,12 +114,21 @@ def graph_checksum(g: nx.MultiDiGraph) -> str:
     """sha256 (hex) of the graph's attributes and every node and edge with its attributes, in sorted order:
     equal for equal graphs, different after any change (the app's debug check that the shared graph is never
     mutated by a session)."""
-    h = hashlib.sha256(json.dumps(g.graph, sort_keys=True, default=str).encode())
+    h = hashlib.sha256(json.dumps(graph_attrs(g), sort_keys=True, default=str).encode())
     for n in sorted(g.nodes):
         h.update(json.dumps([n, g.nodes[n]], sort_keys=True, default=str).encode())
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
         h.update(json.dumps([u, v, str(k), d], sort_keys=True, default=str).encode())
+    _hash_tables(h, g)
     return h.hexdigest()
+
+
+def _hash_tables(h, g: nx.MultiDiGraph) -> None:
+    """Add the bulk tables' rows to the hash, type by type in row order (a table's rows have one order)."""
+    for rtype, table in tables(g).items():
+        h.update(rtype.encode())
+        for u, v, d in table.edges():
+            h.update(json.dumps([u, v, d], sort_keys=True, default=str).encode())
 
 
 def variant_key(base_fingerprint: str, activities: list[dict]) -> str:

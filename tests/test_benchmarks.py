@@ -88,7 +88,7 @@ def test_the_benchmark_runner_prints_a_json_report_with_the_documented_keys(tmp_
     for k in ("cpu_count", "cpu_model", "memory_gb", "python", "load_average_start", "load_average_end", "git_commit"):
         assert k in r["machine"]
     assert r["data"]["synthetic"] and r["data"]["rows"] > 0 and "generation_s" in r["data"]
-    for k in ("read_validate_build_s", "validate_s", "build_s", "full_load_s", "peak_rss_mb", "runs"):
+    for k in ("read_validate_build_s", "validate_s", "build_s", "full_load_s", "ready_s", "peak_rss_mb", "runs"):
         assert k in r["load"]
     for k in ("reader", "parse_s", "ratio", "python_csv_s", "ratio_to_python_csv"):
         assert k in r["parse_floor"]

@@ -810,7 +810,7 @@ def test_trade_read_from_its_codes_gives_exactly_the_facts_the_row_by_row_loop_g
 
 def test_validating_building_and_scoring_leave_the_trade_rows_coded_until_a_row_reader_asks(tmp_path):
     from graph_loader.build import build_graph
-    from graph_loader.graph import edge_tables, iter_edges
+    from graph_loader.graph import iter_edges, tables
     from graph_loader.validate import validate
 
     ds = validate(_synthetic(tmp_path))
@@ -818,7 +818,7 @@ def test_validating_building_and_scoring_leave_the_trade_rows_coded_until_a_row_
     risk.write_scores(g)
     trade = ds.tables["trade.csv"].data
     assert trade._lists == {}  # no column of trade turned into a list of Python objects
-    table = next(t for t in edge_tables(g) if t.rtype == "TRADES_WITH")
+    table = tables(g)["TRADES_WITH"]
     assert len(table) == len(ds.tables["trade.csv"])
     rows = [(u, v, d) for u, v, d in iter_edges(g) if d["type"] == "TRADES_WITH"]  # a row reader: lists now
     assert len(rows) == len(table) and set(trade._lists) == {"exporter", "importer", *table.prop_cols}

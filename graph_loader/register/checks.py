@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..graph import iter_edges, labelled_nodes
+from .. import grammar
 from ..stores.embedded import normalise
 
 OFFER_STATUSES = ("held", "planned", "proposed")
@@ -143,10 +143,11 @@ class Register:
 
 
 def register_of(g) -> Register:
-    nodes = labelled_nodes(g, ("Country", "Activity", "Meeting", "RiskScore", "Tool"))
     by = {"Country": {}, "Activity": [], "Meeting": [], "RiskScore": {}, "Tool": set()}
-    for _, d in nodes:
+    for _, d in g.nodes(data=True):
         label = d["label"]
+        if label not in by:
+            continue
         if label == "Country":
             by["Country"][d["iso3"]] = d
         elif label == "RiskScore":
@@ -157,7 +158,7 @@ def register_of(g) -> Register:
             by[label].append(d)
     needs: dict[int, list] = {}
     assigned, partners = set(), set()
-    for u, v, d in iter_edges(g):
+    for u, v, d in g.edges(data=True):  # (outreach relationships: none is a bulk table's)
         t = d["type"]
         if t == "NEEDS":
             needs.setdefault(int(u.split(":", 1)[1]), []).append((v.split(":", 1)[1], d.get("requirement")))
@@ -234,10 +235,11 @@ def gap_rows(
 
 
 def _int(v):
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A CSV cell's whole number by grammar.py (ASCII digits only: int() alone reads '２００８' and '1_000'), else
+    None (the record's validation words the problem)."""
+    if isinstance(v, int):
+        return v
+    return grammar.parse_int(v.strip()) if isinstance(v, str) else None
 
 
 def as_activity(row: dict) -> dict:

@@ -19,7 +19,6 @@ from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..gcpause import gc_paused
 from ..graph import iter_edges
 from ..schema import Schema, load_schema
 
@@ -91,7 +90,7 @@ def rel_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[tuple[str, str, str],
     ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
     props = {rtype: list(rel.props) for rtype, rel in schema.rels.items()}
     rows: dict[tuple, list] = {}
-    for u, v, d in iter_edges(g):  # pending edge tables read in place (a million edges)
+    for u, v, d in iter_edges(g):  # the bulk tables read in place (a million rows)
         rtype = d["type"]
         (lu, ku), (lv, kv) = ends[u], ends[v]
         group = rows.get((rtype, lu, lv))
@@ -101,7 +100,6 @@ def rel_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[tuple[str, str, str],
     return {k: _frame(r, ["from", "to", *props[k[0]]]) for k, r in rows.items()}
 
 
-@gc_paused()
 def write_store(g: nx.MultiDiGraph, path: Path, schema: Schema | None = None) -> Path:
     """Write the graph into a new Ladybug database at `path` (which must not exist yet)."""
     import ladybug

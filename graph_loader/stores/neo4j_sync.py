@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 
-from ..gcpause import gc_paused
 from ..graph import iter_edges  # one fast edge walk for both stores
 from ..schema import Schema, load_schema
 from . import DEFAULT_BATCH, DEFAULT_WORKERS  # rows per transaction, parallel writers; the command line's defaults
@@ -93,7 +92,6 @@ def constraint_statements(schema: Schema) -> list[str]:
     return out
 
 
-@gc_paused()
 def node_rows(g, schema: Schema) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {label: [] for label in schema.nodes}
     keys = {label: spec.key for label, spec in schema.nodes.items()}
@@ -109,7 +107,6 @@ def rel_key(schema: Schema, rtype: str, ku, kv, d: dict) -> str:
     return "|".join(str(x) for x in (ku, kv, *(d.get(i) for i in rel.identity)))
 
 
-@gc_paused()
 def rel_rows(g, schema: Schema) -> dict[tuple[str, str, str], list[dict]]:
     out: dict[tuple, list[dict]] = {}
     ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
