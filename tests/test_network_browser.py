@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app_server import open_page
+from test_browser import _canvas_frame
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ def view(real_app, chromium):
     """The Network page of the session's app on the real data (conftest), in a page of the session's Chromium."""
     pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
     open_page(pg, real_app.url, "Network", "Network")
-    frame = next(f for f in pg.frames if f.locator("#wdw canvas").count())
+    frame = _canvas_frame(pg, "#wdw")  # waits for the component's frame and its canvas
     frame.wait_for_function("() => document.getElementById('wdw').ogNetwork !== undefined")
     yield pg, frame
     pg.close()
