@@ -1,8 +1,8 @@
 """`streamlit run app.py` on 127.0.0.1 for the browser-level tests (hostile text, concurrency, offline checks).
 
-Not a test module: test_hostile_text, test_concurrency and test_secrets_offline import it. Unlike the fixture in
-test_browser.py, it does NOT pass --browser.gatherUsageStats on the command line, so what turns usage statistics
-off is the app's own .streamlit/config.toml (run from the checkout, which holds it).
+Not a test module: the browser tests and conftest's shared app servers (real_app, tiny_app) use it. It does NOT
+pass --browser.gatherUsageStats on the command line, so what turns usage statistics off is the app's own
+.streamlit/config.toml (run from the checkout, which holds it).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from conftest import ROOT, free_port, need
+from conftest import CHROMIUM, ROOT, free_port, need
 
-CHROMIUM = "/usr/bin/chromium"
 NEO4J_KEYS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 
 
@@ -45,10 +44,12 @@ def need_browser() -> None:
 
 @contextmanager
 def running_app(folder: Path, env: dict | None = None, timeout: float = 120):
-    """The app on a free 127.0.0.1 port with its own cache folder; NEO4J_* come only from `env`."""
+    """The app on a free 127.0.0.1 port, its log in `folder`; NEO4J_* and OUTREACH_DATA come only from `env`. Its
+    store cache is the session's (OUTREACH_CACHE, set by conftest; stores are keyed by content), unless `env`
+    gives another."""
     port = free_port()
     full = {k: v for k, v in os.environ.items() if k not in NEO4J_KEYS and k != "OUTREACH_DATA"}
-    full.update({"OUTREACH_CACHE": str(folder / "cache")}, **(env or {}))
+    full.update(env or {})
     log = folder / f"streamlit-{port}.log"
     proc = subprocess.Popen(
         [

@@ -1,4 +1,6 @@
-"""Shared fixtures: the tiny hand-checkable dataset, the real data, and the CI rule that nothing may skip."""
+"""Shared fixtures: the tiny hand-checkable dataset, the real data, and the CI rule that nothing may skip; and what
+the session shares to keep the suite fast: one store cache, one headless Chromium, one app server on the real data
+and one on the tiny data (tests whose server needs an environment of its own start their own)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,18 @@ REAL = ROOT / "data"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
 REPORT: list[str] = []  # figures tests measure (sync throughput, render timings), printed at the end of the run
 
 
@@ -22,6 +36,37 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("measured figures")
         for line in REPORT:
             terminalreporter.write_line(line)
+
+
+def pytest_configure(config):
+    """One embedded-store cache for the whole session, empty at its start: stores are keyed by a hash of what they
+    hold, so every test, CLI and app server that does not test the cache itself builds each store once. Set in the
+    environment before any store is opened, so subprocesses (CLIs, app servers) inherit it."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="outreach-test-cache-")
+    config._outreach_cache = (folder, os.environ.get("OUTREACH_CACHE"))
+    os.environ["OUTREACH_CACHE"] = folder
+
+
+def pytest_unconfigure(config):
+    folder, before = getattr(config, "_outreach_cache", (None, None))
+    if folder is None:
+        return
+    if before is None:
+        os.environ.pop("OUTREACH_CACHE", None)
+    else:
+        os.environ["OUTREACH_CACHE"] = before
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive the session's Chromium run last, together (in their usual order). Its Playwright (sync
+    API) keeps an asyncio loop marked as running on the main thread from the first such test to the end of the
+    session, and nothing else may run an asyncio loop there meanwhile."""
+    uses = [i for i in items if "chromium" in getattr(i, "fixturenames", ())]
+    if uses:
+        items[:] = [i for i in items if "chromium" not in getattr(i, "fixturenames", ())] + uses
 
 
 def need(condition: bool, why: str) -> None:
@@ -98,6 +143,22 @@ def java_available() -> bool:
     return bool(shutil.which("java") and shutil.which("mvn"))
 
 
+# the password of auth_neo4j's server (random per run): tests check that it never shows in output or logs
+AUTH_NEO4J_PASSWORD = f"server-{os.urandom(16).hex()}"
+
+
+@pytest.fixture(scope="session")
+def auth_neo4j(tmp_path_factory):
+    """A second Neo4j 5 of the session's own, authentication on (user neo4j, AUTH_NEO4J_PASSWORD), never the
+    NEO4J_URI one: for the tests that log in wrongly, stop it mid-sync and restart it (test_neo4j,
+    test_secrets_offline). Started once; each test syncs what it needs into it first."""
+    need(java_available(), "Java 17 and Maven are needed to start a Neo4j with authentication")
+    folder, port = tmp_path_factory.mktemp("neo4j-auth"), free_port()
+    uri = start_local_neo4j(folder, port, auth=True, password=AUTH_NEO4J_PASSWORD)
+    yield {"uri": uri, "folder": folder, "port": port, "password": AUTH_NEO4J_PASSWORD}
+    stop_local_neo4j(folder, port)
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri(tmp_path_factory):
     """NEO4J_URI if set (CI starts one), else a local server from tools/neo4j-local when Java is present."""
@@ -114,3 +175,40 @@ def neo4j_uri(tmp_path_factory):
     uri = start_local_neo4j(folder, port)
     yield uri
     stop_local_neo4j(folder, port)
+
+
+# ------------------------------------------------------------------------ one browser and shared app servers
+@pytest.fixture(scope="session")
+def chromium():
+    """The session's headless Chromium (Playwright, sync API); each test opens its own context or page in it and
+    closes it. Tests using it run at the end of the session (pytest_collection_modifyitems)."""
+    from app_server import need_browser
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def real_app(tmp_path_factory):
+    """The app (`streamlit run app.py`) on the real data/, embedded backend, started once for the session: for
+    tests that only read pages (each browser session is Streamlit's own session)."""
+    from app_server import need_browser, running_app
+
+    need_browser()
+    with running_app(tmp_path_factory.mktemp("app-real")) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tmp_path_factory):
+    """The app on tests/fixtures/tiny, embedded backend, started once for the session (read-only use)."""
+    from app_server import need_browser, running_app
+
+    need_browser()
+    with running_app(tmp_path_factory.mktemp("app-tiny"), {"OUTREACH_DATA": str(TINY)}) as app:
+        yield app

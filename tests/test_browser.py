@@ -7,30 +7,15 @@ Screenshots of every page are saved under the folder printed at the start (artif
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ROOT, free_port, need
+from conftest import CHROMIUM_FLAGS, ROOT  # noqa: F401 (CHROMIUM_FLAGS: other modules import it from here)
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PAGES = [
     ("", "Outreach Graph"),
     ("Map", "Map"),
@@ -48,63 +33,16 @@ TIMINGS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    need(Path(CHROMIUM).exists(), "headless Chromium is needed (apt-get install chromium chromium-driver)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        need(False, "playwright (Python) is needed: tools/setup-env tools/requirements-dev.txt")
-    port = free_port()
-    env = {**os.environ, "OUTREACH_CACHE": str(tmp_path_factory.mktemp("cache"))}
-    env.pop("NEO4J_URI", None)  # the app must start on the embedded default
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + log.read_text()[-3000:])
+def app_url(real_app):
+    """The session's app on the real data (conftest.real_app; embedded backend, no NEO4J_* settings)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {SHOTS}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    return real_app.url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
+@pytest.fixture()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture()

@@ -14,20 +14,11 @@ from conftest import TINY
 from test_console_security import LOAD_REFUSED, PASSWD_TRICK, SLOW
 
 pytestmark = pytest.mark.browser
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
+    """A server of its own: a 3 s wall clock and a 100-row cap for the console's queries."""
     need_browser()
     env = {"OUTREACH_DATA": str(TINY), "OUTREACH_QUERY_WALL_S": "3", "OUTREACH_QUERY_MAX_ROWS": "100"}
     with running_app(tmp_path_factory.mktemp("console"), env) as running:
@@ -35,15 +26,11 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        open_page(pg, app.url, "Queries", "Queries")
-        yield pg
-        browser.close()
+def page(app, chromium):
+    pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    open_page(pg, app.url, "Queries", "Queries")
+    yield pg
+    pg.close()
 
 
 def run_cypher(pg, text: str) -> None:

@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import need_browser, open_page, running_app, settle
-from conftest import TINY
+from app_server import open_page, settle
 
 pytestmark = pytest.mark.browser
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
-def test_a_context_change_travels_to_the_url_another_page_and_a_reload(tmp_path):
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with running_app(tmp_path, {"OUTREACH_DATA": str(TINY)}) as app, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+def test_a_context_change_travels_to_the_url_another_page_and_a_reload(tiny_app, chromium):
+    app = tiny_app  # the session's app on the tiny data (conftest)
+    pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    try:
         open_page(pg, app.url, "Coverage", "Coverage")
         end = pg.locator('.st-key-ctx_years input[type="range"]').nth(1)
         end.focus()
@@ -53,4 +39,5 @@ def test_a_context_change_travels_to_the_url_another_page_and_a_reload(tmp_path)
         settle(pg)
         assert "to=" not in pg.url and "tiers=" not in pg.url
         assert "2008–2009" in " ".join(pg.locator('[data-testid="stCaptionContainer"]').all_inner_texts())
-        browser.close()
+    finally:
+        pg.close()

@@ -305,47 +305,38 @@ def test_the_briefing_carries_hostile_text_only_escaped(briefing_html):
     assert "<img" not in html and "<svg" not in html and "<iframe" not in html
 
 
-def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(briefing_html, network_html, tmp_path):
-    from app_server import CHROMIUM, need_browser
-
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM_FLAGS, _drawn
+@pytest.mark.browser
+def test_the_briefing_and_the_view_run_nothing_in_chromium_and_draw_the_graph(
+    briefing_html, network_html, tmp_path, chromium
+):
+    from test_browser import _drawn
 
     pages = {"briefing": briefing_html[1], "network": network_html}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            for name, html in pages.items():
-                path = tmp_path / f"{name}.html"
-                path.write_text(html, encoding="utf-8")
-                context = browser.new_context(offline=True)
-                dialogs, requests = [], []
-                context.on("request", lambda r: requests.append(r.url))  # noqa: B023 (this page's)
-                pg = context.new_page()
-                pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # noqa: B023 (this page's)
-                pg.goto(path.as_uri())
-                nodes, ink = _drawn(pg.main_frame)
-                # every tooltip into the page the way VIEW_JS does it (innerHTML), all at once
-                made = pg.evaluate("""() => {
-                    const data = JSON.parse(document.querySelector('script.og-data').textContent);
-                    const box = document.createElement('div'); document.body.appendChild(box);
-                    data.nodes.concat(data.edges).forEach(x => {
-                        if (x.title) { const el = document.createElement('div'); el.innerHTML = x.title; box.appendChild(el); } });
-                    return box.querySelectorAll('*').length;
-                }""")
-                pg.wait_for_timeout(1000)  # an <img onerror> would fire by now; nothing is timed or asserted on it
-                active = pg.evaluate(
-                    "() => document.querySelectorAll('img, svg, iframe, object, embed, a[href]').length"
-                )
-                context.close()
-                assert dialogs == [], (name, dialogs)
-                assert nodes > 5 and ink > 200, (name, nodes, ink)
-                assert made > 100 and active == 0, (name, made, active)
-                assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == [], requests
-        finally:
-            browser.close()
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        context = chromium.new_context(offline=True)
+        dialogs, requests = [], []
+        context.on("request", lambda r: requests.append(r.url))  # noqa: B023 (this page's)
+        pg = context.new_page()
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # noqa: B023 (this page's)
+        pg.goto(path.as_uri())
+        nodes, ink = _drawn(pg.main_frame)
+        # every tooltip into the page the way VIEW_JS does it (innerHTML), all at once
+        made = pg.evaluate("""() => {
+            const data = JSON.parse(document.querySelector('script.og-data').textContent);
+            const box = document.createElement('div'); document.body.appendChild(box);
+            data.nodes.concat(data.edges).forEach(x => {
+                if (x.title) { const el = document.createElement('div'); el.innerHTML = x.title; box.appendChild(el); } });
+            return box.querySelectorAll('*').length;
+        }""")
+        pg.wait_for_timeout(1000)  # an <img onerror> would fire by now; nothing is timed or asserted on it
+        active = pg.evaluate("() => document.querySelectorAll('img, svg, iframe, object, embed, a[href]').length")
+        context.close()
+        assert dialogs == [], (name, dialogs)
+        assert nodes > 5 and ink > 200, (name, nodes, ink)
+        assert made > 100 and active == 0, (name, made, active)
+        assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == [], requests
 
 
 # --------------------------------------------------------------------------------------------- (b) CSV
@@ -624,19 +615,14 @@ def test_the_dossier_shows_a_hostile_country_name_as_text(app_on_hostile_data):
 
 
 @pytest.mark.browser
-def test_the_app_shows_hostile_text_inert_in_chromium(hostile_dir, tmp_path):
+def test_the_app_shows_hostile_text_inert_in_chromium(hostile_dir, tmp_path, chromium):
     """The running app on the hostile data: the dossier heading reads as the literal name (no bold, no link, no
     image), the network canvas draws, the briefing preview opens; no dialog, no request leaves 127.0.0.1."""
-    from app_server import CHROMIUM, local, need_browser, open_page, running_app, settle
+    from app_server import local, open_page, running_app, settle
+    from test_browser import _canvas_frame, _drawn
 
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM_FLAGS, _canvas_frame, _drawn
-
-    with running_app(tmp_path, {"OUTREACH_DATA": str(hostile_dir)}) as app, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    with running_app(tmp_path, {"OUTREACH_DATA": str(hostile_dir)}) as app:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(120_000)
         requests, dialogs = [], []
         context.on("request", lambda r: requests.append(r.url))
@@ -658,7 +644,7 @@ def test_the_app_shows_hostile_text_inert_in_chromium(hostile_dir, tmp_path):
         settle(pg)
         brief_nodes, brief_ink = _drawn(_canvas_frame(pg))
         brief_title = next(f for f in pg.frames if f.locator("script.og-data").count()).locator("h1").inner_text()
-        browser.close()
+        context.close()
         log = app.log_text()
     assert heading.strip() == f"{MYS_NAME} (MYS)"
     assert f"source: {HYPERLINK}" in shown and "Region: @SUM(1)" in shown  # the caption, literally

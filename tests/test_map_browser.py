@@ -11,46 +11,30 @@ from pathlib import Path
 
 import pytest
 
-from app_server import local, need_browser, open_page, running_app, settle
+from app_server import local, open_page, settle
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 SHOTS = Path(os.environ.get("OUTREACH_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 CHART = '[data-testid="stVegaLiteChart"]'
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    need_browser()
-    with running_app(tmp_path_factory.mktemp("map")) as running:
-        yield running
+def app(real_app):
+    return real_app  # the session's app on the real data (conftest)
 
 
 @pytest.fixture(scope="module")
-def page(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1100})
-        requests: list[str] = []
-        context.on("request", lambda r: requests.append(r.url))
-        pg = context.new_page()
-        pg.requests = requests
-        open_page(pg, app.url, "Map", "Map")
-        pg.wait_for_selector(f'{CHART} svg path[aria-label*="Malaysia"]', timeout=60_000)
-        yield pg
-        browser.close()
+def page(app, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    pg = context.new_page()
+    pg.requests = requests
+    open_page(pg, app.url, "Map", "Map")
+    pg.wait_for_selector(f'{CHART} svg path[aria-label*="Malaysia"]', timeout=60_000)
+    yield pg
+    context.close()
 
 
 def mark(pg, aria: str, role: str = "geoshape"):

@@ -229,14 +229,8 @@ def test_every_query_gives_identical_rows_on_the_embedded_store_and_on_neo4j(
 
 # ------------------------------------------------------------------ faults on a server of their own (auth on)
 @pytest.fixture(scope="module")
-def auth_server(tmp_path_factory):
-    from conftest import free_port, java_available, need, start_local_neo4j, stop_local_neo4j
-
-    need(java_available(), "Java 17 and Maven are needed to start a Neo4j for the fault tests")
-    folder, port, password = tmp_path_factory.mktemp("neo4j-auth"), free_port(), "test-pw-7x!"
-    uri = start_local_neo4j(folder, port, auth=True, password=password)
-    yield {"uri": uri, "folder": folder, "port": port, "password": password}
-    stop_local_neo4j(folder, port)
+def auth_server(auth_neo4j):
+    return auth_neo4j  # the session's Neo4j with authentication (conftest), shared with test_secrets_offline
 
 
 def test_a_wrong_password_gives_one_line_without_the_password(auth_server):

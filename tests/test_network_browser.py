@@ -5,34 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import need_browser, open_page, running_app
+from app_server import open_page
+from test_browser import _canvas_frame
 
 pytestmark = pytest.mark.browser
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="module")
-def view(tmp_path_factory):
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with running_app(tmp_path_factory.mktemp("network"), {}) as app, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        open_page(pg, app.url, "Network", "Network")
-        frame = next(f for f in pg.frames if f.locator("#wdw canvas").count())
-        frame.wait_for_function("() => document.getElementById('wdw').ogNetwork !== undefined")
-        yield pg, frame
-        browser.close()
+def view(real_app, chromium):
+    """The Network page of the session's app on the real data (conftest), in a page of the session's Chromium."""
+    pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    open_page(pg, real_app.url, "Network", "Network")
+    frame = _canvas_frame(pg, "#wdw")  # waits for the component's frame and its canvas
+    frame.wait_for_function("() => document.getElementById('wdw').ogNetwork !== undefined")
+    yield pg, frame
+    pg.close()
 
 
 def test_the_default_view_is_who_does_what_where_with_labels_of_at_least_12_px(view):

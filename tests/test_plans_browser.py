@@ -9,21 +9,11 @@ import shutil
 
 import pytest
 
-from app_server import need_browser, open_page, running_app, settle
+from app_server import open_page, running_app, settle
 from conftest import REAL
 from test_map_browser import click_mark
 
 pytestmark = pytest.mark.browser
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def choose(pg, key: str, text: str) -> None:
@@ -46,16 +36,12 @@ def gaps(pg) -> int:
     return int(re.search(r"(\d+)", label.locator('[data-testid="stMetricValue"]').inner_text()).group(1))
 
 
-def test_a_proposal_is_checked_moved_saved_and_closes_the_gap(tmp_path):
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_a_proposal_is_checked_moved_saved_and_closes_the_gap(tmp_path, chromium):
     data = tmp_path / "data"
     shutil.copytree(REAL, data)
     (tmp_path / "app").mkdir()
-    with running_app(tmp_path / "app", {"OUTREACH_DATA": str(data)}) as app, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1100})
+    with running_app(tmp_path / "app", {"OUTREACH_DATA": str(data)}) as app:  # its own: the plan is saved in data
+        pg = chromium.new_page(viewport={"width": 1400, "height": 1100})
         context = "?from=2010&to=2010"
         open_page(pg, app.url, f"Coverage{context}", "Coverage")
         before = gaps(pg)
@@ -96,4 +82,4 @@ def test_a_proposal_is_checked_moved_saved_and_closes_the_gap(tmp_path):
         tip = pg.locator("#vg-tooltip-element")
         tip.wait_for(state="visible", timeout=10_000)
         assert "officer_training" not in tip.inner_text().split("coverage gaps")[1].split("\n")[1]
-        browser.close()
+        pg.close()

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from conftest import REAL, ROOT, TINY, free_port, java_available, need, start_local_neo4j, stop_local_neo4j
+from conftest import AUTH_NEO4J_PASSWORD, REAL, ROOT, TINY, free_port
 
 WAIT_MS = 180_000
 PAGES = [
@@ -205,59 +205,54 @@ def download(pg, key: str, folder: Path) -> Path:
 
 
 @pytest.mark.browser
-def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_stay_off(tmp_path):
-    from app_server import CHROMIUM, local, need_browser, open_page, running_app, settle
-
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM_FLAGS, _choose
+def test_no_page_and_no_download_fetches_from_another_host_and_usage_statistics_stay_off(tmp_path, real_app, chromium):
+    """On the session's app (conftest.real_app: started without --browser.gatherUsageStats, so the app's own
+    .streamlit/config.toml is what turns usage statistics off)."""
+    from app_server import local, open_page, settle
+    from test_browser import _choose
 
     downloads: list[Path] = []
-    with running_app(tmp_path) as app, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        context.set_default_timeout(WAIT_MS)
-        requests, frames = [], []
-        context.on("request", lambda r: requests.append(r.url))
-        pg = context.new_page()
-        pg.on(
-            "websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f) if isinstance(f, bytes) else None)
-        )
-        bad, links = [], []
-        for path, title in PAGES:
-            open_page(pg, app.url, path, title)
+    app, browser = real_app, chromium
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(WAIT_MS)
+    requests, frames = [], []
+    context.on("request", lambda r: requests.append(r.url))
+    pg = context.new_page()
+    pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f) if isinstance(f, bytes) else None))
+    bad, links = [], []
+    for path, title in PAGES:
+        open_page(pg, app.url, path, title)
+        b, lk = frame_references(pg)
+        bad, links = bad + b, links + lk
+        if path == "Network":  # the default view (who does what where), then the graph explorer's
+            downloads.append(download(pg, "wdw_download", tmp_path))
+            pg.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
+            settle(pg)
+            downloads.append(download(pg, "net_download", tmp_path))
             b, lk = frame_references(pg)
             bad, links = bad + b, links + lk
-            if path == "Network":  # the default view (who does what where), then the graph explorer's
-                downloads.append(download(pg, "wdw_download", tmp_path))
-                pg.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
-                settle(pg)
-                downloads.append(download(pg, "net_download", tmp_path))
-                b, lk = frame_references(pg)
-                bad, links = bad + b, links + lk
-            if path == "Country_dossier":
-                downloads.append(download(pg, "csv_dossier_activities", tmp_path))
-            if path == "Queries":
-                _choose(pg, "query_name", "coverage_gaps")
-                pg.locator(".st-key-run_query button").click()
-                settle(pg)
-                downloads.append(download(pg, "csv_query_coverage_gaps", tmp_path))
-                b, lk = frame_references(pg)
-                bad, links = bad + b, links + lk
-            if path == "Briefing":
-                downloads += [
-                    download(pg, "briefing_download", tmp_path),
-                    download(pg, "briefing_zip_download", tmp_path),
-                ]
-        offline = browser.new_context(offline=True)
-        opened = []
-        offline.on("request", lambda r: opened.append(r.url))
-        for f in downloads:
-            if f.suffix == ".html":
-                offline.new_page().goto(f.as_uri())
-        offline.close()
-        browser.close()
+        if path == "Country_dossier":
+            downloads.append(download(pg, "csv_dossier_activities", tmp_path))
+        if path == "Queries":
+            _choose(pg, "query_name", "coverage_gaps")
+            pg.locator(".st-key-run_query button").click()
+            settle(pg)
+            downloads.append(download(pg, "csv_query_coverage_gaps", tmp_path))
+            b, lk = frame_references(pg)
+            bad, links = bad + b, links + lk
+        if path == "Briefing":
+            downloads += [
+                download(pg, "briefing_download", tmp_path),
+                download(pg, "briefing_zip_download", tmp_path),
+            ]
+    offline = browser.new_context(offline=True)
+    opened = []
+    offline.on("request", lambda r: opened.append(r.url))
+    for f in downloads:
+        if f.suffix == ".html":
+            offline.new_page().goto(f.as_uri())
+    offline.close()
+    context.close()
     configs = new_session_configs(frames)
     print(
         f"\noffline: {len(PAGES)} pages, {len(requests)} requests, {len(downloads)} downloads scanned, "
@@ -306,16 +301,12 @@ def test_the_cli_exports_reference_no_other_host(tmp_path):
 
 # ----------------------------------------------------------------------------------------- the password
 WRONG = f"wrong-{uuid.uuid4().hex}"  # what the clients are given
-SERVER_PW = f"server-{uuid.uuid4().hex}"  # what the server really has
+SERVER_PW = AUTH_NEO4J_PASSWORD  # what the server really has (random per run)
 
 
 @pytest.fixture(scope="module")
-def auth_server(tmp_path_factory):
-    need(java_available(), "Java 17 and Maven are needed to start a Neo4j with authentication")
-    folder, port = tmp_path_factory.mktemp("neo4j-secrets"), free_port()
-    uri = start_local_neo4j(folder, port, auth=True, password=SERVER_PW)
-    yield {"uri": uri, "folder": folder, "port": port}
-    stop_local_neo4j(folder, port)
+def auth_server(auth_neo4j):
+    return auth_neo4j  # the session's Neo4j with authentication (conftest), shared with test_neo4j
 
 
 def launcher_logs(folder: Path) -> str:
@@ -362,8 +353,9 @@ def connect_when_unlocked(settings, attempts: int = 60):
 
 
 @pytest.mark.neo4j
-def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server, tmp_path):
-    from app_server import CHROMIUM, need_browser, open_page, running_app, settle
+@pytest.mark.browser
+def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server, tmp_path, chromium):
+    from app_server import open_page, running_app, settle
 
     closed = f"bolt://127.0.0.1:{free_port()}"
     unreachable = f"cannot reach Neo4j at {closed} (is the server running? ServiceUnavailable)"
@@ -410,9 +402,6 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
         )
 
     # the app: a wrong password, then the right one; every frame of the Queries page and the server log
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
     from graph_loader.pipeline import load
     from graph_loader.stores.neo4j_store import Neo4jSettings
     from graph_loader.stores.neo4j_sync import sync_graph
@@ -433,9 +422,8 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
         env = {"NEO4J_URI": uri, "NEO4J_USERNAME": "neo4j", "NEO4J_PASSWORD": password}
         folder = tmp_path / case.replace(" ", "-")
         folder.mkdir()
-        with running_app(folder, env) as app, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-            pg = browser.new_page()
+        with running_app(folder, env) as app:
+            pg = chromium.new_page()
             pg.set_default_timeout(WAIT_MS)
             open_page(pg, app.url, "Queries", "Queries")
             pg.locator(".st-key-backend label", has_text="Neo4j server").click()
@@ -449,7 +437,7 @@ def test_the_password_never_appears_in_cli_output_app_pages_or_logs(auth_server,
             settle(pg)
             html = "\n".join(fr.content() for fr in pg.frames)
             text = pg.locator("body").inner_text().replace("\u2060", "")
-            browser.close()
+            pg.close()
         seen[case] = (password, html, text, app.log_text())
     for case, (password, html, text, log) in seen.items():
         assert password not in html and password not in log, case

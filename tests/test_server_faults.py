@@ -277,11 +277,13 @@ def stop_points(kinds: list[str]) -> dict[str, int]:
 
 def interrupted_sync(uri: str, graph, after: int, fault, batch_size: int = 2) -> str:
     """Sync `graph` with batch_size; fault() is called after `after` writes (before the next); returns the
-    error line."""
+    error line. The sync's driver is opened without its retries of a failed transaction (retry_s=0): the fault
+    lasts until the test mends it, so they could only wait (5 s of back-off per fault) before the same error."""
+    import graph_loader.stores.neo4j_sync as ns
     from graph_loader.stores.neo4j_store import Neo4jError
     from graph_loader.stores.neo4j_sync import Syncer, sync_graph
 
-    original, count = Syncer._write, {"n": 0}
+    original, count, opener = Syncer._write, {"n": 0}, ns.open_driver
 
     def faulty(self, text, params=None):
         if count["n"] == after:
@@ -290,11 +292,12 @@ def interrupted_sync(uri: str, graph, after: int, fault, batch_size: int = 2) ->
         return original(self, text, params)
 
     Syncer._write = faulty
+    ns.open_driver = lambda settings_, retry_s=5: opener(settings_, retry_s=0)
     try:
         with pytest.raises(Neo4jError) as err:
             sync_graph(graph, settings(uri), batch_size=batch_size, show_progress=False)
     finally:
-        Syncer._write = original
+        Syncer._write, ns.open_driver = original, opener
     return str(err.value)
 
 

@@ -6,32 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import need_browser, open_page, running_app, settle
+from app_server import open_page, running_app, settle
 from conftest import TINY
 
 pytestmark = pytest.mark.browser
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 QUERY = "MATCH (c:Country) WHERE c.iso3 = $iso RETURN c.iso3 AS iso3, c.name AS name"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def fill(pg, selector: str, text: str, key: str = "Enter") -> None:
@@ -86,19 +65,19 @@ def test_a_saved_query_is_in_the_library_after_a_restart(tmp_path, chromium):
         pg.close()
 
 
-def test_the_network_view_downloads_as_graphml_that_parses(tmp_path, chromium):
+def test_the_network_view_downloads_as_graphml_that_parses(tmp_path, tiny_app, chromium):
     import networkx as nx
 
-    with running_app(tmp_path, {"OUTREACH_DATA": str(TINY)}) as app:
-        pg = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        open_page(pg, app.url, "Network", "Network")
-        pg.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
-        settle(pg)
-        with pg.expect_download() as got:
-            pg.get_by_role("button", name="This view as GRAPHML").click()
-        path = tmp_path / "view.graphml"
-        got.value.save_as(path)
-        view = nx.read_graphml(path)
-        assert view.number_of_nodes() > 5 and view.number_of_edges() > 5
-        assert "Country:MYS" in view
-        pg.close()
+    app = tiny_app  # the session's app on the tiny data (conftest)
+    pg = chromium.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    open_page(pg, app.url, "Network", "Network")
+    pg.locator('.st-key-net_mode label:has-text("Graph explorer")').click()
+    settle(pg)
+    with pg.expect_download() as got:
+        pg.get_by_role("button", name="This view as GRAPHML").click()
+    path = tmp_path / "view.graphml"
+    got.value.save_as(path)
+    view = nx.read_graphml(path)
+    assert view.number_of_nodes() > 5 and view.number_of_edges() > 5
+    assert "Country:MYS" in view
+    pg.close()
