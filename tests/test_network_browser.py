@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import open_page
+from app_server import open_page, running_app
 from test_browser import _canvas_frame
 
 pytestmark = pytest.mark.browser
@@ -37,9 +37,12 @@ def test_the_default_view_is_who_does_what_where_with_labels_of_at_least_12_px(v
     pg.screenshot(path="/tmp/network-who-does-what.png")
 
 
-def test_a_link_to_a_page_as_the_servers_first_visit_keeps_the_apps_own_navigation(view):
-    pg, _ = view  # the module's server is new and its first visit opened /Network
-    assert pg.locator('[data-testid="stSidebarNav"] a').all_inner_texts()[:3] == ["Overview", "Map", "Network"]
+def test_a_link_to_a_page_as_a_new_servers_first_visit_keeps_the_apps_own_navigation(tmp_path, chromium):
+    with running_app(tmp_path) as app:  # a server of its own: its first visit is this link to /Network
+        pg = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        open_page(pg, app.url, "Network", "Network")
+        assert pg.locator('[data-testid="stSidebarNav"] a').all_inner_texts()[:3] == ["Overview", "Map", "Network"]
+        pg.close()
 
 
 def test_a_click_on_a_node_shows_it_with_its_neighbours_only(view):
