@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_server import open_page, running_app
+from app_server import open_page, running_app, settle
 from test_browser import _canvas_frame
 
 pytestmark = pytest.mark.browser
@@ -61,20 +61,29 @@ def test_a_click_on_a_node_shows_it_with_its_neighbours_only(view):
     assert shown["after"] == shown["all"]
 
 
+def grouped_frame(pg):
+    """The who-does-what-where frame once its groups are drawn (frames come and go while Streamlit reruns)."""
+    check = (
+        "() => { const r = document.getElementById('wdw'); return !!(r && r.ogNetwork && "
+        "r.ogNetwork.body.data.nodes.get('group:South-eastern Asia')); }"
+    )
+    for _ in range(100):
+        try:
+            frame = _canvas_frame(pg, "#wdw")
+            if frame.evaluate(check):
+                return frame
+        except Exception:  # noqa: BLE001 — a frame replaced mid-check: look again
+            pass
+        pg.wait_for_timeout(200)
+    raise AssertionError("the grouped view was not drawn")
+
+
 def test_grouped_recipients_expand_in_place_on_a_click_and_regroup(view):
     pg, _ = view
     pg.locator(".st-key-wdw_group_False").click()
     pg.get_by_role("option", name="subregion").click()
-    frame = None
-    for _ in range(100):
-        pg.wait_for_timeout(200)
-        frame = next((f for f in pg.frames if f.locator("#wdw canvas").count()), None)
-        if frame and frame.evaluate(
-            "() => !!document.getElementById('wdw') && "
-            "!!document.getElementById('wdw').ogNetwork && "
-            "document.getElementById('wdw').ogNetwork.body.data.nodes.get('group:South-eastern Asia') !== null"
-        ):
-            break
+    settle(pg)
+    frame = grouped_frame(pg)
     facts = frame.evaluate("""() => {
         const root = document.getElementById('wdw'), net = root.ogNetwork, ids = () => net.body.data.nodes.getIds();
         const before = ids();
