@@ -178,7 +178,6 @@ window.ogRender = function (rootId) {
       edges.add(initial.edges.map(function (e) { return Object.assign({}, e); })); net.fit();
     });
   }
-  root.ogExpand = expand;  // for checks from the page
   net.on("click", function (ev) {
     if (ev.nodes.length && groups[ev.nodes[0]] && nodes.get(ev.nodes[0])) { expand(ev.nodes[0]); return; }
     if (!ev.nodes.length || ev.nodes[0] === focused) { if (focused !== null) { showAll(); } return; }

@@ -85,9 +85,14 @@ def node_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[str, pd.DataFrame]:
     return {label: _frame(r, getters[label]) for label, r in rows.items() if r}
 
 
+def _end(d: dict, schema: Schema) -> tuple[str, object]:
+    """(label, key value) of a node's attributes: how a relationship names its end in the store."""
+    return d["label"], d[schema.nodes[d["label"]].key]
+
+
 def rel_frames(g: nx.MultiDiGraph, schema: Schema) -> dict[tuple[str, str, str], pd.DataFrame]:
     """One frame per (type, from label, to label): from key, to key, then the relationship's properties."""
-    ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in g.nodes(data=True)}
+    ends = {n: _end(d, schema) for n, d in g.nodes(data=True)}
     props = {rtype: list(rel.props) for rtype, rel in schema.rels.items()}
     rows: dict[tuple, list] = {}
     for u, v, d in iter_edges(g):  # the bulk tables read in place (a million rows)
@@ -355,8 +360,6 @@ def store_with_additions(
     few activities), made by copying the base store of g (`base`, a built store folder) and creating only the
     additions in the copy: a copy and a few statements instead of a rebuild. Removed when the store is dropped.
     Labels, types and property names come from the schema; every value reaches Cypher as a parameter."""
-    import weakref
-
     import ladybug
 
     schema = load_schema()
@@ -365,15 +368,7 @@ def store_with_additions(
     final.mkdir()
     src = Path(base) / "db"
     (shutil.copytree if src.is_dir() else shutil.copy2)(src, final / "db")
-    ends = {n: (d["label"], d[schema.nodes[d["label"]].key]) for n, d in nodes.items()}
-    ends.update(
-        {
-            n: (g.nodes[n]["label"], g.nodes[n][schema.nodes[g.nodes[n]["label"]].key])
-            for e in edges
-            for n in e[:2]
-            if n not in ends
-        }
-    )
+    ends = {n: _end(nodes[n] if n in nodes else g.nodes[n], schema) for e in edges for n in e[:2]}
     db = ladybug.Database(str(final / "db"), buffer_pool_size=DEFAULT_BUFFER_POOL_MB * 1024**2)
     try:
         conn = ladybug.Connection(db)
@@ -396,7 +391,13 @@ def store_with_additions(
     finally:
         db.close()
     touch(final)
-    store = EmbeddedStore(final)
+    return _removed_with(EmbeddedStore(final), root)
+
+
+def _removed_with(store: EmbeddedStore, root: Path) -> EmbeddedStore:
+    """`store`, whose temporary folder `root` is deleted when the store is dropped."""
+    import weakref
+
     weakref.finalize(store, shutil.rmtree, str(root), True)
     return store
 
@@ -406,9 +407,5 @@ def store_for_graph(g: nx.MultiDiGraph, key: str, temporary: bool = False) -> Em
     variants): the store lives in a temporary folder removed when the returned store is dropped."""
     if not temporary:
         return EmbeddedStore(ensure_built(key, lambda: g))
-    import weakref
-
     root = Path(tempfile.mkdtemp(prefix="outreach-variant-"))
-    store = EmbeddedStore(ensure_built(key, lambda: g, root))
-    weakref.finalize(store, shutil.rmtree, str(root), True)
-    return store
+    return _removed_with(EmbeddedStore(ensure_built(key, lambda: g, root)), root)

@@ -348,33 +348,37 @@ class Syncer:
             return kid, self._digest_later(rows), None
         return kid, dig, buckets
 
-    def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], root: tuple) -> None:
-        kid = state.kind_id("node", label)
+    def _hashed(self, plan: Plan, kind: str, name: str, rows: list[dict], root: tuple):
+        """(items to write, keys gone, keys the server holds) of one label or type whose hashes differ, with its
+        new state queued on the plan; None when its kind hash matches (nothing to do)."""
+        kid = state.kind_id(kind, name)
         dig = self._digest(rows, root)
         if dig is None:
             self.progress(len(rows))
+            return None
+        write, gone, buckets, known = self._diff(kid, dig, root[1])
+        plan.states.append(self._new_state(kid, rows, dig, buckets))
+        return write, gone, known
+
+    def _hashed_nodes(self, plan: Plan, label: str, rows: list[dict], root: tuple) -> None:
+        found = self._hashed(plan, "node", label, rows, root)
+        if found is None:
             return
-        held_root = root[1]
-        write, gone, buckets, _ = self._diff(kid, dig, held_root)
+        write, gone, _ = found
         if write:
             plan.node_upserts[label] = _keep(rows, write)
         if gone:
             plan.node_deletes[label] = gone
-        plan.states.append(self._new_state(kid, rows, dig, buckets))
 
     def _hashed_rels(self, plan: Plan, rtype: str, rows: list[dict], rels: dict, root: tuple) -> None:
-        kid = state.kind_id("rel", rtype)
-        dig = self._digest(rows, root)
-        if dig is None:
-            self.progress(len(rows))
+        found = self._hashed(plan, "rel", rtype, rows, root)
+        if found is None:
             return
-        held_root = root[1]
-        write, gone, buckets, known = self._diff(kid, dig, held_root)
+        write, gone, known = found
         if write:
             self._split_rels(plan, rtype, rels, {k: r for k, r in write.items() if k not in known}, write, known)
         if gone:
             plan.rel_deletes[rtype] = gone
-        plan.states.append(self._new_state(kid, rows, dig, buckets))
 
     def _split_rels(self, plan: Plan, rtype: str, rels: dict, new: dict, write: dict, known, every=False) -> None:
         """Rows of `write` to CREATE (in `new`) or to update in place (their _key is on the server); every=True:
